@@ -1,0 +1,60 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Numeric modules are optimised even in debug builds: unoptimised Swift is 10-50x slower on
+// the convolution and FFT loops, which would make the reference tests and the demo crawl.
+let optimisedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
+func systemLibrary(_ name: String, _ pkg: String, _ apt: String) -> Target {
+    .systemLibrary(name: name, pkgConfig: pkg, providers: [.apt([apt])])
+}
+
+let package = Package(
+    name: "cgan-tui",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "cgan-tui", targets: ["cgan-tui"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Thin C modules: a module map and a header each.
+        systemLibrary("CNcursesW", "ncursesw", "libncurses-dev"),
+        systemLibrary("COpenBLAS", "openblas", "libopenblas-dev"),
+        systemLibrary("CSndFile", "sndfile", "libsndfile1-dev"),
+        systemLibrary("CFFTW", "fftw3f", "libfftw3-dev"),
+        systemLibrary("CALSA", "alsa", "libasound2-dev"),
+        systemLibrary("CSampleRate", "samplerate", "libsamplerate0-dev"),
+        systemLibrary("CPNG", "libpng", "libpng-dev"),
+
+        // Domain modules. Each C module is imported by exactly one Swift file.
+        .target(name: "Support", swiftSettings: optimisedInDebug),
+        .target(name: "BLAS", dependencies: ["COpenBLAS"], swiftSettings: optimisedInDebug),
+        .target(name: "Audio",
+                dependencies: ["Support", "BLAS", "CSndFile", "CFFTW", "CSampleRate", "CPNG"],
+                swiftSettings: optimisedInDebug),
+        .target(name: "Engine", dependencies: ["Support", "BLAS"], swiftSettings: optimisedInDebug),
+        .target(name: "GAN", dependencies: ["Support", "Engine", "Audio"], swiftSettings: optimisedInDebug),
+        .target(name: "Playback", dependencies: ["Support", "CALSA"]),
+        .target(name: "Dashboard", dependencies: ["Support", "GAN", "CNcursesW"]),
+        .executableTarget(
+            name: "cgan-tui",
+            dependencies: [
+                "Support", "Audio", "Engine", "GAN", "Playback", "Dashboard",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: optimisedInDebug),
+
+        .testTarget(name: "SupportTests", dependencies: ["Support"]),
+        .testTarget(name: "AudioTests", dependencies: ["Audio", "Support", "BLAS"],
+                    exclude: ["Fixtures"], swiftSettings: optimisedInDebug),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "BLAS", "Support"],
+                    exclude: ["Fixtures"], swiftSettings: optimisedInDebug),
+        .testTarget(name: "GANTests", dependencies: ["GAN", "Engine", "Audio", "Support"],
+                    exclude: ["Fixtures"], swiftSettings: optimisedInDebug),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "GAN", "Playback", "Support"],
+                    exclude: ["Snapshots"]),
+        .testTarget(name: "CLITests", dependencies: ["Support"]),
+    ]
+)

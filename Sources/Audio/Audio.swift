@@ -1,0 +1,1 @@
+// Audio module: see the issue tracker for what lands here.

@@ -1,0 +1,1 @@
+// Dashboard module: see the issue tracker for what lands here.

@@ -1,0 +1,1 @@
+// Engine module: see the issue tracker for what lands here.

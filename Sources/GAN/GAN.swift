@@ -1,0 +1,1 @@
+// GAN module: see the issue tracker for what lands here.

@@ -1,0 +1,1 @@
+// Playback module: see the issue tracker for what lands here.

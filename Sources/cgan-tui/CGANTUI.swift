@@ -1,0 +1,12 @@
+import ArgumentParser
+
+@main
+struct CGANTUI: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cgan-tui",
+        abstract: "Train a class-conditional GAN on a folder of labelled sounds, and hear it learn.")
+
+    func run() throws {
+        print("cgan-tui: nothing here yet")
+    }
+}
