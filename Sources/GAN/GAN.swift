@@ -1,1 +1,0 @@
-// GAN module: see the issue tracker for what lands here.
