@@ -1,9 +1,14 @@
 import ArgumentParser
 
+/// `cgan-tui bench` prints every figure for people; `bench audio` and `bench train` run one part.
 struct BenchCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Measure this machine: extraction, synthesis, sgemm and training speed.")
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure this machine: extraction, synthesis, sgemm and training speed.",
+        subcommands: [BenchAudioCommand.self, BenchTrainCommand.self])
 
     func run() throws {
-        throw ValidationError("'bench' is not implemented yet")
+        try BenchAudioCommand.parse([]).run()
+        try BenchTrainCommand.parse([]).run()
     }
 }
