@@ -1,0 +1,40 @@
+import Foundation
+
+/// Adam exactly as torch.optim.Adam (no weight decay, no amsgrad):
+/// m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
+/// p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
+public struct Adam: Sendable {
+    public var learningRate: Float
+    public var beta1: Float
+    public var beta2: Float
+    public var eps: Float
+    public var step: Int = 0
+
+    public init(learningRate: Float = 2e-4, beta1: Float = 0.5, beta2: Float = 0.999, eps: Float = 1e-8) {
+        self.learningRate = learningRate; self.beta1 = beta1; self.beta2 = beta2; self.eps = eps
+    }
+
+    public mutating func update(_ store: ParameterStore) {
+        step += 1
+        // Bias corrections in double, as PyTorch computes them in Python floats.
+        let bc1 = 1 - pow(Double(beta1), Double(step))
+        let bc2Sqrt = Float((1 - pow(Double(beta2), Double(step))).squareRoot())
+        let stepSize = Float(Double(learningRate) / bc1)
+        let b1 = beta1, b2 = beta2, eps = eps
+        let p = store.values.pointer, g = store.grads.pointer
+        let m = store.expAvg.pointer, v = store.expAvgSq.pointer
+        let n = store.count
+        let chunks = 8
+        Parallel.forEach(chunks, minimumWork: n > 1 << 16 ? 1 : chunks + 1) { c in
+            let lo = n * c / chunks, hi = n * (c + 1) / chunks
+            for i in lo ..< hi {
+                let gi = g[i]
+                // lerp form, as torch: m += (g - m) * (1 - b1)
+                m[i] += (gi - m[i]) * (1 - b1)
+                v[i] = v[i] * b2 + (1 - b2) * gi * gi
+                let denom = v[i].squareRoot() / bc2Sqrt + eps
+                p[i] -= stepSize * (m[i] / denom)
+            }
+        }
+    }
+}

@@ -1,0 +1,124 @@
+/// BatchNorm2d over (C, N, H, W) activations (each channel is one contiguous block), as
+/// PyTorch: training uses the batch mean and biased variance and updates the running stats
+/// with momentum 0.1 and the *unbiased* variance; evaluation uses the running stats.
+/// An activation (ReLU / LeakyReLU) can be fused into the same pass; backward then uses
+/// the saved output for the activation's derivative.
+public final class BatchNorm2d {
+    public let channels: Int
+    public let momentum: Float = 0.1
+    public let eps: Float = 1e-5
+    public let activation: Activation
+    public let weight: Parameter
+    public let bias: Parameter
+    let store: ParameterStore
+    public var runningMean: [Float]
+    public var runningVar: [Float]
+    public var numBatchesTracked: Int64 = 0
+    public let output = FloatBuffer()
+    public let dInput = FloatBuffer()
+    // Saved by a training forward.
+    var savedInput: FloatBuffer?
+    public private(set) var mean: [Float]
+    public private(set) var invStd: [Float]
+
+    public init(_ store: ParameterStore, name: String, channels: Int, activation: Activation = .identity) {
+        self.store = store; self.channels = channels; self.activation = activation
+        weight = store.add("\(name).weight", shape: [channels])
+        bias = store.add("\(name).bias", shape: [channels])
+        store.value(weight).update(repeating: 1, count: channels)
+        runningMean = [Float](repeating: 0, count: channels)
+        runningVar = [Float](repeating: 1, count: channels)
+        mean = runningMean; invStd = runningVar
+    }
+
+    /// x: (C, N, H, W) flattened; `training` chooses batch or running statistics.
+    @discardableResult
+    public func forward(_ x: FloatBuffer, training: Bool) -> FloatBuffer {
+        precondition(x.count % channels == 0)
+        let m = x.count / channels
+        output.resize(x.count)
+        let gamma = store.value(weight), beta = store.value(bias)
+        let xp = x.pointer, yp = output.pointer, act = activation
+        if training {
+            precondition(m > 1, "BatchNorm2d needs more than one value per channel in training")
+            savedInput = x
+            var batchMean = [Float](repeating: 0, count: channels)
+            var batchVar = [Float](repeating: 0, count: channels)
+            var inv = [Float](repeating: 0, count: channels)
+            batchMean.withUnsafeMutableBufferPointer { meanP in
+            batchVar.withUnsafeMutableBufferPointer { varP in
+            inv.withUnsafeMutableBufferPointer { invP in
+                let eps = eps
+                Parallel.forEach(channels) { c in
+                    let src = xp + c * m, dst = yp + c * m
+                    var s = 0.0
+                    for i in 0 ..< m { s += Double(src[i]) }
+                    let mu = s / Double(m)
+                    var q = 0.0
+                    for i in 0 ..< m { let d = Double(src[i]) - mu; q += d * d }
+                    let v = q / Double(m)
+                    let istd = 1 / (v + Double(eps)).squareRoot()
+                    meanP[c] = Float(mu); varP[c] = Float(v); invP[c] = Float(istd)
+                    let scale = Float(istd) * gamma[c], shift = beta[c] - Float(mu) * scale
+                    for i in 0 ..< m { dst[i] = act.apply(src[i] * scale + shift) }
+                }
+            }}}
+            let unbias = Float(m) / Float(m - 1)
+            for c in 0 ..< channels {
+                runningMean[c] = (1 - momentum) * runningMean[c] + momentum * batchMean[c]
+                runningVar[c] = (1 - momentum) * runningVar[c] + momentum * batchVar[c] * unbias
+            }
+            numBatchesTracked += 1
+            mean = batchMean; invStd = inv
+        } else {
+            let rm = runningMean, rv = runningVar, eps = eps
+            Parallel.forEach(channels) { c in
+                let istd = 1 / (rv[c] + eps).squareRoot()
+                let src = xp + c * m, dst = yp + c * m
+                for i in 0 ..< m { dst[i] = act.apply((src[i] - rm[c]) * istd * gamma[c] + beta[c]) }
+            }
+        }
+        return output
+    }
+
+    /// dy: gradient of the (activated) output. Training-mode backward:
+    /// dxhat = g * dy', dx = invStd / M * (M dxhat - sum dxhat - xhat sum(dxhat xhat)).
+    /// `dy` may be overwritten (it holds dy' = dy * act'(y) afterwards).
+    @discardableResult
+    public func backward(_ dy: FloatBuffer, paramGrads: Bool = true) -> FloatBuffer {
+        guard let x = savedInput else { preconditionFailure("BatchNorm2d.backward before a training forward") }
+        let m = x.count / channels
+        dInput.resize(x.count)
+        let gamma = store.value(weight), dGamma = store.grad(weight), dBeta = store.grad(bias)
+        let xp = x.pointer, yp = output.pointer, dyp = dy.pointer, dxp = dInput.pointer
+        let act = activation, mean = mean, invStd = invStd
+        var sums = [Double](repeating: 0, count: 2 * channels)
+        sums.withUnsafeMutableBufferPointer { sp in
+            Parallel.forEach(channels) { c in
+                let src = xp + c * m, out = yp + c * m, g = dyp + c * m, dst = dxp + c * m
+                let mu = mean[c], istd = invStd[c]
+                var sumDy = 0.0, sumDyXhat = 0.0
+                for i in 0 ..< m {
+                    let d = g[i] * act.derivative(output: out[i])
+                    g[i] = d
+                    sumDy += Double(d)
+                    sumDyXhat += Double(d) * Double((src[i] - mu) * istd)
+                }
+                sp[2 * c] = sumDy; sp[2 * c + 1] = sumDyXhat
+                let k = gamma[c] * istd
+                let a = Float(sumDy / Double(m)), b = Float(sumDyXhat / Double(m))
+                for i in 0 ..< m {
+                    let xhat = (src[i] - mu) * istd
+                    dst[i] = k * (g[i] - a - xhat * b)
+                }
+            }
+        }
+        if paramGrads {
+            for c in 0 ..< channels {
+                dGamma[c] += Float(sums[2 * c + 1])
+                dBeta[c] += Float(sums[2 * c])
+            }
+        }
+        return dInput
+    }
+}

@@ -1,1 +1,0 @@
-// Engine module: see the issue tracker for what lands here.

@@ -1,0 +1,50 @@
+/// One named tensor inside a ParameterStore: `offset` into the flat buffers.
+public struct Parameter: Sendable, Hashable {
+    public var name: String
+    public var shape: [Int]
+    public var offset: Int
+    public var count: Int
+}
+
+/// All trainable parameters of a model in one flat block, with their gradients and Adam
+/// moments in blocks of the same layout (llm.c style): the optimizer is one loop and
+/// zeroGrad one fill.
+public final class ParameterStore: @unchecked Sendable {
+    public private(set) var entries: [Parameter] = []
+    public let values = FloatBuffer()
+    public let grads = FloatBuffer()
+    public let expAvg = FloatBuffer()
+    public let expAvgSq = FloatBuffer()
+
+    public init() {}
+
+    public var count: Int { values.count }
+
+    /// Adds a zero-filled tensor and returns its handle.
+    public func add(_ name: String, shape: [Int]) -> Parameter {
+        let n = shape.reduce(1, *)
+        let p = Parameter(name: name, shape: shape, offset: values.count, count: n)
+        for b in [values, grads, expAvg, expAvgSq] {
+            let old = b.count
+            b.resize(old + n, preserve: true)
+            (b.pointer + old).update(repeating: 0, count: n)
+        }
+        entries.append(p)
+        return p
+    }
+
+    public func value(_ p: Parameter) -> UnsafeMutablePointer<Float> { values.pointer + p.offset }
+    public func grad(_ p: Parameter) -> UnsafeMutablePointer<Float> { grads.pointer + p.offset }
+
+    public func zeroGrad() { grads.fill(0) }
+
+    public func entry(named name: String) -> Parameter? { entries.first { $0.name == name } }
+
+    public func array(_ p: Parameter) -> [Float] { Array(UnsafeBufferPointer(start: value(p), count: p.count)) }
+    public func gradArray(_ p: Parameter) -> [Float] { Array(UnsafeBufferPointer(start: grad(p), count: p.count)) }
+
+    public func set(_ p: Parameter, _ v: [Float]) {
+        precondition(v.count == p.count, "\(p.name): expected \(p.count) values, got \(v.count)")
+        v.withUnsafeBufferPointer { value(p).update(from: $0.baseAddress!, count: p.count) }
+    }
+}

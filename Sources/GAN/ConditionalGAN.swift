@@ -1,0 +1,96 @@
+import Engine
+import Foundation
+import Support
+
+/// The seed's conditional GAN: generator, discriminator, one Adam each, and the seed's
+/// training step. Not thread-safe: the trainer owns it on its queue.
+public final class ConditionalGAN {
+    public let config: ModelConfig
+    let generator: Generator
+    let discriminator: Discriminator
+    var adamG: Adam
+    var adamD: Adam
+    /// Column matrices of every convolution, shared: layers run one at a time.
+    let scratch = FloatBuffer()
+
+    /// Optimizer steps taken.
+    public var step: Int { adamG.step }
+
+    /// PyTorch-default initialisation drawn from SplitMix64(seed): generator then discriminator.
+    public init(config: ModelConfig, seed: UInt64) {
+        precondition((try? config.validate()) != nil, "invalid ModelConfig \(config)")
+        self.config = config
+        generator = Generator(config: config, scratch: scratch)
+        discriminator = Discriminator(config: config, scratch: scratch)
+        adamG = Adam(learningRate: config.learningRate, beta1: config.beta1, beta2: config.beta2)
+        adamD = adamG
+        var rng = SplitMix64(seed: seed)
+        generator.initialize(rng: &rng)
+        discriminator.initialize(rng: &rng)
+    }
+
+    /// One step exactly as the seed: fake = G(z, labels); D on real (target 1) and on the
+    /// detached fake (target 0), lossD = lossReal + lossFake, D update; then G through the
+    /// updated D (target 1), G update. D's parameter gradients are not computed in the G step.
+    /// real: batch * nMels * frames, labels: batch class indices, z: batch * latentDim.
+    public func trainStep(real: [Float], labels: [Int], z: [Float]) -> (lossD: Float, lossG: Float) {
+        let n = labels.count
+        precondition(real.count == n * config.nMels * config.frames, "real must hold batch * nMels * frames values")
+        let ones = [Float](repeating: 1, count: n), zeros = [Float](repeating: 0, count: n)
+        let fake = generator.forward(labels: labels, z: z, training: true)
+
+        // Discriminator step.
+        discriminator.store.zeroGrad()
+        let logitsReal = real.withUnsafeBufferPointer { discriminator.forward($0.baseAddress!, labels: labels) }
+        let lossReal = BCEWithLogits.forward(logits: logitsReal, targets: ones)
+        discriminator.backward(BCEWithLogits.backward(logits: logitsReal, targets: ones), paramGrads: true, inputGrad: false)
+        let logitsFake = discriminator.forward(fake.pointer, labels: labels)
+        let lossFake = BCEWithLogits.forward(logits: logitsFake, targets: zeros)
+        discriminator.backward(BCEWithLogits.backward(logits: logitsFake, targets: zeros), paramGrads: true, inputGrad: false)
+        adamD.update(discriminator.store)
+
+        // Generator step.
+        generator.store.zeroGrad()
+        let logitsG = discriminator.forward(fake.pointer, labels: labels)
+        let lossG = BCEWithLogits.forward(logits: logitsG, targets: ones)
+        let dFake = discriminator.backward(BCEWithLogits.backward(logits: logitsG, targets: ones), paramGrads: false, inputGrad: true)
+        let dFakeBuffer = generatorGradient
+        dFakeBuffer.resize(n * config.nMels * config.frames)
+        dFakeBuffer.pointer.update(from: dFake, count: dFakeBuffer.count)
+        generator.backward(dFakeBuffer)
+        adamG.update(generator.store)
+        return (lossReal + lossFake, lossG)
+    }
+    private let generatorGradient = FloatBuffer()
+
+    /// Generator output in evaluation mode (running BN statistics): batch * nMels * frames.
+    public func generate(labels: [Int], z: [Float]) -> [Float] {
+        generator.forward(labels: labels, z: z, training: false).array
+    }
+
+    /// A copy of the generator's weights and BN running statistics, usable on any thread.
+    public func snapshotGenerator() -> GeneratorSnapshot {
+        GeneratorSnapshot(config: config, values: generator.store.values.array,
+                          runningMeans: generator.batchNorms.map { $0.layer.runningMean },
+                          runningVars: generator.batchNorms.map { $0.layer.runningVar })
+    }
+}
+
+/// The generator frozen at one moment: weights and running stats, evaluation mode only.
+public struct GeneratorSnapshot: Sendable {
+    public let config: ModelConfig
+    let values: [Float]
+    let runningMeans: [[Float]]
+    let runningVars: [[Float]]
+
+    /// batch * nMels * frames values, row-major per sample, row 0 = lowest band.
+    public func generate(labels: [Int], z: [Float]) -> [Float] {
+        let g = Generator(config: config, scratch: FloatBuffer())
+        g.store.values.copy(from: values)
+        for (i, bn) in g.batchNorms.enumerated() {
+            bn.layer.runningMean = runningMeans[i]
+            bn.layer.runningVar = runningVars[i]
+        }
+        return g.forward(labels: labels, z: z, training: false).array
+    }
+}
