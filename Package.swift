@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "Engine", dependencies: ["Support", "BLAS"], swiftSettings: optimisedInDebug),
         .target(name: "GAN", dependencies: ["Support", "Engine", "Audio"], swiftSettings: optimisedInDebug),
         .target(name: "Playback", dependencies: ["Support", "CALSA"]),
-        .target(name: "Dashboard", dependencies: ["Support", "GAN", "CNcursesW"]),
+        .target(name: "Dashboard", dependencies: ["Support", "GAN", "Playback", "CNcursesW"]),
         .executableTarget(
             name: "cgan-tui",
             dependencies: [
