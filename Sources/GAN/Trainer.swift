@@ -321,8 +321,7 @@ public final class Trainer: @unchecked Sendable {
         let cfg = options.spectrogram
         let meta = CheckpointMetadata(classNames: classes, sampleRate: cfg.sampleRate, nFFT: cfg.nFFT, hop: cfg.hop,
                                       nMels: cfg.nMels, frames: cfg.frames, latentDim: options.latentDim,
-                                      epoch: epoch, step: model.step, seed: options.seed,
-                                      formatVersion: 1)
+                                      epoch: epoch, step: model.step, seed: options.seed)
         do {
             try model.save(to: url, metadata: meta)
         } catch {
