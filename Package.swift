@@ -41,7 +41,7 @@ let package = Package(
         .executableTarget(
             name: "cgan-tui",
             dependencies: [
-                "Support", "Audio", "Engine", "GAN", "Playback", "Dashboard",
+                "Support", "BLAS", "Audio", "Engine", "GAN", "Playback", "Dashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimisedInDebug),

@@ -17,8 +17,23 @@ extension ConditionalGAN {
 
     static func decoder() -> JSONDecoder {
         let d = JSONDecoder()
-        d.keyDecodingStrategy = .convertFromSnakeCase
+        // Not .convertFromSnakeCase: it turns "n_fft" into "nFft", which is not the property
+        // "nFFT" that .convertToSnakeCase wrote it from, and every checkpoint failed to load.
+        d.keyDecodingStrategy = .custom { path in
+            let key = path.last!.stringValue
+            if key == "n_fft" { return SnakeKey(stringValue: "nFFT") }
+            let parts = key.split(separator: "_")
+            guard let first = parts.first else { return path.last! }
+            return SnakeKey(stringValue: String(first) + parts.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined())
+        }
         return d
+    }
+
+    private struct SnakeKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 
     public func checkpointData(metadata: CheckpointMetadata) throws -> Data {
