@@ -54,6 +54,8 @@ public struct AppState: Sendable {
     public var showHelp = false
     public var finished = false
     public var lastCheckpoint: URL?
+    /// The trainer's error, when training failed.
+    public var lastError: String?
     /// Set when the user asked to leave: the exit status once the trainer has saved and finished.
     public var quitStatus: Int32?
     /// Latency of the last audition, key press to the first sample handed to ALSA (seconds).
@@ -137,6 +139,7 @@ public struct AppState: Sendable {
             say(text, quiet: true)
         case .error(let text):
             trainingState = .failed
+            lastError = text
             say(text, .error)
         case .finished:
             finished = true

@@ -33,16 +33,31 @@ enum UIEvent: Sendable {
     case signal(Int32)
 }
 
+/// How the dashboard ended, for the caller's closing lines and exit status.
+public struct DashboardOutcome: Sendable, Equatable {
+    /// 0 after q, 128 + n after signal n, 1 when training failed.
+    public var exitStatus: Int32
+    /// SIGINT, SIGTERM or SIGHUP when one ended the dashboard.
+    public var signal: Int32?
+    /// The trainer's error line when training failed.
+    public var error: String?
+    public var lastCheckpoint: URL?
+    public var epoch: Int
+    public var step: Int
+    /// True when the trainer sent `.finished` (false when the user left at once with a second q).
+    public var trainerFinished: Bool
+}
+
 /// Runs the dashboard on the calling thread until the user quits (after the trainer has
-/// saved and sent `.finished`), and returns the exit status: 0 for q, 130/143/129 after
-/// SIGINT/SIGTERM/SIGHUP, 1 when training failed. The trainer keeps running on its own queue;
+/// saved and sent `.finished`) and says how it ended; it prints nothing after restoring the
+/// terminal, so the caller prints where the checkpoint is. The trainer keeps running on its own queue;
 /// it receives commands through `send` and answers `.synthesize(k)` with `.clipSynthesized`,
 /// which the dashboard plays. Installs its own SIGINT/SIGTERM/SIGHUP handling while it runs
 /// and restores the terminal on every way out. Throws before touching the screen when the
 /// terminal cannot be used, so the caller can fall back to headless training.
 public func runDashboard(context: DashboardContext, events: EventChannel<TrainingEvent>,
                          send: @escaping @Sendable (TrainerCommand) -> Void,
-                         options: DashboardOptions = DashboardOptions()) throws -> Int32 {
+                         options: DashboardOptions = DashboardOptions()) throws -> DashboardOutcome {
     let terminal = try NcursesTerminal(environment: options.environment)
     let loop = DashboardLoop(context: context, terminal: terminal, send: send, options: options)
     return loop.run(trainerEvents: events)
@@ -67,6 +82,7 @@ private final class DashboardLoop {
     var clips: [Int: SynthesizedClip] = [:]          // player id -> clip
     var clipArrival: [Int: Double] = [:]             // class -> when its last clip arrived
     var status: Int32?
+    var endingSignal: Int32?
 
     /// Redraw at most 10 times a second: enough to feel live, cheap while training.
     static let frameInterval = 0.1
@@ -82,7 +98,7 @@ private final class DashboardLoop {
         state = AppState(context: context, now: ALSAPlayer.monotonicNow())
     }
 
-    func run(trainerEvents: EventChannel<TrainingEvent>) -> Int32 {
+    func run(trainerEvents: EventChannel<TrainingEvent>) -> DashboardOutcome {
         let channel = self.channel, stop = self.stop, player = self.player
         let forwarder = Thread {
             while !stop.isSet {
@@ -107,16 +123,11 @@ private final class DashboardLoop {
             terminal.close()
         }
         loop()
-        terminal.close()
-        if let url = state.lastCheckpoint {
-            print("checkpoint saved to \(Format.path(url))")
-            print("resume with: cgan-tui DATASET --resume \(Format.path(state.context.outputFolder))")
-        }
-        if state.trainingState == .failed, let m = state.message, m.kind == .error {
-            FileHandle.standardError.write(Data("cgan-tui: \(m.text)\n".utf8))
-            return status == 0 ? 1 : status ?? 1
-        }
-        return status ?? 0
+        var exit = status ?? 0
+        if state.trainingState == .failed, exit == 0 { exit = 1 }
+        return DashboardOutcome(exitStatus: exit, signal: endingSignal, error: state.lastError,
+                                lastCheckpoint: state.lastCheckpoint, epoch: state.epoch, step: state.step,
+                                trainerFinished: state.finished)
     }
 
     private func loop() {
@@ -151,6 +162,7 @@ private final class DashboardLoop {
                     perform(state.apply(playback: report, now: now))
                     dirty = true
                 case .signal(let sig):
+                    if endingSignal == nil { endingSignal = sig }
                     perform(state.quit(status: 128 + sig))
                     dirty = true
                 }
