@@ -348,8 +348,10 @@ def load_swift_checkpoint():
     D = Discriminator(C, meta["n_mels"], meta["frames"])
     G.load_state_dict({k[len("generator."):]: v for k, v in sd.items() if k.startswith("generator.")}, strict=True)
     D.load_state_dict({k[len("discriminator."):]: v for k, v in sd.items() if k.startswith("discriminator.")}, strict=True)
-    # The optimizer state must fit the parameters it belongs to.
+    # The optimizer state, when the checkpoint has it, must fit the parameters it belongs to.
     for prefix, m in (("generator", G), ("discriminator", D)):
+        if f"optimizer.{prefix}.step" not in sd:
+            continue
         for name, p in m.named_parameters():
             assert sd[f"optimizer.{prefix}.{name}.exp_avg"].shape == p.shape
             assert sd[f"optimizer.{prefix}.{name}.exp_avg_sq"].shape == p.shape
