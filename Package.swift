@@ -37,11 +37,11 @@ let package = Package(
         .target(name: "Engine", dependencies: ["Support", "BLAS"], swiftSettings: optimisedInDebug),
         .target(name: "GAN", dependencies: ["Support", "Engine", "Audio"], swiftSettings: optimisedInDebug),
         .target(name: "Playback", dependencies: ["Support", "CALSA"]),
-        .target(name: "Dashboard", dependencies: ["Support", "GAN", "CNcursesW"]),
+        .target(name: "Dashboard", dependencies: ["Support", "GAN", "Playback", "CNcursesW"]),
         .executableTarget(
             name: "cgan-tui",
             dependencies: [
-                "Support", "Audio", "Engine", "GAN", "Playback", "Dashboard",
+                "Support", "BLAS", "Audio", "Engine", "GAN", "Playback", "Dashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimisedInDebug),

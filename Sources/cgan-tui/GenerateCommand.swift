@@ -1,9 +1,112 @@
 import ArgumentParser
+import Audio
+import Foundation
+import GAN
+import Support
 
+/// `cgan-tui generate CHECKPOINT ... --out DIR`: clips from a trained generator in evaluation
+/// mode (running BatchNorm statistics), as the seed generates them. Clip k of every class
+/// uses the same latent row k, so the classes can be compared side by side.
 struct GenerateCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "generate", abstract: "Generate clips from a checkpoint.")
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Generate clips from a checkpoint: DIR/<class>_<k>.wav (and .npy spectrograms with --npy).")
+
+    @Argument(help: "A checkpoint (.safetensors) written by training, or a run folder.")
+    var checkpoint: String
+
+    @Option(name: .customLong("class"), help: "A class to generate (repeat for several; default: all).")
+    var classes: [String] = []
+    @Flag(help: "Generate every class.")
+    var all = false
+    @Option(parsing: .unconditional, help: "Clips per class (default 8; with --latent: its row count).")
+    var count: Int?
+    @Option(parsing: .unconditional, help: "Seed for the latent vectors (default 0).")
+    var seed: Int?
+    @Option(help: "float32 .npy of shape [count, latent_dim] to use as the latent vectors.")
+    var latent: String?
+    @Flag(help: "Also write each log-mel spectrogram as DIR/<class>_<k>.npy ([n_mels, frames] float32).")
+    var npy = false
+    @Option(parsing: .unconditional, help: "Griffin-Lim iterations (default 32).")
+    var iterations: Int = 32
+    @Option(help: "Output folder (created if needed).")
+    var out: String
 
     func run() throws {
-        throw ValidationError("'generate' is not implemented yet")
+        try reportingUserErrors { try generate() }
+    }
+
+    func generate() throws {
+        if let count { try require((1 ... 10_000).contains(count), "--count must be between 1 and 10000 (got \(count))") }
+        if let seed { try require(seed >= 0, "--seed must be 0 or more (got \(seed))") }
+        try require((1 ... 10_000).contains(iterations), "--iterations must be between 1 and 10000 (got \(iterations))")
+        try require(!(all && !classes.isEmpty), "give either --class NAME ... or --all, not both")
+        try require(!out.isEmpty, "--out must not be empty")
+
+        var url = URL(fileURLWithPath: checkpoint)
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else {
+            throw UserError("checkpoint \(checkpoint) does not exist")
+        }
+        if isDir.boolValue { url = RunLayout(root: url).latestCheckpoint }
+        let (model, meta) = try ConditionalGAN.load(from: url)
+
+        var chosen: [Int] = []
+        if classes.isEmpty {
+            chosen = Array(meta.classNames.indices)
+        } else {
+            for name in classes {
+                guard let i = meta.classNames.firstIndex(of: name) else {
+                    throw UserError("no class '\(name)' in the checkpoint; it has: \(meta.classNames.joined(separator: ", "))")
+                }
+                if !chosen.contains(i) { chosen.append(i) }
+            }
+        }
+
+        let d = meta.latentDim
+        let z: [Float]
+        let n: Int
+        if let latent {
+            let array = try NPY.read(URL(fileURLWithPath: latent))
+            guard array.shape.count == 2, array.shape[1] == d, array.shape[0] >= 1 else {
+                throw UserError("--latent \(latent) has shape \(array.shape); expected [count, \(d)]")
+            }
+            if let count, count != array.shape[0] {
+                throw UserError("--count \(count) does not match the \(array.shape[0]) rows of --latent")
+            }
+            guard array.values.allSatisfy(\.isFinite) else { throw UserError("--latent \(latent) holds NaN or infinite values") }
+            n = array.shape[0]; z = array.values
+        } else {
+            n = count ?? 8
+            var rng = SplitMix64(seed: UInt64(seed ?? 0))
+            z = rng.normals(n * d)
+        }
+
+        let dir = URL(fileURLWithPath: out)
+        do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
+            throw UserError("cannot create output folder \(out): \(RunLayout.reason(error))")
+        }
+        guard access(dir.path, W_OK) == 0 else { throw UserError("output folder \(out) is not writable") }
+
+        let cfg = SpectrogramConfig(sampleRate: meta.sampleRate, nFFT: meta.nFFT, hop: meta.hop,
+                                    nMels: meta.nMels, frames: meta.frames)
+        let synth = Synthesizer(config: cfg)
+        let size = meta.nMels * meta.frames
+        var written = 0
+        for c in chosen {
+            let spectrograms = model.generate(labels: [Int](repeating: c, count: n), z: z)
+            let name = RunLayout.fileSafe(meta.classNames[c])
+            for k in 0 ..< n {
+                let logMel = Array(spectrograms[k * size ..< (k + 1) * size])
+                let wave = synth.waveform(logMel: logMel, iterations: iterations, seed: UInt64(k))
+                try AudioIO.writeWAV(wave, sampleRate: meta.sampleRate, to: dir.appendingPathComponent("\(name)_\(k).wav"))
+                if npy {
+                    try NPY.write(NPY.Array(shape: [meta.nMels, meta.frames], values: logMel),
+                                  to: dir.appendingPathComponent("\(name)_\(k).npy"))
+                }
+                written += 1
+            }
+        }
+        say("cgan-tui: wrote \(written) clips (\(chosen.count) classes x \(n)) to \(dir.path) from epoch \(meta.epoch), step \(meta.step)")
     }
 }

@@ -1,1 +1,0 @@
-// Audio module: see the issue tracker for what lands here.

@@ -1,0 +1,171 @@
+import Foundation
+import Support
+import Synchronization
+
+public struct SpectrogramDataset: Sendable {
+    public var classes: [String]
+    public var config: SpectrogramConfig
+    public var spectrograms: [[Float]]        // one nMels x frames log-mel per clip
+    public var labels: [Int]                  // class index per clip
+    public var clipCounts: [Int]              // per class
+    public var skipped: [(path: String, reason: String)]
+    public var totalSeconds: Double           // full duration of the usable clips
+    /// Clips whose spectrogram came from the cache (the rest were decoded now).
+    public var cachedClips = 0
+
+    public init(classes: [String], config: SpectrogramConfig, spectrograms: [[Float]], labels: [Int],
+                clipCounts: [Int], skipped: [(path: String, reason: String)], totalSeconds: Double) {
+        self.classes = classes
+        self.config = config
+        self.spectrograms = spectrograms
+        self.labels = labels
+        self.clipCounts = clipCounts
+        self.skipped = skipped
+        self.totalSeconds = totalSeconds
+    }
+}
+
+/// A dataset folder's classes and files, before decoding.
+public struct DatasetLayout: Sendable {
+    public var classRoot: URL                 // DATASET or DATASET/train
+    public var classes: [String]              // sorted sub-folder names
+    public var files: [[URL]]                 // per class, sorted, every regular non-hidden file below it
+}
+
+public enum DatasetLoader {
+    /// `DATASET/<class>/...`, or the seed's `DATASET/train/<class>/...`.
+    public static func scan(_ root: URL) throws -> DatasetLayout {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: root.path, isDirectory: &isDir) else {
+            throw UserError("dataset folder not found: \(root.path)")
+        }
+        guard isDir.boolValue else { throw UserError("dataset is not a folder: \(root.path)") }
+        var classRoot = root.standardizedFileURL
+        var classes = try subfolders(classRoot)
+        // The seed's layout: DATASET/train/<class>. Use it when train/ holds class folders
+        // (a lone class folder named "train" holding clips stays a class).
+        if classes.contains("train"), let inner = try? subfolders(classRoot.appendingPathComponent("train")), !inner.isEmpty {
+            classRoot = classRoot.appendingPathComponent("train")
+            classes = inner
+        }
+        guard !classes.isEmpty else {
+            throw UserError("no class folders in \(root.path) (expected \(root.path)/<class>/<clips>)")
+        }
+        let files = classes.map { listFiles(classRoot.appendingPathComponent($0)) }
+        return DatasetLayout(classRoot: classRoot, classes: classes, files: files)
+    }
+
+    private static func subfolders(_ url: URL) throws -> [String] {
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: url.path) } catch {
+            throw UserError("cannot read dataset folder \(url.path): \((error as NSError).localizedDescription)")
+        }
+        return names.filter { name in
+            var d: ObjCBool = false
+            return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: url.appendingPathComponent(name).path, isDirectory: &d) && d.boolValue
+        }.sorted()
+    }
+
+    private static func listFiles(_ folder: URL) -> [URL] {
+        guard let e = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey],
+                                                     options: [.skipsHiddenFiles]) else { return [] }
+        var out: [URL] = []
+        for case let url as URL in e {
+            if (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true { out.append(url) }
+        }
+        return out.sorted { $0.path < $1.path }
+    }
+
+    /// Throws UserError for a missing folder, no class folders, no usable clips.
+    /// Files are decoded on `threads` threads; unusable files are listed in `skipped`.
+    public static func load(_ root: URL, config: SpectrogramConfig, cacheDirectory: URL?,
+                            threads: Int, progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> SpectrogramDataset {
+        try config.validate()
+        let layout = try scan(root)
+        let jobs: [(label: Int, url: URL)] = layout.files.enumerated().flatMap { c, urls in urls.map { (c, $0) } }
+        // A cache folder that cannot be created only costs time: carry on without it.
+        let cache: SpectrogramCache? = cacheDirectory.flatMap { dir in
+            (try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true))
+                .map { SpectrogramCache(directory: dir, config: config) }
+        }
+        let extractor = LogMelExtractor(config: config)
+        let results = Mutex<[Int: Outcome]>([:])
+        let next = Mutex(0)
+        let workers = max(1, min(threads, jobs.count))
+        let total = jobs.count
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let i = next.withLock { v -> Int in defer { v += 1 }; return v }
+                if i >= total { break }
+                let outcome = loadClip(jobs[i].url, extractor: extractor, cache: cache)
+                let done = results.withLock { r -> Int in r[i] = outcome; return r.count }
+                progress?(done, total)
+            }
+        }
+        let outcomes = results.withLock { $0 }
+
+        var dataset = SpectrogramDataset(classes: layout.classes, config: config, spectrograms: [], labels: [],
+                                         clipCounts: Array(repeating: 0, count: layout.classes.count),
+                                         skipped: [], totalSeconds: 0)
+        for (i, job) in jobs.enumerated() {
+            switch outcomes[i]! {
+            case .clip(let spectrogram, let seconds, let cached):
+                dataset.spectrograms.append(spectrogram)
+                dataset.labels.append(job.label)
+                dataset.clipCounts[job.label] += 1
+                dataset.totalSeconds += seconds
+                if cached { dataset.cachedClips += 1 }
+            case .skipped(let reason):
+                dataset.skipped.append((job.url.path, reason))
+            }
+        }
+        guard !dataset.spectrograms.isEmpty else {
+            let detail = jobs.isEmpty ? "the class folders are empty" : "all \(jobs.count) files were skipped, e.g. \(dataset.skipped[0].path): \(dataset.skipped[0].reason)"
+            throw UserError("no usable audio clips in \(root.path) (\(detail))")
+        }
+        return dataset
+    }
+
+    enum Outcome: Sendable {
+        case clip([Float], seconds: Double, cached: Bool)
+        case skipped(String)
+    }
+
+    static func loadClip(_ url: URL, extractor: LogMelExtractor, cache: SpectrogramCache?) -> Outcome {
+        let config = extractor.config
+        let path = url.path
+        let stamp = SpectrogramCache.stamp(path)
+        if let cache, let stamp, let entry = cache.read(path, stamp) {
+            return .clip(padded(entry.logMel, nMels: config.nMels, valid: entry.validFrames, frames: config.frames),
+                         seconds: entry.seconds, cached: true)
+        }
+        do {
+            let clip = try AudioIO.decode(url, sampleRate: config.sampleRate, maxOutput: config.samplesNeeded)
+            let (mel, valid) = extractor.melPower(clip.samples, frames: config.frames)
+            var logMel = mel
+            for i in logMel.indices { logMel[i] = log1p(logMel[i]) }
+            if let cache, let stamp {
+                cache.write(path, stamp, .init(logMel: leading(logMel, nMels: config.nMels, frames: config.frames, valid: valid),
+                                               validFrames: valid, seconds: clip.seconds))
+            }
+            return .clip(logMel, seconds: clip.seconds, cached: false)
+        } catch {
+            return .skipped(error.description)
+        }
+    }
+
+    static func leading(_ x: [Float], nMels: Int, frames: Int, valid: Int) -> [Float] {
+        if valid == frames { return x }
+        var out = [Float](repeating: 0, count: nMels * valid)
+        for m in 0 ..< nMels { for t in 0 ..< valid { out[m * valid + t] = x[m * frames + t] } }
+        return out
+    }
+
+    static func padded(_ x: [Float], nMels: Int, valid: Int, frames: Int) -> [Float] {
+        if valid == frames { return x }
+        var out = [Float](repeating: 0, count: nMels * frames)
+        for m in 0 ..< nMels { for t in 0 ..< valid { out[m * frames + t] = x[m * valid + t] } }
+        return out
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+
+/// Samples -> the seed's log-mel spectrogram: nMels x frames, row-major, row 0 = lowest band,
+/// zero-padded on the right or cropped to `config.frames`. Safe to call from several threads
+/// (the FFTW plans are shared and only executed; work buffers are per call).
+public final class LogMelExtractor: @unchecked Sendable {
+    public let config: SpectrogramConfig
+    let stft: STFT
+    let filterbank: MelFilterbank
+
+    public init(config: SpectrogramConfig) {
+        self.config = config
+        stft = STFT(n: config.nFFT, hop: config.hop)
+        filterbank = MelFilterbank(bins: config.bins, nMels: config.nMels, sampleRate: config.sampleRate)
+    }
+
+    public func logMel(_ samples: [Float]) -> [Float] {
+        var out = melPower(samples, frames: config.frames).mel
+        for i in out.indices { out[i] = log1p(out[i]) }
+        return out
+    }
+
+    /// Mel power (before log1p), nMels x `frames` (zeros past the signal's own frames),
+    /// and how many frames the signal itself has (torch.stft's 1 + length / hop), capped at `frames`.
+    func melPower(_ samples: [Float], frames: Int) -> (mel: [Float], validFrames: Int) {
+        var mel = [Float](repeating: 0, count: config.nMels * frames)
+        guard !samples.isEmpty else { return (mel, 0) }
+        let valid = min(stft.frameCount(samples.count), frames)
+        let padded = samples.withUnsafeBufferPointer { stft.reflectPadded($0, frames: valid) }
+        let bins = stft.bins
+        var powerBuffer = [Float](repeating: 0, count: stft.chunk * bins)
+        padded.withUnsafeBufferPointer { p in
+            mel.withUnsafeMutableBufferPointer { melOut in
+                powerBuffer.withUnsafeMutableBufferPointer { pw in
+                    stft.forEachSpectrumBatch(p.baseAddress!, frames: valid) { first, count, spectra in
+                        for i in 0 ..< count * bins {
+                            let re = spectra[2 * i], im = spectra[2 * i + 1]
+                            pw[i] = re * re + im * im
+                        }
+                        filterbank.apply(power: pw.baseAddress!, frames: count,
+                                         into: melOut.baseAddress! + first, melStride: frames)
+                    }
+                }
+            }
+        }
+        return (mel, valid)
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+
+/// Mel power -> linear STFT power: non-negative least squares min ||fb^T p - mel|| over p >= 0,
+/// one frame at a time, exploiting the banded filterbank (each bin lies on at most two
+/// neighbouring triangles).
+///
+/// torchaudio's `InverseMelScale` with its default driver fails on this filterbank (the low
+/// bands are narrower than an FFT bin, so columns are nearly dependent) and gelsd's answer goes
+/// negative. Here:
+/// 1. start from the smooth non-negative interpolation p0[k] = sum_m fb[k,m] * mel[m] / colsum[m]
+///    (each band's energy spread evenly over the bins it covers; exact when the spectrum is
+///    flat across neighbouring bands);
+/// 2. run projected Gauss-Seidel (coordinate descent) sweeps on the least-squares objective:
+///    each step solves exactly for one bin given the others and clamps at zero, so the
+///    objective never increases, nothing goes negative, and bins no filter sees (0 and n/2)
+///    stay zero. Each sweep costs ~2 multiply-adds per non-zero filter weight.
+struct MelInverse: Sendable {
+    let bins: Int
+    let nMels: Int
+    // Row view of the filterbank: bin k has weight w0[k] on band b0[k] and w1[k] on b0[k] + 1.
+    let b0: [Int32]
+    let w0: [Float]
+    let w1: [Float]
+    let invCurvature: [Float]   // 1 / sum_m fb[k,m]^2, 0 for bins no filter sees
+    let invColumnSum: [Float]   // 1 / sum_k fb[k,m]
+
+    init(_ fb: MelFilterbank) {
+        bins = fb.bins
+        nMels = fb.nMels
+        let dense = fb.denseMatrix
+        var b0 = [Int32](repeating: 0, count: bins), w0 = [Float](repeating: 0, count: bins), w1 = w0
+        var inv = w0
+        for k in 0 ..< bins {
+            let row = Array(dense[k * nMels ..< (k + 1) * nMels])
+            let nz = row.indices.filter { row[$0] > 0 }
+            precondition(nz.count <= 2 && (nz.count < 2 || nz[1] == nz[0] + 1), "mel filters overlap more than pairwise")
+            if let first = nz.first {
+                // Keep the pair (b0, b0 + 1) inside the band range.
+                let lo = min(first, nMels - 2 < 0 ? 0 : nMels - 2)
+                b0[k] = Int32(lo)
+                w0[k] = row[lo]
+                w1[k] = lo + 1 < nMels ? row[lo + 1] : 0
+                let c = w0[k] * w0[k] + w1[k] * w1[k]
+                inv[k] = c > 0 ? 1 / c : 0
+            }
+        }
+        self.b0 = b0
+        self.w0 = w0
+        self.w1 = w1
+        invCurvature = inv
+        let (nb, nm) = (fb.bins, fb.nMels)
+        invColumnSum = (0 ..< nm).map { m in
+            let s = (0 ..< nb).reduce(Float(0)) { $0 + dense[$1 * nm + m] }
+            return s > 0 ? 1 / s : 0
+        }
+    }
+
+    /// mel: nMels x frames (row-major, non-negative) -> power: frames x bins (row-major).
+    func linearPower(mel: [Float], frames: Int, sweeps: Int) -> [Float] {
+        var power = [Float](repeating: 0, count: frames * bins)
+        var target = [Float](repeating: 0, count: nMels)
+        var residual = [Float](repeating: 0, count: nMels)
+        b0.withUnsafeBufferPointer { b0 in
+        w0.withUnsafeBufferPointer { w0 in
+        w1.withUnsafeBufferPointer { w1 in
+        invCurvature.withUnsafeBufferPointer { ic in
+        power.withUnsafeMutableBufferPointer { pw in
+        target.withUnsafeMutableBufferPointer { y in
+        residual.withUnsafeMutableBufferPointer { r in
+            for t in 0 ..< frames {
+                let p = pw.baseAddress! + t * bins
+                for m in 0 ..< nMels {
+                    let v = mel[m * frames + t]
+                    y[m] = v.isFinite && v > 0 ? v : 0
+                }
+                // 1. smooth non-negative start.
+                for k in 0 ..< bins where ic[k] > 0 {
+                    let m = Int(b0[k])
+                    var v = w0[k] * y[m] * invColumnSum[m]
+                    if m + 1 < nMels { v += w1[k] * y[m + 1] * invColumnSum[m + 1] }
+                    p[k] = v
+                }
+                // residual = fb^T p - y
+                for m in 0 ..< nMels { r[m] = -y[m] }
+                for k in 0 ..< bins where ic[k] > 0 {
+                    let m = Int(b0[k])
+                    r[m] += w0[k] * p[k]
+                    if m + 1 < nMels { r[m + 1] += w1[k] * p[k] }
+                }
+                // 2. projected Gauss-Seidel sweeps.
+                let last = nMels - 1
+                for _ in 0 ..< sweeps {
+                    for k in 0 ..< bins {
+                        let m = Int(b0[k])
+                        let m1 = min(m + 1, last)
+                        let a = w0[k], b = w1[k]
+                        let g = a * r[m] + b * r[m1]
+                        let newP = max(0, p[k] - g * ic[k])
+                        let d = newP - p[k]
+                        p[k] = newP
+                        r[m] += a * d
+                        r[m1] += b * d
+                    }
+                }
+            }
+        }}}}}}}
+        return power
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+
+/// torch.stft / torch.istft with the seed's conventions: periodic Hann window of length n,
+/// centred frames (reflect padding of n/2 on both sides), one-sided, not normalised.
+/// Frames are transformed in batches of `chunk` with a shared FFTW plan.
+struct STFT: Sendable {
+    let n: Int
+    let hop: Int
+    let bins: Int
+    let window: [Float]
+    let chunk = 32
+    let fftChunk: RealFFT
+    let fftOne: RealFFT
+
+    init(n: Int, hop: Int) {
+        self.n = n
+        self.hop = hop
+        bins = n / 2 + 1
+        window = STFT.periodicHann(n)
+        fftChunk = RealFFT.shared(n: n, batch: chunk)
+        fftOne = RealFFT.shared(n: n, batch: 1)
+    }
+
+    /// torch.hann_window(n) (periodic): 0.5 - 0.5 cos(2 pi i / n).
+    static func periodicHann(_ n: Int) -> [Float] {
+        (0 ..< n).map { Float(0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(n))) }
+    }
+
+    /// torch.stft's frame count for `length` samples with center=True.
+    func frameCount(_ length: Int) -> Int { 1 + length / hop }
+
+    /// The centred, reflect-padded signal that frames 0 ..< frames read:
+    /// padded[i] = x[i - n/2], reflected at both ends (numpy "reflect", which repeats the
+    /// reflection for signals shorter than n/2 where torch would refuse).
+    func reflectPadded(_ x: UnsafeBufferPointer<Float>, frames: Int) -> [Float] {
+        let length = (frames - 1) * hop + n
+        let count = x.count
+        let half = n / 2
+        var out = [Float](repeating: 0, count: length)
+        out.withUnsafeMutableBufferPointer { o in
+            // Middle part: a straight copy.
+            let lo = min(half, length), hi = min(length, half + count)
+            if hi > lo { (o.baseAddress! + lo).update(from: x.baseAddress!, count: hi - lo) }
+            let period = max(2 * count - 2, 1)
+            for i in 0 ..< length where i < lo || i >= hi {
+                var j = i - half
+                if count == 1 { j = 0 } else {
+                    j = abs(j) % period
+                    if j >= count { j = period - j }
+                }
+                o[i] = x[j]
+            }
+        }
+        return out
+    }
+
+    /// Runs the windowed forward FFT over `frames` frames of `padded` (from reflectPadded)
+    /// and hands each batch's spectra (count x bins complex, interleaved) to `body`.
+    func forEachSpectrumBatch(_ padded: UnsafePointer<Float>, frames: Int,
+                              _ body: (_ first: Int, _ count: Int, _ spectra: UnsafePointer<Float>) -> Void) {
+        let input = FFTBuffer(count: chunk * n)
+        let output = FFTBuffer(count: chunk * bins * 2)
+        window.withUnsafeBufferPointer { w in
+            var t0 = 0
+            while t0 < frames {
+                let count = min(chunk, frames - t0)
+                let fft = count == chunk ? fftChunk : fftOne
+                var done = 0
+                while done < count {
+                    let batch = fft.batch
+                    for b in 0 ..< batch {
+                        let src = padded + (t0 + done + b) * hop
+                        let dst = input.pointer + b * n
+                        for i in 0 ..< n { dst[i] = src[i] * w[i] }
+                    }
+                    fft.forward(input.pointer, output.pointer)
+                    body(t0 + done, batch, output.pointer)
+                    done += batch
+                }
+                t0 += count
+            }
+        }
+    }
+}

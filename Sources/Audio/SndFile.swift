@@ -1,0 +1,149 @@
+import CSndFile
+import Foundation
+import Support
+
+/// Why a file could not be decoded. The dataset scan shows these as skip reasons;
+/// `AudioIO.readMono` turns them into one-line `UserError`s.
+public enum AudioDecodeError: Error, Sendable, Equatable, CustomStringConvertible {
+    case unreadable(String)    // the OS would not open it
+    case notAudio(String)      // libsndfile does not recognise it
+    case empty                 // zero frames
+    case nonFinite             // NaN or infinite samples
+    case badRate(Int)          // a sample rate libsamplerate cannot convert from
+
+    public var description: String {
+        switch self {
+        case .unreadable(let why): return "unreadable (\(why))"
+        case .notAudio(let why): return "not audio (\(why))"
+        case .empty: return "zero length"
+        case .nonFinite: return "NaN or infinite samples"
+        case .badRate(let r): return "unsupported sample rate \(r) Hz"
+        }
+    }
+}
+
+/// File formats cgan-tui writes through libsndfile (WAV output, and test fixtures in
+/// every format the library supports here).
+public enum AudioFileFormat: String, Sendable, CaseIterable {
+    case wavU8, wav16, wav24, wav32, wavFloat, flac, oggVorbis, aiff16, mp3
+
+    var sndfileFormat: Int32 {
+        let f: Int
+        switch self {
+        case .wavU8: f = SF_FORMAT_WAV | SF_FORMAT_PCM_U8
+        case .wav16: f = SF_FORMAT_WAV | SF_FORMAT_PCM_16
+        case .wav24: f = SF_FORMAT_WAV | SF_FORMAT_PCM_24
+        case .wav32: f = SF_FORMAT_WAV | SF_FORMAT_PCM_32
+        case .wavFloat: f = SF_FORMAT_WAV | SF_FORMAT_FLOAT
+        case .flac: f = SF_FORMAT_FLAC | SF_FORMAT_PCM_16
+        case .oggVorbis: f = SF_FORMAT_OGG | SF_FORMAT_VORBIS
+        case .aiff16: f = SF_FORMAT_AIFF | SF_FORMAT_PCM_16
+        case .mp3: f = SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III
+        }
+        return Int32(f)
+    }
+}
+
+/// The one Swift file that talks to libsndfile.
+enum SndFile {
+    struct Decoded {
+        var samples: [Float]     // mono (mean of channels), at `sampleRate`
+        var sampleRate: Int
+        var channels: Int
+        var totalFrames: Int     // whole file, even when only a prefix was decoded
+    }
+
+    /// Decodes `path` to mono float in [-1, 1) (libsndfile normalises integer formats;
+    /// float files come through as stored). Reads at most `maxFrames(rate)` frames when that is not nil.
+    static func readMono(path: String, maxFrames: (_ sampleRate: Int) -> Int? = { _ in nil }) throws(AudioDecodeError) -> Decoded {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw .unreadable(String(cString: strerror(errno))) }
+        var isDir = stat()
+        if fstat(fd, &isDir) == 0, (isDir.st_mode & S_IFMT) == S_IFDIR {
+            close(fd)
+            throw .unreadable("is a folder")
+        }
+        var info = SF_INFO()
+        // close_desc = 1: sf_close closes fd; on failure libsndfile has not taken it.
+        guard let file = sf_open_fd(fd, Int32(SFM_READ), &info, 1) else {
+            let why = String(cString: sf_strerror(nil))
+            close(fd)
+            throw .notAudio(why)
+        }
+        defer { sf_close(file) }
+        let channels = Int(info.channels)
+        guard channels >= 1, info.samplerate > 0 else { throw .notAudio("no channels") }
+        let declared = max(Int(info.frames), 0)
+        let limit = maxFrames(Int(info.samplerate)) ?? Int.max
+        // MP3 frame counts are estimates: read until the decoder stops, not to `declared`.
+        var out = [Float]()
+        out.reserveCapacity(min(declared, limit) + 1)
+        let chunk = 16384
+        var interleaved = [Float](repeating: 0, count: chunk * channels)
+        var readTotal = 0
+        var hitEnd = false
+        while readTotal < limit {
+            let want = min(chunk, limit - readTotal)
+            let got = interleaved.withUnsafeMutableBufferPointer { Int(sf_readf_float(file, $0.baseAddress!, sf_count_t(want))) }
+            if got <= 0 { hitEnd = true; break }
+            if channels == 1 {
+                out.append(contentsOf: interleaved[0 ..< got])
+            } else {
+                let scale = 1 / Float(channels)
+                interleaved.withUnsafeBufferPointer { src in
+                    for f in 0 ..< got {
+                        var s: Float = 0
+                        for c in 0 ..< channels { s += src[f * channels + c] }
+                        out.append(s * scale)
+                    }
+                }
+            }
+            readTotal += got
+            if got < want { hitEnd = true; break }
+        }
+        guard !out.isEmpty else { throw .empty }
+        for x in out where !x.isFinite { throw .nonFinite }
+        return Decoded(samples: out, sampleRate: Int(info.samplerate), channels: channels,
+                       totalFrames: hitEnd ? readTotal : max(declared, readTotal))
+    }
+
+    /// Writes interleaved `samples` (frames x channels) atomically: a temporary file in the
+    /// same folder, synced, then renamed over `url`. Nothing is left behind on failure.
+    static func write(_ samples: [Float], channels: Int = 1, sampleRate: Int,
+                      format: AudioFileFormat, to url: URL) throws {
+        let dir = url.deletingLastPathComponent()
+        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))")
+        var info = SF_INFO()
+        info.samplerate = Int32(sampleRate)
+        info.channels = Int32(channels)
+        info.format = format.sndfileFormat
+        guard sf_format_check(&info) != 0 else {
+            throw UserError("cannot write \(url.path): libsndfile cannot write \(format.rawValue) at \(sampleRate) Hz")
+        }
+        guard let file = sf_open(tmp.path, Int32(SFM_WRITE), &info) else {
+            let why = String(cString: sf_strerror(nil))
+            unlink(tmp.path)
+            throw UserError("cannot write \(url.path): \(why)")
+        }
+        if format == .oggVorbis || format == .mp3 {
+            var quality = 0.9
+            _ = sf_command(file, Int32(SFC_SET_VBR_ENCODING_QUALITY), &quality, Int32(MemoryLayout<Double>.size))
+        }
+        // Clip instead of wrapping when floats beyond +-1 go to an integer format.
+        _ = sf_command(file, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE))
+        let frames = samples.count / channels
+        let written = samples.withUnsafeBufferPointer { Int(sf_writef_float(file, $0.baseAddress!, sf_count_t(frames))) }
+        let writeError = sf_error(file) != 0 ? String(cString: sf_strerror(file)) : nil
+        sf_write_sync(file)
+        sf_close(file)
+        guard written == frames, writeError == nil else {
+            unlink(tmp.path)
+            throw UserError("cannot write \(url.path): \(writeError ?? "short write")")
+        }
+        guard rename(tmp.path, url.path) == 0 else {
+            let why = String(cString: strerror(errno))
+            unlink(tmp.path)
+            throw UserError("cannot write \(url.path): \(why)")
+        }
+    }
+}

@@ -1,0 +1,329 @@
+import Foundation
+import GAN
+
+/// A key as the dashboard understands it (the terminal decodes escape sequences).
+public enum Key: Equatable, Sendable {
+    case up, down, enter, escape, ctrlC
+    case char(Character)
+    case other
+}
+
+/// What the UI loop must do after the state changed: talk to the trainer, play, or leave.
+public enum DashboardAction: Equatable, Sendable {
+    case send(TrainerCommand)
+    case play(SynthesizedClip)
+    case stopPlayback
+    case quit(status: Int32)
+}
+
+/// What happened to a clip handed to the player.
+public enum PlaybackReport: Equatable, Sendable {
+    case started(classIndex: Int, seconds: Double, firstSampleAt: Double)   // monotonic time of the first sample given to ALSA
+    case finished(classIndex: Int)
+    case wroteFile(classIndex: Int, path: String)                          // no audio device: the clip went to auditions/
+    case failed(String)
+}
+
+public struct StatusMessage: Equatable, Sendable {
+    public enum Kind: Sendable { case info, success, error }
+    public var text: String
+    public var kind: Kind
+    public var at: Double
+}
+
+/// The whole dashboard as data. Events from the trainer, keys and playback reports go in;
+/// actions come out; widgets render from it. No terminal, no clocks: `now` is passed in.
+public struct AppState: Sendable {
+    public let context: DashboardContext
+    public var trainingState: TrainingState = .loading
+    public var epoch = 0
+    public var step = 0
+    public var stepInEpoch = 0
+    public var stepsPerEpoch: Int
+    public var stepsPerSecond: Double?
+    public var samplesPerSecond: Double?
+    public var startedAt: Double
+    public var now: Double
+    public var lossD = LossHistory()
+    public var lossG = LossHistory()
+    /// The latest spectrogram per class and where it came from ("epoch 3 · step 120").
+    public var spectrograms: [Int: GeneratedSpectrogram] = [:]
+    public var spectrogramOrigin: [Int: String] = [:]
+    public var selected = 0
+    public var message: StatusMessage?
+    public var showHelp = false
+    public var finished = false
+    public var lastCheckpoint: URL?
+    /// The trainer's error, when training failed.
+    public var lastError: String?
+    /// Set when the user asked to leave: the exit status once the trainer has saved and finished.
+    public var quitStatus: Int32?
+    /// Latency of the last audition, key press to the first sample handed to ALSA (seconds).
+    public var lastAuditionLatency: Double?
+
+    // Audition bookkeeping.
+    var pendingRequests: [(classIndex: Int, keyTime: Double?)] = []
+    var auditionAll = false
+    var auditionQueue: [Int] = []
+    var heldClips: [SynthesizedClip] = []
+    var playing: (classIndex: Int, keyTime: Double?)?
+
+    public init(context: DashboardContext, now: Double) {
+        self.context = context
+        stepsPerEpoch = context.stepsPerEpoch
+        startedAt = now
+        self.now = now
+    }
+
+    public var className: String {
+        context.classNames.indices.contains(selected) ? context.classNames[selected] : "?"
+    }
+
+    public var elapsed: Double { max(0, now - startedAt) }
+
+    /// Seconds left for the requested epochs at the current rate; nil before the rate is known.
+    public var eta: Double? {
+        guard let rate = stepsPerSecond, rate > 0, context.totalEpochs > 0, stepsPerEpoch > 0 else { return nil }
+        let done = max(0, epoch - 1) * stepsPerEpoch + stepInEpoch
+        let remaining = max(0, context.totalEpochs * stepsPerEpoch - done)
+        return Double(remaining) / rate
+    }
+
+    /// The state the header shows: "saving" while a quit waits for its checkpoint.
+    public var displayedState: TrainingState {
+        quitStatus != nil && !finished ? .saving : trainingState
+    }
+
+    mutating func say(_ text: String, _ kind: StatusMessage.Kind = .info, quiet: Bool = false) {
+        // Routine news (epoch files) does not hide what the user just asked for.
+        if quiet, let m = message, now - m.at < 4, m.kind != .info || m.text.hasPrefix(playingPrefix) { return }
+        message = StatusMessage(text: text, kind: kind, at: now)
+    }
+
+    private var playingPrefix: String { "playing " }
+
+    // MARK: - Trainer events
+
+    public mutating func apply(_ event: TrainingEvent, now: Double) -> [DashboardAction] {
+        self.now = now
+        switch event {
+        case .stateChanged(let s):
+            trainingState = s
+            if s == .paused { say("training paused: p resumes") }
+            if s == .running, message?.text.hasPrefix("training paused") == true { say("training resumed") }
+        case .stepFinished(let r):
+            epoch = r.epoch; step = r.step; stepInEpoch = r.stepInEpoch; stepsPerEpoch = r.stepsPerEpoch
+            lossD.append(r.lossD); lossG.append(r.lossG)
+            if r.seconds > 0 {
+                // Exponential moving average over ~10 steps: steady numbers that still follow a change.
+                let rate = 1 / r.seconds
+                stepsPerSecond = stepsPerSecond.map { 0.9 * $0 + 0.1 * rate } ?? rate
+                samplesPerSecond = samplesPerSecond.map { 0.9 * $0 + 0.1 * r.samplesPerSecond } ?? r.samplesPerSecond
+            }
+            if trainingState == .loading { trainingState = .running }
+        case let .epochFinished(e, d, g, seconds):
+            say(String(format: "epoch %d done in %@: mean D %.3f, G %.3f", e, Format.duration(seconds), d, g), quiet: true)
+        case let .samplesReady(e, s, specs):
+            for spec in specs {
+                spectrograms[spec.classIndex] = spec
+                spectrogramOrigin[spec.classIndex] = "epoch \(e) · step \(s)"
+            }
+        case let .epochOutputsWritten(e, png, _):
+            say("epoch \(e): wrote \(Format.path(png))", quiet: true)
+        case .clipSynthesized(let clip):
+            return clipArrived(clip)
+        case .checkpointSaved(let url):
+            lastCheckpoint = url
+            say("checkpoint saved to \(Format.path(url))", .success)
+        case .message(let text):
+            say(text, quiet: true)
+        case .error(let text):
+            trainingState = .failed
+            lastError = text
+            say(text, .error)
+        case .finished:
+            finished = true
+            if trainingState != .failed { trainingState = .stopped }
+            if let status = quitStatus { return [.quit(status: status)] }
+            if trainingState != .failed {
+                let where_ = lastCheckpoint.map { ": checkpoint \(Format.path($0))" } ?? ""
+                say("training finished\(where_). q quits", .success)
+            }
+        }
+        return []
+    }
+
+    // MARK: - Keys
+
+    public mutating func apply(key: Key, now: Double) -> [DashboardAction] {
+        self.now = now
+        if showHelp {
+            showHelp = false
+            if key == .char("?") || key == .escape { return [] }
+        }
+        let n = context.classNames.count
+        switch key {
+        case .up, .char("k"):
+            if selected > 0 { selected -= 1 }
+        case .down, .char("j"):
+            if selected < n - 1 { selected += 1 }
+        case .char(let c) where c.isNumber && c != "0":
+            if let d = c.wholeNumberValue, d >= 1, d <= n { selected = d - 1 }
+        case .enter, .char(" "):
+            guard canAudition() else { break }
+            auditionAll = false; auditionQueue = []; heldClips = []; playing = nil
+            return [.stopPlayback] + request(selected, keyTime: now)
+        case .char("a"):
+            guard canAudition(), n > 0 else { break }
+            auditionAll = true; heldClips = []; playing = nil
+            auditionQueue = Array(1 ..< n)
+            let actions = [.stopPlayback] + request(0, keyTime: now)
+            say("auditioning all \(n) classes in turn")
+            return actions
+        case .char("n"):
+            guard !finished else { break }
+            say("new latent vector: heatmaps and auditions change from the next samples")
+            return [.send(.newLatent)]
+        case .char("p"):
+            guard !finished, quitStatus == nil else { break }
+            if trainingState == .paused {
+                say("resuming")
+                return [.send(.resume)]
+            }
+            say("pausing after this step")
+            return [.send(.pause)]
+        case .char("s"):
+            guard !finished, quitStatus == nil else { break }
+            say("saving a checkpoint")
+            return [.send(.saveNow)]
+        case .char("?"):
+            showHelp = true
+        case .char("q"), .char("Q"), .ctrlC:
+            return quit(status: 0)
+        default:
+            break
+        }
+        return []
+    }
+
+    /// A request to leave (key, Ctrl-C or a signal): save first unless the trainer is done;
+    /// a second request leaves at once without a new checkpoint.
+    public mutating func quit(status: Int32) -> [DashboardAction] {
+        if finished { return [.stopPlayback, .quit(status: quitStatus ?? status)] }
+        if let first = quitStatus {
+            return [.stopPlayback, .send(.abandon), .quit(status: first)]
+        }
+        quitStatus = status
+        playing = nil; heldClips = []; auditionAll = false; auditionQueue = []
+        say("saving a checkpoint before quitting (press q again to leave without it)")
+        return [.stopPlayback, .send(.stop)]
+    }
+
+    private mutating func canAudition() -> Bool {
+        if finished || trainingState == .failed {
+            say("training has stopped: no more auditions", .error)
+            return false
+        }
+        if quitStatus != nil { return false }
+        return true
+    }
+
+    private mutating func request(_ classIndex: Int, keyTime: Double?) -> [DashboardAction] {
+        pendingRequests.append((classIndex, keyTime))
+        say("synthesizing \(context.classNames[classIndex])\(Format.ellipsis)")
+        return [.send(.synthesize(classIndex: classIndex))]
+    }
+
+    // MARK: - Auditions
+
+    private mutating func clipArrived(_ clip: SynthesizedClip) -> [DashboardAction] {
+        spectrograms[clip.classIndex] = clip.spectrogram
+        spectrogramOrigin[clip.classIndex] = "audition · step \(step)"
+        let idx = pendingRequests.firstIndex { $0.classIndex == clip.classIndex }
+        let keyTime = idx.map { pendingRequests.remove(at: $0).keyTime } ?? nil
+        var actions: [DashboardAction] = []
+        if auditionAll, let next = auditionQueue.first {
+            auditionQueue.removeFirst()
+            actions += request(next, keyTime: nil)   // synthesise the next while this one plays
+        }
+        if auditionAll, playing != nil {
+            heldClips.append(clip)
+        } else {
+            actions.append(startPlaying(clip, keyTime: keyTime))
+        }
+        return actions
+    }
+
+    private mutating func startPlaying(_ clip: SynthesizedClip, keyTime: Double?) -> DashboardAction {
+        playing = (clip.classIndex, keyTime)
+        return .play(clip)
+    }
+
+    public mutating func apply(playback report: PlaybackReport, now: Double) -> [DashboardAction] {
+        self.now = now
+        switch report {
+        case let .started(k, seconds, firstSampleAt):
+            var text = "\(playingPrefix)\(name(k)), \(String(format: "%.1f", seconds)) s"
+            if let p = playing, p.classIndex == k, let t = p.keyTime {
+                lastAuditionLatency = firstSampleAt - t
+                text += String(format: " (%.0f ms from key to sound)", (firstSampleAt - t) * 1000)
+            }
+            say(text)
+            return []
+        case .finished(let k):
+            if playing?.classIndex == k { playing = nil }
+        case let .wroteFile(_, path):
+            playing = nil
+            say("no audio device: wrote \(path)")
+        case .failed(let text):
+            playing = nil
+            say(text, .error)
+        }
+        if !heldClips.isEmpty {
+            let clip = heldClips.removeFirst()
+            return [startPlaying(clip, keyTime: nil)]
+        }
+        if auditionAll, auditionQueue.isEmpty, pendingRequests.isEmpty, playing == nil {
+            auditionAll = false
+        }
+        return []
+    }
+
+    private func name(_ k: Int) -> String {
+        context.classNames.indices.contains(k) ? context.classNames[k] : "class \(k)"
+    }
+}
+
+/// Number and time formats shared by the widgets.
+enum Format {
+    static let ellipsis = "..."
+
+    /// 75 -> "01:15", 3725 -> "1:02:05".
+    static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "--:--" }
+        let s = Int(seconds.rounded(.down))
+        if s >= 86400 * 10 { return ">10 days" }
+        if s >= 3600 { return String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) }
+        return String(format: "%02d:%02d", s / 60, s % 60)
+    }
+
+    /// A loss value in 5 characters or so.
+    static func loss(_ v: Float?) -> String {
+        guard let v else { return "-" }
+        if abs(v) >= 100 { return String(format: "%.0f", v) }
+        if abs(v) >= 10 { return String(format: "%.2f", v) }
+        return String(format: "%.3f", v)
+    }
+
+    static func rate(_ v: Double?) -> String {
+        guard let v, v.isFinite else { return "-" }
+        return v >= 100 ? String(format: "%.0f", v) : v >= 10 ? String(format: "%.1f", v) : String(format: "%.2f", v)
+    }
+
+    /// A path relative to the working directory when it is inside it.
+    static func path(_ url: URL) -> String {
+        let cwd = FileManager.default.currentDirectoryPath
+        let p = url.standardizedFileURL.path
+        return p.hasPrefix(cwd + "/") ? String(p.dropFirst(cwd.count + 1)) : p
+    }
+}

@@ -1,1 +1,0 @@
-// Dashboard module: see the issue tracker for what lands here.

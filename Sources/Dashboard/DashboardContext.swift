@@ -1,0 +1,27 @@
+import Foundation
+
+/// What the dashboard knows about the run before the first event: the dataset, the shape and
+/// the plan. The train command fills it in from the loaded dataset and its options.
+public struct DashboardContext: Sendable, Equatable {
+    public var datasetName: String          // shown in the header (a folder name or "demo")
+    public var classNames: [String]
+    public var clipCounts: [Int]            // per class, same order as classNames
+    public var nMels: Int
+    public var frames: Int
+    public var sampleRate: Int
+    public var batchSize: Int
+    public var totalEpochs: Int             // the epochs requested (for the ETA)
+    public var stepsPerEpoch: Int
+    public var outputFolder: URL            // the run folder; auditions go to <outputFolder>/auditions
+
+    public init(datasetName: String, classNames: [String], clipCounts: [Int], nMels: Int, frames: Int,
+                sampleRate: Int, batchSize: Int, totalEpochs: Int, stepsPerEpoch: Int, outputFolder: URL) {
+        self.datasetName = datasetName; self.classNames = classNames; self.clipCounts = clipCounts
+        self.nMels = nMels; self.frames = frames; self.sampleRate = sampleRate; self.batchSize = batchSize
+        self.totalEpochs = totalEpochs; self.stepsPerEpoch = stepsPerEpoch; self.outputFolder = outputFolder
+    }
+
+    public var totalClips: Int { clipCounts.reduce(0, +) }
+    public var auditionsFolder: URL { outputFolder.appendingPathComponent("auditions", isDirectory: true) }
+
+}

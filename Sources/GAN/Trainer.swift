@@ -1,0 +1,395 @@
+import Audio
+import Dispatch
+import Foundation
+import Support
+import Synchronization
+
+/// Runs the conditional GAN on its own Dispatch queue. Front ends (dashboard, headless
+/// printer, tests) read `events` and call `send(_:)`; they never touch the model.
+///
+/// Three queues: `trainQueue` owns the model and runs the steps; `synthQueue` turns a
+/// `GeneratorSnapshot` into previews and audition clips, so an audition never waits for the
+/// current step; `outputQueue` writes the per-epoch PNG and WAVs (Griffin-Lim) while the
+/// next epoch trains.
+public final class Trainer: @unchecked Sendable {
+    public let events = EventChannel<TrainingEvent>()
+    public let options: TrainingOptions
+    public let layout: RunLayout
+    public let classes: [String]
+    /// Optimizer steps in one epoch (the last batch may be smaller, as PyTorch's DataLoader does).
+    public let stepsPerEpoch: Int
+
+    // Owned by trainQueue once `start()` ran.
+    private let model: ConditionalGAN
+    private let dataset: SpectrogramDataset
+    private var completedEpochs: Int
+    private var resumeStepInEpoch: Int
+    private let metrics: MetricsLog
+    private var lastSave: (url: URL, epoch: Int)?
+    private var lastSaveTime = DispatchTime(uptimeNanoseconds: 0)
+    private let runConfig: RunConfig
+
+    private let trainQueue = DispatchQueue(label: "cgan-tui.trainer", qos: .userInitiated)
+    private let synthQueue = DispatchQueue(label: "cgan-tui.synth", qos: .userInitiated)
+    private let outputQueue = DispatchQueue(label: "cgan-tui.outputs", qos: .utility)
+    private let done = DispatchSemaphore(value: 0)
+    // One synthesizer per queue that uses it (each owns its FFT plans and buffers).
+    private let outputSynth: Synthesizer
+    private let auditionSynth: Synthesizer
+
+    private struct Control {
+        var paused = false
+        var stop = false
+        var abandon = false
+        var saveNow = false
+        var outputFailure: String?
+        var started = false
+    }
+    private let control = Mutex(Control())
+    private let wake = DispatchSemaphore(value: 0)
+
+    /// The generator as of the last refresh plus the fixed latent (one row per class):
+    /// what previews and auditions use, readable from any thread.
+    private struct Shared {
+        var snapshot: GeneratorSnapshot
+        var latent: [Float]
+        var latentDraws: Int
+        var epoch: Int
+        var step: Int
+    }
+    private let shared: Mutex<Shared>
+    /// Minimum time between two latest-checkpoint writes at epoch ends (they can be 100 MB).
+    public var checkpointSeconds: Double = 30
+
+    /// Starts a new run (`resume == nil`) or continues the checkpoint's run. Throws a
+    /// `UserError` when the checkpoint does not fit the dataset or the options.
+    public init(dataset: SpectrogramDataset, options: TrainingOptions, layout: RunLayout,
+                datasetPath: String, commandLine: [String],
+                resume: (model: ConditionalGAN, metadata: CheckpointMetadata)? = nil) throws {
+        guard !dataset.classes.isEmpty, !dataset.spectrograms.isEmpty else {
+            throw UserError("the dataset has no usable clips")
+        }
+        let cfg = dataset.config
+        guard cfg.nMels == options.spectrogram.nMels, cfg.frames == options.spectrogram.frames else {
+            throw UserError("dataset spectrograms are \(cfg.nMels) x \(cfg.frames), options ask for \(options.spectrogram.nMels) x \(options.spectrogram.frames)")
+        }
+        var options = options
+        self.dataset = dataset
+        self.layout = layout
+        self.classes = dataset.classes
+        self.stepsPerEpoch = (dataset.spectrograms.count + options.batchSize - 1) / options.batchSize
+
+        if let resume {
+            let meta = resume.metadata
+            guard meta.classNames == dataset.classes else {
+                throw UserError("the class list changed since the checkpoint: it has [\(meta.classNames.joined(separator: ", "))], the dataset now has [\(dataset.classes.joined(separator: ", "))]; restore the class folders or start a new run")
+            }
+            let mc = resume.model.config
+            guard mc.nMels == cfg.nMels, mc.frames == cfg.frames, mc.latentDim == options.latentDim,
+                  meta.sampleRate == cfg.sampleRate else {
+                throw UserError("the checkpoint was trained with --n-mels \(mc.nMels) --frames \(mc.frames) --latent-dim \(mc.latentDim) --sample-rate \(meta.sampleRate); this run asks for --n-mels \(cfg.nMels) --frames \(cfg.frames) --latent-dim \(options.latentDim) --sample-rate \(cfg.sampleRate)")
+            }
+            options.learningRate = mc.learningRate; options.beta1 = mc.beta1; options.beta2 = mc.beta2
+            options.seed = meta.seed
+            model = resume.model
+            completedEpochs = meta.epoch
+            // Mid-epoch stop: continue the same shuffled epoch after the batches already done.
+            let inEpoch = model.step - meta.epoch * stepsPerEpoch
+            resumeStepInEpoch = (0 ..< stepsPerEpoch).contains(inEpoch) ? inEpoch : 0
+        } else {
+            model = ConditionalGAN(config: options.modelConfig(classes: dataset.classes.count), seed: options.seed)
+            completedEpochs = 0
+            resumeStepInEpoch = 0
+        }
+        self.options = options
+        outputSynth = Synthesizer(config: cfg)
+        auditionSynth = Synthesizer(config: cfg)
+        try layout.create()
+        runConfig = RunConfig(dataset: datasetPath, classes: dataset.classes, options: options, commandLine: commandLine)
+        try runConfig.write(to: layout.config)
+        metrics = try MetricsLog(url: layout.metrics, keepStepsUpTo: resume == nil ? 0 : model.step)
+        var latentRNG = RunRandom.stream(seed: options.seed, .preview, 0)
+        shared = Mutex(Shared(snapshot: model.snapshotGenerator(),
+                              latent: latentRNG.normals(dataset.classes.count * options.latentDim),
+                              latentDraws: 0, epoch: completedEpochs, step: model.step))
+        if resume != nil { lastSave = (layout.latestCheckpoint, completedEpochs) }
+    }
+
+    /// The epoch the run will begin with (1-based) and the global step it starts from.
+    public var startEpoch: Int { completedEpochs + 1 }
+    public var startStep: Int { shared.withLock { $0.step } }
+
+    /// Begins training on the trainer's queue. Events start flowing at once.
+    public func start() {
+        let first = control.withLock { c -> Bool in
+            defer { c.started = true }
+            return !c.started
+        }
+        guard first else { return }
+        trainQueue.async { [self] in
+            run()
+            outputQueue.sync {}
+            synthQueue.sync {}
+            events.send(.finished)
+            done.signal()
+        }
+    }
+
+    /// Blocks until the trainer has sent `.finished`.
+    public func wait() {
+        done.wait()
+        done.signal()
+    }
+
+    /// Commands take effect between steps, except `synthesize` and `newLatent`, which work on
+    /// the latest generator snapshot at once.
+    public func send(_ command: TrainerCommand) {
+        switch command {
+        case .pause: control.withLock { $0.paused = true }
+        case .resume: control.withLock { $0.paused = false }
+        case .stop: control.withLock { $0.stop = true }
+        case .abandon: control.withLock { $0.abandon = true }
+        case .saveNow: control.withLock { $0.saveNow = true }
+        case .newLatent:
+            let classes = self.classes.count, latentDim = options.latentDim, seed = options.seed
+            shared.withLock {
+                $0.latentDraws += 1
+                var rng = RunRandom.stream(seed: seed, .preview, $0.latentDraws)
+                $0.latent = rng.normals(classes * latentDim)
+            }
+            events.send(.message("new latent drawn for samples and auditions"))
+            let s = shared.withLock { $0 }
+            synthQueue.async { [self] in preview(s) }
+        case .synthesize(let k):
+            guard classes.indices.contains(k) else {
+                events.send(.message("no class \(k) to synthesize"))
+                return
+            }
+            let requestedAt = Double(DispatchTime.now().uptimeNanoseconds) / 1e9
+            let s = shared.withLock { $0 }
+            synthQueue.async { [self] in audition(k, s, requestedAt: requestedAt) }
+        }
+        wake.signal()
+    }
+
+    // MARK: - The training loop (trainQueue)
+
+    private func run() {
+        events.send(.stateChanged(.running))
+        events.send(.message("training \(classes.count) classes, \(dataset.spectrograms.count) clips, \(stepsPerEpoch) steps per epoch, epochs \(startEpoch)...\(options.epochs)"))
+        var lastPreview = DispatchTime.now()
+        var lastSnapshot = DispatchTime.now()
+        let latentDim = options.latentDim, frameSize = options.spectrogram.nMels * options.spectrogram.frames
+        let n = dataset.spectrograms.count
+
+        var epoch = completedEpochs + 1
+        while epoch <= options.epochs {
+            var shuffle = RunRandom.stream(seed: options.seed, .shuffle, epoch)
+            var order = Array(0 ..< n)
+            order.shuffle(using: &shuffle)
+            var sumD: Double = 0, sumG: Double = 0, stepsThisEpoch = 0
+            let epochStart = DispatchTime.now()
+            let firstStep = epoch == completedEpochs + 1 ? resumeStepInEpoch : 0
+
+            for stepInEpoch in firstStep ..< stepsPerEpoch {
+                if let end = checkControl(epoch: epoch) { return finish(end) }
+
+                let indices = order[stepInEpoch * options.batchSize ..< min(n, (stepInEpoch + 1) * options.batchSize)]
+                var real = [Float](); real.reserveCapacity(indices.count * frameSize)
+                var labels = [Int](); labels.reserveCapacity(indices.count)
+                for i in indices {
+                    real.append(contentsOf: dataset.spectrograms[i])
+                    labels.append(dataset.labels[i])
+                }
+                var zRNG = RunRandom.stream(seed: options.seed, .latent, epoch, stepInEpoch)
+                let z = zRNG.normals(indices.count * latentDim)
+
+                let t0 = DispatchTime.now()
+                let (lossD, lossG) = model.trainStep(real: real, labels: labels, z: z)
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0.uptimeNanoseconds) / 1e9
+                let step = model.step
+
+                guard lossD.isFinite, lossG.isFinite else {
+                    let kept = lastSave.map { "the last good checkpoint is \($0.url.path) (epoch \($0.epoch))" }
+                        ?? "no checkpoint had been saved yet"
+                    events.send(.error("losses became non-finite at epoch \(epoch), step \(step) (loss_d \(lossD), loss_g \(lossG)); training stopped and \(kept)"))
+                    return finish(.failed)
+                }
+                let report = StepReport(epoch: epoch, step: step, stepInEpoch: stepInEpoch + 1,
+                                        stepsPerEpoch: stepsPerEpoch, lossD: lossD, lossG: lossG,
+                                        seconds: seconds, samplesPerSecond: Double(indices.count) / max(seconds, 1e-9))
+                do { try metrics.append(report) } catch {
+                    events.send(.error(RunLayout.reason(error)))
+                    return finish(.failed)
+                }
+                events.send(.stepFinished(report))
+                sumD += Double(lossD); sumG += Double(lossG); stepsThisEpoch += 1
+
+                let now = DispatchTime.now()
+                if now.uptimeNanoseconds - lastSnapshot.uptimeNanoseconds > 1_000_000_000 {
+                    refreshSnapshot(epoch: epoch)
+                    lastSnapshot = now
+                }
+                if options.previewSeconds > 0,
+                   Double(now.uptimeNanoseconds - lastPreview.uptimeNanoseconds) / 1e9 >= options.previewSeconds,
+                   stepInEpoch + 1 < stepsPerEpoch {
+                    lastPreview = now
+                    let s = shared.withLock { $0 }
+                    synthQueue.async { [self] in preview(s) }
+                }
+            }
+
+            completedEpochs = epoch
+            resumeStepInEpoch = 0
+            refreshSnapshot(epoch: epoch)
+            lastSnapshot = DispatchTime.now(); lastPreview = lastSnapshot
+            let epochSeconds = Double(DispatchTime.now().uptimeNanoseconds - epochStart.uptimeNanoseconds) / 1e9
+            let count = max(stepsThisEpoch, 1)
+            events.send(.epochFinished(epoch: epoch, meanLossD: Float(sumD / Double(count)),
+                                       meanLossG: Float(sumG / Double(count)), seconds: epochSeconds))
+            writeEpochOutputs(epoch: epoch)
+
+            let periodic = options.checkpointEvery > 0 && epoch % options.checkpointEvery == 0
+            let sinceSave = Double(DispatchTime.now().uptimeNanoseconds - lastSaveTime.uptimeNanoseconds) / 1e9
+            if epoch == options.epochs || periodic || sinceSave >= checkpointSeconds || lastSave == nil {
+                guard save(epoch: epoch) else { return finish(.failed) }
+            }
+            if periodic {
+                guard save(epoch: epoch, to: layout.periodicCheckpoint(epoch: epoch)) else { return finish(.failed) }
+            }
+            epoch += 1
+        }
+        if lastSave?.epoch != completedEpochs || lastSave?.url != layout.latestCheckpoint {
+            guard save(epoch: completedEpochs) else { return finish(.failed) }
+        }
+        finish(.stopped)
+    }
+
+    private enum End { case stopped, abandoned, failed }
+
+    /// Handles pause / save / stop between steps. Returns how to end, or nil to go on.
+    private func checkControl(epoch: Int) -> End? {
+        var announcedPause = false
+        while true {
+            let c = control.withLock { c -> Control in
+                let copy = c
+                c.saveNow = false
+                return copy
+            }
+            if c.abandon { return .abandoned }
+            if let failure = c.outputFailure {
+                events.send(.error(failure))
+                return .failed
+            }
+            if c.saveNow {
+                refreshSnapshot(epoch: epoch)
+                if !save(epoch: completedEpochs) { return .failed }
+            }
+            if c.stop {
+                events.send(.stateChanged(.saving))
+                return save(epoch: completedEpochs) ? .stopped : .failed
+            }
+            if !c.paused {
+                if announcedPause { events.send(.stateChanged(.running)) }
+                return nil
+            }
+            if !announcedPause {
+                events.send(.stateChanged(.paused))
+                announcedPause = true
+            }
+            _ = wake.wait(timeout: .now() + 0.5)
+        }
+    }
+
+    private func finish(_ end: End) {
+        switch end {
+        case .stopped: events.send(.stateChanged(.stopped))
+        case .abandoned: events.send(.stateChanged(.stopped))
+        case .failed: events.send(.stateChanged(.failed))
+        }
+    }
+
+    private func refreshSnapshot(epoch: Int) {
+        let snap = model.snapshotGenerator()
+        let step = model.step
+        shared.withLock { $0.snapshot = snap; $0.epoch = epoch; $0.step = step }
+    }
+
+    /// Saves the model atomically (the engine writes a temporary file and renames it).
+    private func save(epoch: Int, to url: URL? = nil) -> Bool {
+        let url = url ?? layout.latestCheckpoint
+        let cfg = options.spectrogram
+        let meta = CheckpointMetadata(classNames: classes, sampleRate: cfg.sampleRate, nFFT: cfg.nFFT, hop: cfg.hop,
+                                      nMels: cfg.nMels, frames: cfg.frames, latentDim: options.latentDim,
+                                      epoch: epoch, step: model.step, seed: options.seed)
+        do {
+            try model.save(to: url, metadata: meta)
+        } catch {
+            events.send(.error("cannot save checkpoint \(url.path): \(RunLayout.reason(error))"))
+            return false
+        }
+        if url == layout.latestCheckpoint {
+            lastSave = (url, epoch)
+            lastSaveTime = DispatchTime.now()
+        }
+        events.send(.checkpointSaved(url))
+        return true
+    }
+
+    /// The seed's per-epoch outputs: one PNG grid (a titled panel per class) and one WAV per
+    /// class, from the fixed latent. Generated here (cheap), written on `outputQueue`.
+    private func writeEpochOutputs(epoch: Int) {
+        let s = shared.withLock { $0 }
+        let spectrograms = generateAll(s)
+        events.send(.samplesReady(epoch: epoch, step: s.step, spectrograms))
+        let cfg = options.spectrogram, iterations = options.griffinLimIterations
+        outputQueue.async { [self] in
+            let synth = outputSynth
+            do {
+                let png = layout.plot(epoch: epoch)
+                try SpectrogramPNG.writeGrid(
+                    panels: spectrograms.map { ("\(classes[$0.classIndex]) - epoch \(epoch)", $0.logMel) },
+                    nMels: cfg.nMels, frames: cfg.frames, to: png)
+                var wavs: [URL] = []
+                for g in spectrograms {
+                    let url = layout.wav(className: classes[g.classIndex], epoch: epoch)
+                    let samples = synth.waveform(logMel: g.logMel, iterations: iterations,
+                                                 seed: options.seed &+ UInt64(epoch))
+                    try AudioIO.writeWAV(samples, sampleRate: cfg.sampleRate, to: url)
+                    wavs.append(url)
+                }
+                events.send(.epochOutputsWritten(epoch: epoch, png: png, wavs: wavs))
+            } catch {
+                control.withLock { $0.outputFailure = "cannot write epoch \(epoch) outputs: \(RunLayout.reason(error))" }
+                wake.signal()
+            }
+        }
+    }
+
+    private func generateAll(_ s: Shared) -> [GeneratedSpectrogram] {
+        let cfg = options.spectrogram, size = cfg.nMels * cfg.frames
+        let out = s.snapshot.generate(labels: Array(classes.indices), z: s.latent)
+        return classes.indices.map {
+            GeneratedSpectrogram(classIndex: $0, nMels: cfg.nMels, frames: cfg.frames,
+                                 logMel: Array(out[$0 * size ..< ($0 + 1) * size]))
+        }
+    }
+
+    // MARK: - synthQueue
+
+    private func preview(_ s: Shared) {
+        events.send(.samplesReady(epoch: s.epoch, step: s.step, generateAll(s)))
+    }
+
+    private func audition(_ k: Int, _ s: Shared, requestedAt: Double) {
+        let cfg = options.spectrogram, size = cfg.nMels * cfg.frames, d = options.latentDim
+        let logMel = s.snapshot.generate(labels: [k], z: Array(s.latent[k * d ..< (k + 1) * d]))
+        precondition(logMel.count == size)
+        let samples = auditionSynth.waveform(logMel: logMel, iterations: options.griffinLimIterations,
+                                                        seed: options.seed)
+        events.send(.clipSynthesized(SynthesizedClip(
+            classIndex: k, sampleRate: cfg.sampleRate, samples: samples,
+            spectrogram: GeneratedSpectrogram(classIndex: k, nMels: cfg.nMels, frames: cfg.frames, logMel: logMel),
+            requestedAt: requestedAt)))
+    }
+}

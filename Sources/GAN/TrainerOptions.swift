@@ -1,0 +1,120 @@
+import Audio
+import Foundation
+import Support
+
+/// Everything that decides what a training run computes. Saved in the run's `config.json`,
+/// so a run can be reproduced (same seed and thread count -> same losses) or resumed.
+public struct TrainingOptions: Sendable, Codable, Equatable {
+    public var epochs = 50
+    public var batchSize = 16
+    public var learningRate: Float = 2e-4
+    public var beta1: Float = 0.5
+    public var beta2: Float = 0.999
+    public var latentDim = 100
+    public var spectrogram = SpectrogramConfig()
+    public var seed: UInt64 = 0
+    /// Compute threads (BLAS); 0 = one per core.
+    public var threads = 0
+    /// Also keep `checkpoints/epoch_NNN.safetensors` every this many epochs (0: only `latest`).
+    public var checkpointEvery = 10
+    /// Griffin-Lim iterations for the per-epoch WAVs and auditions.
+    public var griffinLimIterations = 32
+    /// Between epochs, fresh samples for the front end at most this often (seconds; 0: only at epoch ends).
+    public var previewSeconds: Double = 5
+
+    public init() {}
+
+    public func modelConfig(classes: Int) -> ModelConfig {
+        var c = ModelConfig(numClasses: classes)
+        c.latentDim = latentDim; c.nMels = spectrogram.nMels; c.frames = spectrogram.frames
+        c.learningRate = learningRate; c.beta1 = beta1; c.beta2 = beta2
+        return c
+    }
+}
+
+/// `config.json` in a run folder: the options plus what the CLI knew (dataset, command line).
+public struct RunConfig: Sendable, Codable, Equatable {
+    public var formatVersion = 1
+    public var dataset: String
+    public var classes: [String]
+    public var options: TrainingOptions
+    public var commandLine: [String]
+    public init(dataset: String, classes: [String], options: TrainingOptions, commandLine: [String]) {
+        self.dataset = dataset; self.classes = classes; self.options = options; self.commandLine = commandLine
+    }
+
+    public static func read(_ url: URL) throws -> RunConfig {
+        guard let data = try? Data(contentsOf: url) else { throw UserError("cannot read \(url.path)") }
+        do { return try JSONDecoder().decode(RunConfig.self, from: data) } catch {
+            throw UserError("\(url.path) is not a cgan-tui run configuration")
+        }
+    }
+
+    public func write(to url: URL) throws {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try AtomicFile.write(try enc.encode(self) + Data("\n".utf8), to: url)
+    }
+}
+
+/// Where a run keeps its files. One place, so the trainer, the CLI and the tests agree.
+public struct RunLayout: Sendable, Equatable {
+    public var root: URL
+    public init(root: URL) { self.root = root }
+    public var config: URL { root.appendingPathComponent("config.json") }
+    public var metrics: URL { root.appendingPathComponent("metrics.csv") }
+    public var plots: URL { root.appendingPathComponent("gan_spectrogram_plots") }
+    public var audio: URL { root.appendingPathComponent("gan_generated_audio") }
+    public var checkpoints: URL { root.appendingPathComponent("checkpoints") }
+    public var latestCheckpoint: URL { checkpoints.appendingPathComponent("latest.safetensors") }
+    public func plot(epoch: Int) -> URL { plots.appendingPathComponent(String(format: "epoch_%03d.png", epoch)) }
+    public func wav(className: String, epoch: Int) -> URL {
+        audio.appendingPathComponent("\(RunLayout.fileSafe(className))_ep\(epoch).wav")
+    }
+    public func periodicCheckpoint(epoch: Int) -> URL {
+        checkpoints.appendingPathComponent(String(format: "epoch_%03d.safetensors", epoch))
+    }
+
+    /// Class names come from folder names; only `/` and NUL cannot appear in a file name.
+    public static func fileSafe(_ name: String) -> String {
+        let cleaned = name.map { $0 == "/" || $0 == "\0" ? "_" : $0 }
+        return cleaned.isEmpty ? "_" : String(cleaned)
+    }
+
+    /// Creates the folders; a clear error if the place cannot be written.
+    public func create() throws {
+        for dir in [root, plots, audio, checkpoints] {
+            do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
+                throw UserError("cannot create output folder \(dir.path): \(Self.reason(error))")
+            }
+        }
+        guard access(root.path, W_OK) == 0 else {
+            throw UserError("output folder \(root.path) is not writable")
+        }
+    }
+
+    public static func reason(_ error: Error) -> String {
+        if let e = error as? UserError { return e.message }
+        let ns = error as NSError
+        if let under = ns.userInfo[NSUnderlyingErrorKey] as? NSError, under.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(under.code)))
+        }
+        return ns.localizedDescription
+    }
+}
+
+/// Independent, reproducible random streams derived from the run's seed: the shuffle of
+/// each epoch and the latent of each step depend only on (seed, purpose, epoch, step), so a
+/// resumed run draws exactly what the uninterrupted run would have drawn.
+enum RunRandom {
+    enum Purpose: UInt64 { case shuffle = 1, latent = 2, preview = 3, synthesis = 4 }
+
+    static func stream(seed: UInt64, _ purpose: Purpose, _ a: Int = 0, _ b: Int = 0) -> SplitMix64 {
+        var s = seed
+        for word in [purpose.rawValue, UInt64(bitPattern: Int64(a)), UInt64(bitPattern: Int64(b))] {
+            var g = SplitMix64(seed: s ^ (word &* 0x9E37_79B9_7F4A_7C15))
+            s = g.next()
+        }
+        return SplitMix64(seed: s)
+    }
+}

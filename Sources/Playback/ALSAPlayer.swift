@@ -1,0 +1,156 @@
+import CALSA
+import Foundation
+import Synchronization
+
+/// What happened to a clip handed to `ALSAPlayer.play`. Reported on the player's thread.
+public enum PlayerEvent: Sendable, Equatable {
+    /// The device opened and the first samples were handed to ALSA at `firstSampleAt`
+    /// (monotonic seconds, `DispatchTime.now().uptimeNanoseconds / 1e9`).
+    case started(id: Int, firstSampleAt: Double)
+    /// Every sample was played (or written, for a file PCM) and the device closed.
+    case finished(id: Int)
+    /// A newer request (or `stop`) cut this clip short.
+    case interrupted(id: Int)
+    /// The device did not open or failed while playing; `reason` is one line for a person.
+    case unavailable(id: Int, reason: String)
+}
+
+/// Plays mono Float clips through ALSA on its own thread. One clip at a time: a new request
+/// stops the one playing. ALSA's own stderr diagnostics are silenced (they would wreck a
+/// full-screen terminal); failures come back as `.unavailable` so the caller can, for
+/// example, write the clip to a file instead. The only file that imports CALSA.
+public final class ALSAPlayer: Sendable {
+    public let device: String
+    private let onEvent: @Sendable (PlayerEvent) -> Void
+
+    private struct Request: Sendable { var id: Int; var samples: [Float]; var sampleRate: Int }
+    private struct Mailbox: Sendable {
+        var next: Request?
+        var cancelCurrent = false
+        var shuttingDown = false
+        var lastID = 0
+    }
+    private let mailbox = Mutex(Mailbox())
+    private let wake = DispatchSemaphore(value: 0)
+    private let done = DispatchSemaphore(value: 0)
+
+    /// Frames per `snd_pcm_writei`: ~46 ms at 22.05 kHz, so a new request cuts in quickly.
+    static let chunkFrames = 1024
+
+    public init(device: String = "default", onEvent: @escaping @Sendable (PlayerEvent) -> Void) {
+        self.device = device
+        self.onEvent = onEvent
+        ALSAPlayer.silenceDiagnostics()
+        let thread = Thread { [self] in self.run() }
+        thread.name = "cgan-tui.playback"
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    /// ALSA prints "ALSA lib ..." lines to stderr by default; route them to a no-op handler.
+    public static func silenceDiagnostics() { cgan_alsa_silence_errors() }
+
+    /// Queues a clip, stopping the one playing. Returns the clip's id for the events.
+    @discardableResult
+    public func play(_ samples: [Float], sampleRate: Int) -> Int {
+        let id = mailbox.withLock { m -> Int in
+            m.lastID += 1
+            m.next = Request(id: m.lastID, samples: samples, sampleRate: sampleRate)
+            m.cancelCurrent = true
+            return m.lastID
+        }
+        wake.signal()
+        return id
+    }
+
+    /// Stops the clip playing (if any) and drops a queued one.
+    public func stop() {
+        mailbox.withLock { $0.next = nil; $0.cancelCurrent = true }
+        wake.signal()
+    }
+
+    /// Stops playback and waits for the thread to end. Call once, before exit.
+    public func shutdown() {
+        mailbox.withLock { $0.next = nil; $0.cancelCurrent = true; $0.shuttingDown = true }
+        wake.signal()
+        done.wait()
+    }
+
+    private func run() {
+        while true {
+            wake.wait()
+            let (request, quit) = mailbox.withLock { m -> (Request?, Bool) in
+                let r = m.next
+                m.next = nil
+                m.cancelCurrent = false
+                return (r, m.shuttingDown)
+            }
+            if quit { break }
+            if let request { playNow(request) }
+        }
+        done.signal()
+    }
+
+    private var cancelled: Bool { mailbox.withLock { $0.cancelCurrent || $0.shuttingDown } }
+
+    private func playNow(_ r: Request) {
+        var pcm: OpaquePointer?
+        var rc = snd_pcm_open(&pcm, device, SND_PCM_STREAM_PLAYBACK, 0)
+        guard rc >= 0, let pcm else {
+            onEvent(.unavailable(id: r.id, reason: "cannot open audio device '\(device)': \(ALSAPlayer.describe(rc))"))
+            return
+        }
+        defer { snd_pcm_close(pcm) }
+        // 16-bit: every device and the file PCM's WAV writer take it; `soft_resample` lets the
+        // plug layer convert the rate; 100 ms of buffer keeps a new request snappy.
+        rc = snd_pcm_set_params(pcm, SND_PCM_FORMAT_S16_LE, SND_PCM_ACCESS_RW_INTERLEAVED, 1,
+                                UInt32(max(1, r.sampleRate)), 1, 100_000)
+        guard rc >= 0 else {
+            onEvent(.unavailable(id: r.id, reason: "audio device '\(device)' refused 16-bit mono at \(r.sampleRate) Hz: \(ALSAPlayer.describe(rc))"))
+            return
+        }
+        let pcm16 = r.samples.map { s -> Int16 in
+            let v = s.isFinite ? max(-1, min(1, s)) : 0
+            return Int16((v * 32767).rounded())
+        }
+        var offset = 0
+        var started = false
+        while offset < pcm16.count {
+            if cancelled {
+                snd_pcm_drop(pcm)
+                onEvent(.interrupted(id: r.id))
+                return
+            }
+            let n = min(ALSAPlayer.chunkFrames, pcm16.count - offset)
+            if !started {
+                started = true
+                onEvent(.started(id: r.id, firstSampleAt: ALSAPlayer.monotonicNow()))
+            }
+            let written = pcm16.withUnsafeBufferPointer { snd_pcm_writei(pcm, $0.baseAddress! + offset, snd_pcm_uframes_t(n)) }
+            if written < 0 {
+                // An underrun (-EPIPE) or a suspend: recover once and retry this chunk.
+                if snd_pcm_recover(pcm, Int32(written), 1) < 0 {
+                    onEvent(.unavailable(id: r.id, reason: "audio device '\(device)' failed: \(ALSAPlayer.describe(Int32(written)))"))
+                    return
+                }
+                continue
+            }
+            offset += Int(written)
+        }
+        if cancelled {
+            snd_pcm_drop(pcm)
+            onEvent(.interrupted(id: r.id))
+            return
+        }
+        snd_pcm_drain(pcm)
+        onEvent(.finished(id: r.id))
+    }
+
+    static func describe(_ rc: Int32) -> String {
+        guard let s = snd_strerror(rc) else { return "error \(rc)" }
+        return String(cString: s)
+    }
+
+    /// The clock `PlayerEvent.started` uses (the same one as `SynthesizedClip.requestedAt`).
+    public static func monotonicNow() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+}

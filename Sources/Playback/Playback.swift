@@ -1,1 +1,0 @@
-// Playback module: see the issue tracker for what lands here.

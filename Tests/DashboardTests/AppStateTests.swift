@@ -1,0 +1,149 @@
+import Foundation
+import Testing
+@testable import Dashboard
+import GAN
+
+@Suite struct AppStateTests {
+    func clip(_ k: Int, seconds: Double = 2) -> SynthesizedClip {
+        SynthesizedClip(classIndex: k, sampleRate: 100, samples: [Float](repeating: 0.1, count: Int(seconds * 100)),
+                        spectrogram: Fixtures.spectrogram(k), requestedAt: 0)
+    }
+
+    @Test func selectionKeys() {
+        var s = Fixtures.state()
+        #expect(s.selected == 0)
+        _ = s.apply(key: .down, now: 0); #expect(s.selected == 1)
+        _ = s.apply(key: .char("j"), now: 0); #expect(s.selected == 2)
+        _ = s.apply(key: .char("j"), now: 0); #expect(s.selected == 2)      // stays on the last class
+        _ = s.apply(key: .char("k"), now: 0); #expect(s.selected == 1)
+        _ = s.apply(key: .up, now: 0); _ = s.apply(key: .up, now: 0); #expect(s.selected == 0)
+        _ = s.apply(key: .char("3"), now: 0); #expect(s.selected == 2)
+        _ = s.apply(key: .char("9"), now: 0); #expect(s.selected == 2)      // no class 9: ignored
+        _ = s.apply(key: .char("0"), now: 0); #expect(s.selected == 2)
+    }
+
+    @Test func enterAndSpaceSynthesizeTheSelectedClass() {
+        var s = Fixtures.state()
+        _ = s.apply(key: .char("2"), now: 0)
+        #expect(s.apply(key: .enter, now: 10) == [.stopPlayback, .send(.synthesize(classIndex: 1))])
+        #expect(s.apply(key: .char(" "), now: 11) == [.stopPlayback, .send(.synthesize(classIndex: 1))])
+    }
+
+    @Test func clipIsPlayedAndLatencyMeasuredFromTheKey() {
+        var s = Fixtures.state()
+        _ = s.apply(key: .char("2"), now: 0)
+        _ = s.apply(key: .enter, now: 10)
+        let c = clip(1)
+        #expect(s.apply(.clipSynthesized(c), now: 10.1) == [.play(c)])
+        // The heatmap shows the auditioned spectrogram.
+        #expect(s.spectrogramOrigin[1]?.hasPrefix("audition") == true)
+        _ = s.apply(playback: .started(classIndex: 1, seconds: 2, firstSampleAt: 10.18), now: 10.18)
+        #expect(abs(s.lastAuditionLatency! - 0.18) < 1e-9)
+        #expect(s.message?.text == "playing snare, 2.0 s (180 ms from key to sound)")
+    }
+
+    @Test func noDeviceMessageNamesTheFile() {
+        var s = Fixtures.state()
+        _ = s.apply(key: .enter, now: 0)
+        _ = s.apply(.clipSynthesized(clip(0)), now: 0.1)
+        _ = s.apply(playback: .wroteFile(classIndex: 0, path: "runs/x/auditions/kick_0007.wav"), now: 0.2)
+        #expect(s.message?.text == "no audio device: wrote runs/x/auditions/kick_0007.wav")
+    }
+
+    @Test func auditionAllPlaysEveryClassInTurn() {
+        var s = Fixtures.state()
+        #expect(s.apply(key: .char("a"), now: 0) == [.stopPlayback, .send(.synthesize(classIndex: 0))])
+        // Clip 0 plays at once, and the next class is synthesised while it plays.
+        #expect(s.apply(.clipSynthesized(clip(0)), now: 1) == [.send(.synthesize(classIndex: 1)), .play(clip(0))])
+        // Clip 1 arrives while 0 is still playing: held, class 2 requested.
+        #expect(s.apply(.clipSynthesized(clip(1)), now: 2) == [.send(.synthesize(classIndex: 2))])
+        #expect(s.apply(playback: .finished(classIndex: 0), now: 3) == [.play(clip(1))])
+        #expect(s.apply(.clipSynthesized(clip(2)), now: 3.5) == [])
+        #expect(s.apply(playback: .finished(classIndex: 1), now: 4) == [.play(clip(2))])
+        #expect(s.apply(playback: .finished(classIndex: 2), now: 5) == [])
+        // A later single audition plays at once.
+        _ = s.apply(key: .enter, now: 6)
+        #expect(s.apply(.clipSynthesized(clip(0)), now: 7) == [.play(clip(0))])
+    }
+
+    @Test func quitSavesFirstThenLeaves() {
+        var s = Fixtures.state()
+        #expect(s.apply(key: .char("q"), now: 0) == [.stopPlayback, .send(.stop)])
+        #expect(s.displayedState == .saving)
+        #expect(s.apply(.checkpointSaved(URL(fileURLWithPath: "/tmp/r/checkpoints/latest.safetensors")), now: 1) == [])
+        #expect(s.message?.text == "checkpoint saved to /tmp/r/checkpoints/latest.safetensors")
+        #expect(s.apply(.finished, now: 2) == [.quit(status: 0)])
+    }
+
+    @Test func secondQuitAbandons() {
+        var s = Fixtures.state()
+        _ = s.apply(key: .ctrlC, now: 0)
+        #expect(s.apply(key: .ctrlC, now: 1) == [.stopPlayback, .send(.abandon), .quit(status: 0)])
+    }
+
+    @Test func signalsQuitWithTheirStatus() {
+        var s = Fixtures.state()
+        #expect(s.quit(status: 143) == [.stopPlayback, .send(.stop)])
+        #expect(s.apply(.finished, now: 1) == [.quit(status: 143)])
+    }
+
+    @Test func afterTrainingFinishedQLeavesAtOnce() {
+        var s = Fixtures.state()
+        _ = s.apply(.finished, now: 1)
+        #expect(s.trainingState == .stopped)
+        #expect(s.apply(key: .enter, now: 2) == [])          // no trainer to synthesize
+        #expect(s.apply(key: .char("q"), now: 3) == [.stopPlayback, .quit(status: 0)])
+    }
+
+    @Test func pauseToggles() {
+        var s = Fixtures.state()
+        #expect(s.apply(key: .char("p"), now: 0) == [.send(.pause)])
+        _ = s.apply(.stateChanged(.paused), now: 1)
+        #expect(s.apply(key: .char("p"), now: 2) == [.send(.resume)])
+        #expect(s.apply(key: .char("s"), now: 3) == [.send(.saveNow)])
+        #expect(s.apply(key: .char("n"), now: 4) == [.send(.newLatent)])
+    }
+
+    @Test func helpOpensAndAnyKeyCloses() {
+        var s = Fixtures.state()
+        _ = s.apply(key: .char("?"), now: 0)
+        #expect(s.showHelp)
+        _ = s.apply(key: .escape, now: 0)
+        #expect(!s.showHelp)
+        _ = s.apply(key: .char("?"), now: 0)
+        #expect(s.apply(key: .down, now: 0) == [])            // closes and acts
+        #expect(!s.showHelp && s.selected == 1)
+    }
+
+    @Test func stepsDriveRatesAndETA() {
+        var s = AppState(context: Fixtures.context, now: 0)
+        #expect(s.eta == nil)
+        _ = s.apply(.stepFinished(StepReport(epoch: 1, step: 1, stepInEpoch: 1, stepsPerEpoch: 5, lossD: 1, lossG: 2,
+                                             seconds: 0.25, samplesPerSecond: 64)), now: 1)
+        #expect(s.stepsPerSecond == 4 && s.samplesPerSecond == 64)
+        // 50 epochs x 5 steps = 250 steps, 1 done, 249 left at 4 steps/s.
+        #expect(s.eta == 249.0 / 4)
+        #expect(s.trainingState == .running)
+        #expect(s.lossD.latest == 1 && s.lossG.latest == 2)
+    }
+
+    @Test func errorsShowAndFailTheRun() {
+        var s = Fixtures.state()
+        _ = s.apply(.error("loss became NaN at step 120; last good checkpoint kept"), now: 1)
+        #expect(s.trainingState == .failed)
+        #expect(s.message?.kind == .error)
+        _ = s.apply(.finished, now: 2)
+        #expect(s.trainingState == .failed)
+    }
+
+    @Test func routineNewsDoesNotHideAnAudition() {
+        var s = Fixtures.state()
+        _ = s.apply(key: .enter, now: 10)
+        _ = s.apply(.clipSynthesized(clip(0)), now: 10.1)
+        _ = s.apply(playback: .started(classIndex: 0, seconds: 2, firstSampleAt: 10.2), now: 10.2)
+        _ = s.apply(.epochOutputsWritten(epoch: 3, png: URL(fileURLWithPath: "/tmp/p.png"), wavs: []), now: 11)
+        #expect(s.message?.text.hasPrefix("playing kick") == true)
+        _ = s.apply(.epochOutputsWritten(epoch: 4, png: URL(fileURLWithPath: "/tmp/p.png"), wavs: []), now: 20)
+        #expect(s.message?.text == "epoch 4: wrote /tmp/p.png")
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+@testable import Dashboard
+import GAN
+
+/// A deterministic run for widget and screen tests: three classes with recognisable
+/// spectrograms (kick: low bands fading; snare: broadband burst; hat: high bands) and
+/// loss curves with a trend and noise. No randomness, no clock.
+enum Fixtures {
+    static let context = DashboardContext(
+        datasetName: "demo", classNames: ["kick", "snare", "hat"], clipCounts: [40, 36, 1],
+        nMels: 32, frames: 64, sampleRate: 22050, batchSize: 16, totalEpochs: 50, stepsPerEpoch: 5,
+        outputFolder: URL(fileURLWithPath: "/tmp/cgan-runs/demo"))
+
+    static func spectrogram(_ k: Int, nMels: Int = 32, frames: Int = 64) -> GeneratedSpectrogram {
+        var v = [Float](repeating: 0, count: nMels * frames)
+        for m in 0 ..< nMels {
+            let band = Float(m) / Float(nMels - 1)          // 0 = lowest band
+            for f in 0 ..< frames {
+                let t = Float(f) / Float(frames - 1)
+                let value: Float
+                switch k {
+                case 0: value = max(0, 1 - band * 3) * exp(-t * 4)                     // kick
+                case 1: value = 0.6 * exp(-t * 6) + 0.2 * (band > 0.3 ? 1 : 0) * exp(-t * 3) // snare
+                default: value = band * band * (f % 16 < 4 ? 1 : 0.2)                 // hat
+                }
+                v[m * frames + f] = log(value + 1e-3)
+            }
+        }
+        return GeneratedSpectrogram(classIndex: k, nMels: nMels, frames: frames, logMel: v)
+    }
+
+    /// A state after `steps` steps of 0.5 s at 32 samples/s.
+    static func state(steps: Int = 120, now: Double = 1000 + 83) -> AppState {
+        var s = AppState(context: context, now: 1000)
+        _ = s.apply(.stateChanged(.running), now: 1000)
+        for i in 1 ... max(steps, 1) where steps > 0 {
+            let x = Float(i)
+            let d = 0.45 + 0.9 * exp(-x / 40) + 0.05 * sin(x * 0.7)
+            let g = 2.2 - 1.1 * exp(-x / 30) + 0.15 * sin(x * 0.3)
+            _ = s.apply(.stepFinished(StepReport(epoch: (i - 1) / 5 + 1, step: i, stepInEpoch: (i - 1) % 5 + 1,
+                                                 stepsPerEpoch: 5, lossD: d, lossG: g, seconds: 0.5,
+                                                 samplesPerSecond: 32)), now: 1000 + Double(i) * 0.5)
+        }
+        if steps > 0 {
+            _ = s.apply(.samplesReady(epoch: (steps - 1) / 5 + 1, step: steps, (0 ..< 3).map { spectrogram($0) }), now: now)
+        }
+        s.now = now
+        return s
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+@testable import Dashboard
+import GAN
+
+/// Whole screens, as the terminal would receive them, at the two reference sizes and in
+/// every colour/character mode.
+@Suite struct ScreenSnapshotTests {
+    @Test func running80x24() {
+        let s = Fixtures.state()
+        let b = Screen.render(s, width: 80, height: 24, capabilities: .truecolor)
+        assertSnapshot(b, "screen_80x24")
+        // The parts the issue asks for, independent of the stored file.
+        let text = b.text()
+        for needle in ["demo", "3 classes", "77 clips", "32×64", "epoch 24/50", "step 120", "2.00 steps/s",
+                       "32.0 samples/s", "elapsed 01:23", "ETA 01:05", "/tmp/cgan-runs/demo", "RUNNING",
+                       "D 0.531", "G 2.031", "kick", "40 clips", "snare", "hat", "? help", "q quit"] {
+            #expect(text.contains(needle), "missing \(needle)")
+        }
+        #expect(text.contains("▀"))
+    }
+
+    @Test func running160x48() {
+        var s = Fixtures.state()
+        _ = s.apply(key: .down, now: s.now)
+        assertSnapshot(Screen.render(s, width: 160, height: 48, capabilities: .truecolor), "screen_160x48")
+    }
+
+    @Test func helpOverlay80x24() {
+        var s = Fixtures.state()
+        _ = s.apply(key: .char("?"), now: s.now)
+        assertSnapshot(Screen.render(s, width: 80, height: 24, capabilities: .truecolor), "screen_80x24_help")
+    }
+
+    @Test func helpOverlay160x48() {
+        var s = Fixtures.state()
+        _ = s.apply(key: .char("?"), now: s.now)
+        assertSnapshot(Screen.render(s, width: 160, height: 48, capabilities: .truecolor), "screen_160x48_help")
+    }
+
+    @Test func tooSmall() {
+        let b = Screen.render(Fixtures.state(), width: 79, height: 24, capabilities: .truecolor)
+        assertSnapshot(b, "screen_79x24_too_small")
+        #expect(b.text().contains("terminal too small"))
+        #expect(Screen.render(Fixtures.state(), width: 80, height: 23, capabilities: .truecolor).text().contains("terminal too small"))
+        #expect(!Screen.render(Fixtures.state(), width: 80, height: 24, capabilities: .truecolor).text().contains("terminal too small"))
+    }
+
+    @Test func monochrome() {
+        let caps = DisplayCapabilities(colorMode: .monochrome, unicode: true)
+        let b = Screen.render(Fixtures.state(), width: 80, height: 24, capabilities: caps)
+        assertSnapshot(b, "screen_80x24_monochrome")
+        // No colour anywhere: only attributes (reverse/bold/dim) tell things apart.
+        #expect(b.cells.allSatisfy { $0.style.fg == .terminalDefault && $0.style.bg == .terminalDefault })
+        #expect(b.text().contains("█") && b.text().contains("░"))
+    }
+
+    @Test func monochrome160x48() {
+        let caps = DisplayCapabilities(colorMode: .monochrome, unicode: true)
+        assertSnapshot(Screen.render(Fixtures.state(), width: 160, height: 48, capabilities: caps), "screen_160x48_monochrome")
+    }
+
+    @Test func eightColours() {
+        let caps = DisplayCapabilities(colorMode: .eight, unicode: true)
+        let b = Screen.render(Fixtures.state(), width: 80, height: 24, capabilities: caps)
+        assertSnapshot(b, "screen_80x24_8colour")
+        #expect(b.cells.allSatisfy {
+            if case .rgb = $0.style.fg { return false }
+            if case .rgb = $0.style.bg { return false }
+            return true
+        })
+    }
+
+    @Test func asciiLocale() {
+        let caps = DisplayCapabilities(colorMode: .monochrome, unicode: false)
+        let b = Screen.render(Fixtures.state(), width: 80, height: 24, capabilities: caps)
+        assertSnapshot(b, "screen_80x24_ascii")
+        // Nothing outside ASCII reaches a terminal without a UTF-8 locale.
+        #expect(b.cells.allSatisfy { $0.character.unicodeScalars.allSatisfy { $0.value < 0x7f } })
+    }
+
+    @Test func beforeTheFirstStep() {
+        let s = AppState(context: Fixtures.context, now: 1000)
+        assertSnapshot(Screen.render(s, width: 80, height: 24, capabilities: .truecolor), "screen_80x24_loading")
+    }
+
+    @Test func playingAndQuitting() {
+        var s = Fixtures.state()
+        let t = s.now
+        _ = s.apply(key: .char("3"), now: t)
+        _ = s.apply(key: .enter, now: t)
+        let clip = SynthesizedClip(classIndex: 2, sampleRate: 22050, samples: [Float](repeating: 0, count: 22050 * 3),
+                                   spectrogram: Fixtures.spectrogram(2), requestedAt: t)
+        _ = s.apply(.clipSynthesized(clip), now: t + 0.1)
+        _ = s.apply(playback: .started(classIndex: 2, seconds: 3, firstSampleAt: t + 0.15), now: t + 0.15)
+        #expect(s.message?.text == "playing hat, 3.0 s (150 ms from key to sound)")
+        assertSnapshot(Screen.render(s, width: 80, height: 24, capabilities: .truecolor), "screen_80x24_playing")
+        _ = s.apply(key: .char("q"), now: s.now)
+        assertSnapshot(Screen.render(s, width: 80, height: 24, capabilities: .truecolor), "screen_80x24_quitting")
+    }
+}

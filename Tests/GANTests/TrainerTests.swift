@@ -1,0 +1,212 @@
+import Audio
+import Foundation
+import GAN
+import Support
+import Testing
+
+/// The trainer in-process with the real model and audio code: the events it publishes, the
+/// commands it takes while running, reproducibility, exact resume, and NaN handling.
+@Suite(.serialized) struct TrainerTests {
+    /// A scratch folder with a 2-class dataset (a tone and a noise burst, 6 clips each) read
+    /// through the real loader at 16 mels x 32 frames.
+    final class Scratch {
+        let dir: URL
+        let data: SpectrogramDataset
+        var options = TrainingOptions()
+
+        init(clips: Int = 6) throws {
+            dir = FileManager.default.temporaryDirectory.appendingPathComponent("cgan-trainer-\(UUID().uuidString)")
+            let cfg = SpectrogramConfig(nMels: 16, frames: 32)
+            var rng = SplitMix64(seed: 1)
+            for (c, cls) in ["tone", "noise"].enumerated() {
+                let folder = dir.appendingPathComponent("data/\(cls)")
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                for k in 0 ..< clips {
+                    let samples: [Float] = (0 ..< 8000).map { i in
+                        c == 0 ? 0.5 * sin(Float(i) * 0.06 * Float(k + 1)) : 0.4 * (rng.nextUniform() - 0.5) * exp(-Float(i) / 2000)
+                    }
+                    try AudioIO.writeWAV(samples, sampleRate: 22050, to: folder.appendingPathComponent("\(k).wav"))
+                }
+            }
+            data = try DatasetLoader.load(dir.appendingPathComponent("data"), config: cfg, cacheDirectory: nil, threads: 1)
+            options.spectrogram = cfg
+            options.batchSize = 4
+            options.latentDim = 8
+            options.epochs = 2
+            options.threads = 1
+            options.griffinLimIterations = 2
+            options.seed = 42
+        }
+
+        deinit { try? FileManager.default.removeItem(at: dir) }
+
+        func trainer(_ name: String, data: SpectrogramDataset? = nil,
+                     resume: (model: ConditionalGAN, metadata: CheckpointMetadata)? = nil) throws -> Trainer {
+            try Trainer(dataset: data ?? self.data, options: options, layout: RunLayout(root: dir.appendingPathComponent(name)),
+                        datasetPath: dir.path, commandLine: ["test"], resume: resume)
+        }
+    }
+
+    /// Collects every event until `.finished` (or a time-out, which fails the test).
+    static func collect(_ trainer: Trainer, timeout: Double = 120, onEvent: (TrainingEvent) -> Void = { _ in }) -> [TrainingEvent] {
+        var all: [TrainingEvent] = []
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            guard let e = trainer.events.receive(timeout: 0.1) else { continue }
+            all.append(e)
+            onEvent(e)
+            if case .finished = e { return all }
+        }
+        Issue.record("trainer did not finish within \(timeout) s")
+        return all
+    }
+
+    static func losses(_ events: [TrainingEvent]) -> [Float] {
+        events.flatMap { e -> [Float] in
+            if case .stepFinished(let r) = e { return [r.lossD, r.lossG] }
+            return []
+        }
+    }
+
+    @Test func publishesStepsEpochsSamplesOutputsAndCheckpoints() throws {
+        let s = try Scratch()
+        let trainer = try s.trainer("run")
+        #expect(trainer.stepsPerEpoch == 3)                          // 12 clips at batch 4
+        trainer.start()
+        let events = Self.collect(trainer)
+        let steps = events.compactMap { e -> StepReport? in if case .stepFinished(let r) = e { return r }; return nil }
+        #expect(steps.map(\.step) == [1, 2, 3, 4, 5, 6])
+        #expect(steps.map(\.epoch) == [1, 1, 1, 2, 2, 2])
+        #expect(steps.map(\.stepInEpoch) == [1, 2, 3, 1, 2, 3])
+        #expect(steps.allSatisfy { $0.lossD.isFinite && $0.lossG.isFinite && $0.lossD > 0 && $0.samplesPerSecond > 0 })
+
+        let epochs = events.compactMap { e -> Int? in if case .epochFinished(let n, _, _, _) = e { return n }; return nil }
+        #expect(epochs == [1, 2])
+        let samples = events.compactMap { e -> [GeneratedSpectrogram]? in
+            if case .samplesReady(_, _, let g) = e { return g }; return nil
+        }
+        #expect(samples.count >= 2)
+        #expect(samples.allSatisfy { $0.map(\.classIndex) == [0, 1] && $0.allSatisfy { $0.logMel.count == 16 * 32 } })
+
+        let outputs = events.compactMap { e -> (Int, URL, [URL])? in
+            if case .epochOutputsWritten(let n, let png, let wavs) = e { return (n, png, wavs) }; return nil
+        }
+        #expect(outputs.map(\.0) == [1, 2])
+        for (_, png, wavs) in outputs {
+            #expect(FileManager.default.fileExists(atPath: png.path))
+            #expect(wavs.map(\.lastPathComponent).sorted() == ["noise_ep\(outputs.firstIndex { $0.1 == png }! + 1).wav", "tone_ep\(outputs.firstIndex { $0.1 == png }! + 1).wav"])
+        }
+        let saved = events.compactMap { e -> URL? in if case .checkpointSaved(let u) = e { return u }; return nil }
+        #expect(saved.last == trainer.layout.latestCheckpoint)
+        guard case .finished = events.last! else { Issue.record("last event is not .finished"); return }
+
+        let (model, meta) = try ConditionalGAN.load(from: trainer.layout.latestCheckpoint)
+        #expect(model.step == 6 && meta.step == 6 && meta.epoch == 2 && meta.classNames == ["noise", "tone"] && meta.seed == 42)
+        let csv = try String(contentsOf: trainer.layout.metrics, encoding: .utf8).split(separator: "\n")
+        #expect(csv.count == 7)
+    }
+
+    @Test func sameSeedSameLossesOtherSeedOtherLosses() throws {
+        let s = try Scratch()
+        let a = try s.trainer("a"); a.start()
+        let b = try s.trainer("b"); b.start()
+        let la = Self.losses(Self.collect(a)), lb = Self.losses(Self.collect(b))
+        s.options.seed = 43
+        let c = try s.trainer("c"); c.start()
+        let lc = Self.losses(Self.collect(c))
+        #expect(la.count == 12 && la == lb)
+        #expect(la != lc)
+    }
+
+    /// Pause holds the steps; an audition still arrives while paused (it uses a snapshot of
+    /// the generator, not the training queue); resume goes on; stop saves the current step.
+    @Test func pauseSynthesizeResumeStop() throws {
+        let s = try Scratch()
+        s.options.epochs = 100_000
+        let trainer = try s.trainer("run")
+        trainer.start()
+        var lastStep = 0, pausedAt = -1, stepsWhilePaused = 0, clip: SynthesizedClip?
+        var stage = 0
+        var saved: [URL] = []
+        _ = Self.collect(trainer) { e in
+            switch e {
+            case .stepFinished(let r):
+                lastStep = r.step
+                if stage == 2 { stepsWhilePaused += 1 }
+                if stage == 0 && r.step >= 4 { stage = 1; trainer.send(.pause) }
+            case .stateChanged(.paused):
+                stage = 2; pausedAt = lastStep
+                trainer.send(.synthesize(classIndex: 1))
+            case .clipSynthesized(let c):
+                clip = c
+                Thread.sleep(forTimeInterval: 0.3)
+                stage = 3
+                trainer.send(.resume)
+            case .checkpointSaved(let url):
+                saved.append(url)
+            default: break
+            }
+            if stage == 3 && lastStep >= pausedAt + 2 { stage = 4; trainer.send(.stop) }
+        }
+        #expect(pausedAt >= 4)
+        #expect(stepsWhilePaused == 0, "no step runs while paused")
+        #expect(clip?.classIndex == 1 && (clip?.samples.count ?? 0) > 0 && clip?.spectrogram.logMel.count == 16 * 32)
+        #expect(lastStep >= pausedAt + 2)
+        #expect(saved.last == trainer.layout.latestCheckpoint)
+        let (model, meta) = try ConditionalGAN.load(from: trainer.layout.latestCheckpoint)
+        #expect(model.step == lastStep && meta.step == lastStep)
+    }
+
+    /// 2 epochs straight vs 1 epoch, save, load, resume to 2: bit-identical losses (same
+    /// seed-derived shuffles and latents, restored Adam moments and step count).
+    @Test func resumeFromCheckpointIsExact() throws {
+        let s = try Scratch()
+        let straight = try s.trainer("straight"); straight.start()
+        let want = Self.losses(Self.collect(straight))
+        s.options.epochs = 1
+        let first = try s.trainer("split"); first.start()
+        let part1 = Self.losses(Self.collect(first))
+        s.options.epochs = 2
+        let loaded = try ConditionalGAN.load(from: first.layout.latestCheckpoint)
+        let second = try s.trainer("split", resume: loaded)
+        #expect(second.startEpoch == 2 && second.startStep == 3)
+        second.start()
+        let part2 = Self.losses(Self.collect(second))
+        #expect(part1 + part2 == want)
+        let rows = try String(contentsOf: second.layout.metrics, encoding: .utf8).split(separator: "\n")
+        #expect(rows.count == 7, "one metrics file across the resume")
+    }
+
+    @Test func changedClassListIsRefused() throws {
+        let s = try Scratch()
+        s.options.epochs = 1
+        let t = try s.trainer("run"); t.start(); _ = Self.collect(t)
+        var other = s.data
+        other.classes = ["noise", "voice"]
+        #expect(throws: UserError.self) {
+            _ = try s.trainer("run", data: other, resume: try ConditionalGAN.load(from: t.layout.latestCheckpoint))
+        }
+    }
+
+    /// A non-finite loss stops training with an error naming the last good checkpoint, which
+    /// is left exactly as it was.
+    @Test func nonFiniteLossStopsAndKeepsTheLastGoodCheckpoint() throws {
+        let s = try Scratch()
+        s.options.epochs = 1
+        let t = try s.trainer("run"); t.start(); _ = Self.collect(t)
+        let good = try Data(contentsOf: t.layout.latestCheckpoint)
+
+        var poisoned = s.data
+        poisoned.spectrograms = poisoned.spectrograms.map { $0.map { _ in Float.nan } }
+        s.options.epochs = 3
+        let t2 = try s.trainer("run", data: poisoned, resume: try ConditionalGAN.load(from: t.layout.latestCheckpoint))
+        t2.start()
+        let events = Self.collect(t2)
+        let errors = events.compactMap { e -> String? in if case .error(let m) = e { return m }; return nil }
+        #expect(errors.count == 1)
+        #expect(errors.first?.contains("non-finite") == true && errors.first?.contains("latest.safetensors") == true,
+                "\(errors)")
+        #expect(events.contains { if case .stateChanged(.failed) = $0 { return true }; return false })
+        #expect(try Data(contentsOf: t.layout.latestCheckpoint) == good)
+    }
+}
