@@ -141,12 +141,13 @@ private final class DashboardLoop {
             if let e = channel.receive(timeout: wait) { batch.append(e) }
             batch += channel.drain()
             var readInput = false
+            var inputEvents = 0
             for event in batch {
                 let now = ALSAPlayer.monotonicNow()
                 switch event {
                 case .inputReady:
                     readInput = true
-                    inputConsumed.signal()
+                    inputEvents += 1
                 case .tick:
                     readInput = true    // ncurses reports a resize as a key (KEY_RESIZE)
                     state.now = now
@@ -178,6 +179,8 @@ private final class DashboardLoop {
                     dirty = true
                 }
             }
+            // The watcher waits until its bytes were read before it polls again.
+            for _ in 0 ..< inputEvents { inputConsumed.signal() }
             let t = ALSAPlayer.monotonicNow()
             if dirty, t - lastDraw >= Self.frameInterval || status != nil {
                 state.now = t
