@@ -12,12 +12,22 @@ public struct DashboardOptions: Sendable {
     public var environment: [String: String]
     /// When set (or CGAN_TUI_TRACE is), one line per audition with its latencies is appended here.
     public var tracePath: String?
+    /// Called once the terminal is in curses mode, just before the dashboard installs its
+    /// SIGINT/SIGTERM/SIGHUP handling: the caller stops its own (which would print over the
+    /// screen). Not called when `runDashboard` throws, so a headless fallback keeps them.
+    public var willTakeOverTerminal: (@Sendable () -> Void)?
+    /// After restoring the terminal, print how it ended: where the checkpoint is and how to
+    /// resume (stdout), or the training error (stderr).
+    public var printsSummary: Bool
     public init(audioDevice: String = "default",
                 environment: [String: String] = ProcessInfo.processInfo.environment,
-                tracePath: String? = nil) {
+                tracePath: String? = nil, willTakeOverTerminal: (@Sendable () -> Void)? = nil,
+                printsSummary: Bool = true) {
         self.audioDevice = audioDevice
         self.environment = environment
         self.tracePath = tracePath ?? environment["CGAN_TUI_TRACE"]
+        self.willTakeOverTerminal = willTakeOverTerminal
+        self.printsSummary = printsSummary
     }
 }
 
@@ -49,8 +59,8 @@ public struct DashboardOutcome: Sendable, Equatable {
 }
 
 /// Runs the dashboard on the calling thread until the user quits (after the trainer has
-/// saved and sent `.finished`) and says how it ended; it prints nothing after restoring the
-/// terminal, so the caller prints where the checkpoint is. The trainer keeps running on its own queue;
+/// saved and sent `.finished`) and says how it ended; after restoring the terminal it prints
+/// where the checkpoint is (unless `options.printsSummary` is off). The trainer keeps running on its own queue;
 /// it receives commands through `send` and answers `.synthesize(k)` with `.clipSynthesized`,
 /// which the dashboard plays. Installs its own SIGINT/SIGTERM/SIGHUP handling while it runs
 /// and restores the terminal on every way out. Throws before touching the screen when the
@@ -58,7 +68,11 @@ public struct DashboardOutcome: Sendable, Equatable {
 public func runDashboard(context: DashboardContext, events: EventChannel<TrainingEvent>,
                          send: @escaping @Sendable (TrainerCommand) -> Void,
                          options: DashboardOptions = DashboardOptions()) throws -> DashboardOutcome {
+    guard isatty(STDIN_FILENO) != 0, isatty(STDOUT_FILENO) != 0 else {
+        throw UserError("the dashboard needs a terminal on standard input and output; use --no-ui")
+    }
     let terminal = try NcursesTerminal(environment: options.environment)
+    options.willTakeOverTerminal?()
     let loop = DashboardLoop(context: context, terminal: terminal, send: send, options: options)
     return loop.run(trainerEvents: events)
 }
@@ -123,8 +137,10 @@ private final class DashboardLoop {
             terminal.close()
         }
         loop()
+        terminal.close()
         var exit = status ?? 0
         if state.trainingState == .failed, exit == 0 { exit = 1 }
+        if options.printsSummary { printSummary() }
         return DashboardOutcome(exitStatus: exit, signal: endingSignal, error: state.lastError,
                                 lastCheckpoint: state.lastCheckpoint, epoch: state.epoch, step: state.step,
                                 trainerFinished: state.finished)
@@ -141,12 +157,13 @@ private final class DashboardLoop {
             if let e = channel.receive(timeout: wait) { batch.append(e) }
             batch += channel.drain()
             var readInput = false
+            var inputEvents = 0
             for event in batch {
                 let now = ALSAPlayer.monotonicNow()
                 switch event {
                 case .inputReady:
                     readInput = true
-                    inputConsumed.signal()
+                    inputEvents += 1
                 case .tick:
                     readInput = true    // ncurses reports a resize as a key (KEY_RESIZE)
                     state.now = now
@@ -178,6 +195,8 @@ private final class DashboardLoop {
                     dirty = true
                 }
             }
+            // The watcher waits until its bytes were read before it polls again.
+            for _ in 0 ..< inputEvents { inputConsumed.signal() }
             let t = ALSAPlayer.monotonicNow()
             if dirty, t - lastDraw >= Self.frameInterval || status != nil {
                 state.now = t
@@ -188,6 +207,18 @@ private final class DashboardLoop {
                 dirty = false
             }
         }
+    }
+
+    private func printSummary() {
+        let run = Format.path(state.context.outputFolder)
+        if let error = state.lastError {
+            FileHandle.standardError.write(Data("cgan-tui: error: \(error)\n".utf8))
+        }
+        let checkpoint = state.lastCheckpoint.map(Format.path) ?? "(none saved)"
+        let finishedAll = state.context.stepsPerEpoch > 0
+            && state.step >= state.context.totalEpochs * state.context.stepsPerEpoch
+        print("cgan-tui: \(finishedAll ? "done" : "stopped") at epoch \(state.epoch), step \(state.step); checkpoint: \(checkpoint)")
+        if !finishedAll, state.lastCheckpoint != nil { print("cgan-tui: resume with: cgan-tui --resume \(run)") }
     }
 
     private func perform(_ actions: [DashboardAction]) {
