@@ -227,23 +227,23 @@ struct TrainCommand: ParsableCommand {
         say("cgan-tui: \(data.classes.count) classes (\(counts)), \(data.spectrograms.count) clips, \(String(format: "%.1f", data.totalSeconds)) s of audio; \(options.spectrogram.nMels) x \(options.spectrogram.frames) log-mel")
         say("cgan-tui: run folder \(layout.root.path)" + (plan.resume != nil ? " (resuming at epoch \(trainer.startEpoch), step \(trainer.startStep))" : ""))
 
+        trainer.start()
+        if !noUI && interactive,
+           let status = DashboardLauncher.run(trainer: trainer, data: data, plan: plan, audioDevice: audioDevice) {
+            trainer.wait()
+            if status != 0 { throw ExitCode(status) }
+            return
+        }
+
         let signals = StopSignals { [trainer] sig in
             FileHandle.standardError.write(Data("\ncgan-tui: \(sig == SIGINT ? "interrupted" : "terminated"): stopping after this step and saving a checkpoint (Ctrl-C again to quit at once)\n".utf8))
             trainer.send(.stop)
         }
         defer { signals.cancel() }
-
-        trainer.start()
-        let outcome: HeadlessProgress.Outcome
-        if !noUI && interactive, let dashboard = DashboardLauncher.run(trainer: trainer, data: data, plan: plan,
-                                                                        audioDevice: audioDevice) {
-            outcome = dashboard
-        } else {
-            let progress = HeadlessProgress(interactive: interactive, logEvery: logEvery ?? 50,
-                                            totalEpochs: options.epochs, stepsPerEpoch: trainer.stepsPerEpoch,
-                                            startEpoch: trainer.startEpoch, startStep: trainer.startStep)
-            outcome = progress.run(trainer)
-        }
+        let progress = HeadlessProgress(interactive: interactive, logEvery: logEvery ?? 50,
+                                        totalEpochs: options.epochs, stepsPerEpoch: trainer.stepsPerEpoch,
+                                        startEpoch: trainer.startEpoch, startStep: trainer.startStep)
+        let outcome = progress.run(trainer)
         trainer.wait()
 
         let resumeHint = "cgan-tui --resume \(shellQuoted(relativePath(layout.root)))"
@@ -267,14 +267,15 @@ struct TrainCommand: ParsableCommand {
     /// Loads (and caches) the spectrograms; lists skipped files once; drops empty classes.
     func loadDataset(_ plan: Plan, threads: Int, interactive: Bool) throws -> SpectrogramDataset {
         var progress: (@Sendable (Int, Int) -> Void)?
-        if interactive {
+        let showProgress = interactive && isatty(STDERR_FILENO) != 0
+        if showProgress {
             progress = { (done: Int, total: Int) in
                 FileHandle.standardError.write(Data("\rreading clips \(done)/\(total)\u{1B}[K".utf8))
             }
         }
         let data = try DatasetLoader.load(plan.datasetURL, config: plan.options.spectrogram,
                                           cacheDirectory: Self.cacheDirectory(), threads: threads, progress: progress)
-        if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         let shown = 20
         for s in data.skipped.prefix(shown) { printWarning("skipped \(s.path): \(s.reason)") }
         if data.skipped.count > shown { printWarning("... and \(data.skipped.count - shown) more skipped files") }
