@@ -227,6 +227,7 @@ struct TrainCommand: ParsableCommand {
         say("cgan-tui: \(data.classes.count) classes (\(counts)), \(data.spectrograms.count) clips, \(String(format: "%.1f", data.totalSeconds)) s of audio; \(options.spectrogram.nMels) x \(options.spectrogram.frames) log-mel")
         say("cgan-tui: run folder \(layout.root.path)" + (plan.resume != nil ? " (resuming at epoch \(trainer.startEpoch), step \(trainer.startStep))" : ""))
 
+        let (startEpoch, startStep) = (trainer.startEpoch, trainer.startStep)
         trainer.start()
         if !noUI && interactive,
            let status = DashboardLauncher.run(trainer: trainer, data: data, plan: plan, audioDevice: audioDevice) {
@@ -242,7 +243,7 @@ struct TrainCommand: ParsableCommand {
         defer { signals.cancel() }
         let progress = HeadlessProgress(interactive: interactive, logEvery: logEvery ?? 50,
                                         totalEpochs: options.epochs, stepsPerEpoch: trainer.stepsPerEpoch,
-                                        startEpoch: trainer.startEpoch, startStep: trainer.startStep)
+                                        startEpoch: startEpoch, startStep: startStep)
         let outcome = progress.run(trainer)
         trainer.wait()
 
