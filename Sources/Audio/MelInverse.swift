@@ -7,9 +7,10 @@ import Foundation
 /// torchaudio's `InverseMelScale` with its default driver fails on this filterbank (the low
 /// bands are narrower than an FFT bin, so columns are nearly dependent) and gelsd's answer goes
 /// negative. Here:
-/// 1. start from the smooth non-negative interpolation p0[k] = sum_m fb[k,m] * mel[m] / colsum[m]
-///    (each band's energy spread evenly over the bins it covers; exact when the spectrum is
-///    flat across neighbouring bands);
+/// 1. start from the minimum-norm least-squares solution (what torchaudio's gelsd gives),
+///    p = fb * lambda with (fb^T fb) lambda = mel: fb^T fb is tridiagonal, so this is a
+///    Thomas solve per frame (in double, with a 1e-9 relative ridge because the matrix has
+///    rank 126 of 128: the lowest bands share FFT bins), clamped at zero;
 /// 2. run projected Gauss-Seidel (coordinate descent) sweeps on the least-squares objective:
 ///    each step solves exactly for one bin given the others and clamps at zero, so the
 ///    objective never increases, nothing goes negative, and bins no filter sees (0 and n/2)
@@ -22,7 +23,10 @@ struct MelInverse: Sendable {
     let w0: [Float]
     let w1: [Float]
     let invCurvature: [Float]   // 1 / sum_m fb[k,m]^2, 0 for bins no filter sees
-    let invColumnSum: [Float]   // 1 / sum_k fb[k,m]
+    // LDL^T-style forward elimination of the tridiagonal (fb^T fb + ridge I), computed once.
+    let upper: [Double]         // e[m] / pivot[m] (Thomas c')
+    let invPivot: [Double]      // 1 / pivot[m]
+    let lower: [Double]         // e[m - 1], the sub-diagonal
 
     init(_ fb: MelFilterbank) {
         bins = fb.bins
@@ -49,10 +53,25 @@ struct MelInverse: Sendable {
         self.w1 = w1
         invCurvature = inv
         let (nb, nm) = (fb.bins, fb.nMels)
-        invColumnSum = (0 ..< nm).map { m in
-            let s = (0 ..< nb).reduce(Float(0)) { $0 + dense[$1 * nm + m] }
-            return s > 0 ? 1 / s : 0
+        var diag = [Double](repeating: 0, count: nm), off = [Double](repeating: 0, count: nm)
+        for k in 0 ..< nb {
+            for m in 0 ..< nm {
+                let a = Double(dense[k * nm + m])
+                diag[m] += a * a
+                if m + 1 < nm { off[m] += a * Double(dense[k * nm + m + 1]) }
+            }
         }
+        let ridge = 1e-9 * (diag.max() ?? 1)
+        var upper = [Double](repeating: 0, count: nm), invPivot = upper, lower = upper
+        for m in 0 ..< nm {
+            lower[m] = m > 0 ? off[m - 1] : 0
+            let pivot = diag[m] + ridge - (m > 0 ? lower[m] * upper[m - 1] : 0)
+            invPivot[m] = 1 / pivot
+            upper[m] = off[m] / pivot
+        }
+        self.upper = upper
+        self.invPivot = invPivot
+        self.lower = lower
     }
 
     /// mel: nMels x frames (row-major, non-negative) -> power: frames x bins (row-major).
@@ -60,6 +79,7 @@ struct MelInverse: Sendable {
         var power = [Float](repeating: 0, count: frames * bins)
         var target = [Float](repeating: 0, count: nMels)
         var residual = [Float](repeating: 0, count: nMels)
+        var lambda = [Double](repeating: 0, count: nMels)
         b0.withUnsafeBufferPointer { b0 in
         w0.withUnsafeBufferPointer { w0 in
         w1.withUnsafeBufferPointer { w1 in
@@ -73,12 +93,17 @@ struct MelInverse: Sendable {
                     let v = mel[m * frames + t]
                     y[m] = v.isFinite && v > 0 ? v : 0
                 }
-                // 1. smooth non-negative start.
+                // 1. minimum-norm least squares, clamped: lambda = (fb^T fb)^-1 y, p = fb lambda.
+                var prev = 0.0
+                for m in 0 ..< nMels {
+                    prev = (Double(y[m]) - lower[m] * prev) * invPivot[m]
+                    lambda[m] = prev
+                }
+                for m in stride(from: nMels - 2, through: 0, by: -1) { lambda[m] -= upper[m] * lambda[m + 1] }
                 for k in 0 ..< bins where ic[k] > 0 {
                     let m = Int(b0[k])
-                    var v = w0[k] * y[m] * invColumnSum[m]
-                    if m + 1 < nMels { v += w1[k] * y[m + 1] * invColumnSum[m + 1] }
-                    p[k] = v
+                    let v = Double(w0[k]) * lambda[m] + Double(w1[k]) * lambda[min(m + 1, nMels - 1)]
+                    p[k] = v > 0 ? Float(v) : 0
                 }
                 // residual = fb^T p - y
                 for m in 0 ..< nMels { r[m] = -y[m] }

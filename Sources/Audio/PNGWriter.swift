@@ -27,6 +27,21 @@ enum PNGWriter {
         try AtomicFile.write(data.prefix(size), to: url)
     }
 
+    /// Reads any PNG as 8-bit RGB (tests check what was written).
+    static func readRGB(_ url: URL) throws -> (pixels: [UInt8], width: Int, height: Int) {
+        var image = png_image()
+        image.version = UInt32(PNG_IMAGE_VERSION)
+        guard png_image_begin_read_from_file(&image, url.path) != 0 else {
+            throw UserError("cannot read PNG \(url.path): \(pngMessage(&image))")
+        }
+        image.format = UInt32(PNG_FORMAT_RGB)
+        let width = Int(image.width), height = Int(image.height)
+        var pixels = [UInt8](repeating: 0, count: width * height * 3)
+        let ok = pixels.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, Int32(width * 3), nil) }
+        guard ok != 0 else { throw UserError("cannot read PNG \(url.path): \(pngMessage(&image))") }
+        return (pixels, width, height)
+    }
+
     private static func pngMessage(_ image: inout png_image) -> String {
         withUnsafeBytes(of: &image.message) { raw in
             String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)

@@ -112,6 +112,10 @@ enum SndFile {
     static func write(_ samples: [Float], channels: Int = 1, sampleRate: Int,
                       format: AudioFileFormat, to url: URL) throws {
         let dir = url.deletingLastPathComponent()
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
+            throw UserError("cannot write \(url.path): folder \(dir.path) does not exist")
+        }
         let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))")
         var info = SF_INFO()
         info.samplerate = Int32(sampleRate)

@@ -12,14 +12,16 @@ public enum SpectrogramPNG {
         try PNGWriter.writeRGB(pixels, width: frames, height: nMels, to: url)
     }
 
-    /// Panels side by side in rows of up to four, each under its title (5 x 7 font, scaled
-    /// x2), all on one shared colour scale so panels can be compared.
+    /// Panels side by side in rows of up to four, each under its title (5 x 7 font, doubled
+    /// when every title fits the panel width that way; cut at the panel's edge otherwise),
+    /// all on one shared colour scale so panels can be compared.
     public static func writeGrid(panels: [(title: String, logMel: [Float])], nMels: Int, frames: Int, to url: URL) throws {
         guard !panels.isEmpty else { throw UserError("cannot write \(url.path): no panels") }
         for p in panels { try check(p.logMel, nMels: nMels, frames: frames) }
         let columns = min(4, panels.count)
         let rows = (panels.count + columns - 1) / columns
-        let gap = 8, fontScale = 2
+        let gap = 8
+        let fontScale = panels.allSatisfy { BitmapFont.textWidth($0.title) * 2 <= frames } ? 2 : 1
         let titleHeight = BitmapFont.height * fontScale + 2 * 4
         let cellW = frames + gap, cellH = titleHeight + nMels + gap
         let width = columns * cellW + gap, height = rows * cellH + gap

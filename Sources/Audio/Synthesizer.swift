@@ -11,8 +11,15 @@ public final class Synthesizer: @unchecked Sendable {
     let stft: STFT
     let filterbank: MelFilterbank
     let melInverse: MelInverse
-    /// Gauss-Seidel sweeps of the NNLS solve (see MelInverse; tests show the residual it leaves).
-    var nnlsSweeps = 8
+    /// Gauss-Seidel sweeps of the NNLS solve after the clamped minimum-norm start. On the
+    /// reference chirp: 0 sweeps leaves a 7.5% mel residual (torchaudio's gelsd + clamp),
+    /// 4 sweeps 1.2%, 8 0.5%; Griffin-Lim's mel convergence gains little past 4.
+    var nnlsSweeps = 4
+    /// Initial phases: `torchRand` is torchaudio's (real and imaginary parts uniform in [0, 1),
+    /// not normalised); on the reference chirp it beats uniform random phase at 32 and 64
+    /// iterations and ties at 8. The others are kept for the experiments in the tests.
+    enum InitialPhase { case uniform, torchRand, zero, coherent }
+    var initialPhase = InitialPhase.torchRand
 
     public init(config: SpectrogramConfig) {
         self.config = config
@@ -54,13 +61,29 @@ public final class Synthesizer: @unchecked Sendable {
         let count = frames * bins
         let alpha = momentum / (1 + momentum)
 
-        // Random initial phases (unit complex numbers), seeded.
         var rng = SplitMix64(seed: seed)
         var angles = [Float](repeating: 0, count: 2 * count)
-        for i in 0 ..< count {
-            let phi = 2 * Float.pi * rng.nextUniform()
-            angles[2 * i] = cos(phi)
-            angles[2 * i + 1] = sin(phi)
+        switch initialPhase {
+        case .uniform:
+            for i in 0 ..< count {
+                let phi = 2 * Float.pi * rng.nextUniform()
+                angles[2 * i] = cos(phi)
+                angles[2 * i + 1] = sin(phi)
+            }
+        case .torchRand:
+            for i in 0 ..< 2 * count { angles[i] = rng.nextUniform() }
+        case .zero:
+            for i in 0 ..< count { angles[2 * i] = 1 }
+        case .coherent:
+            // A stationary sinusoid at each bin's centre frequency advances its phase by
+            // 2 pi k hop / n per frame.
+            for t in 0 ..< frames {
+                for k in 0 ..< bins {
+                    let turns = Double((k * hop * t) % n) / Double(n)
+                    angles[2 * (t * bins + k)] = Float(cos(2 * Double.pi * turns))
+                    angles[2 * (t * bins + k) + 1] = Float(sin(2 * Double.pi * turns))
+                }
+            }
         }
         var previous = [Float](repeating: 0, count: 2 * count)
         var y = [Float](repeating: 0, count: paddedLength)

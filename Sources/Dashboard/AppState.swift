@@ -29,6 +29,8 @@ public struct StatusMessage: Equatable, Sendable {
     public var text: String
     public var kind: Kind
     public var at: Double
+    /// Routine news (epoch files, trainer chatter) that any other message may replace.
+    public var routine = false
 }
 
 /// The whole dashboard as data. Events from the trainer, keys and playback reports go in;
@@ -54,6 +56,8 @@ public struct AppState: Sendable {
     public var showHelp = false
     public var finished = false
     public var lastCheckpoint: URL?
+    /// The trainer's error, when training failed.
+    public var lastError: String?
     /// Set when the user asked to leave: the exit status once the trainer has saved and finished.
     public var quitStatus: Int32?
     /// Latency of the last audition, key press to the first sample handed to ALSA (seconds).
@@ -93,9 +97,9 @@ public struct AppState: Sendable {
     }
 
     mutating func say(_ text: String, _ kind: StatusMessage.Kind = .info, quiet: Bool = false) {
-        // Routine news (epoch files) does not hide what the user just asked for.
-        if quiet, let m = message, now - m.at < 4, m.kind != .info || m.text.hasPrefix(playingPrefix) { return }
-        message = StatusMessage(text: text, kind: kind, at: now)
+        // Routine news does not hide, for 4 seconds, what the user just asked for or was told.
+        if quiet, let m = message, !m.routine, now - m.at < 4 { return }
+        message = StatusMessage(text: text, kind: kind, at: now, routine: quiet)
     }
 
     private var playingPrefix: String { "playing " }
@@ -137,6 +141,7 @@ public struct AppState: Sendable {
             say(text, quiet: true)
         case .error(let text):
             trainingState = .failed
+            lastError = text
             say(text, .error)
         case .finished:
             finished = true

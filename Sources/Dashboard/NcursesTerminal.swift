@@ -34,6 +34,7 @@ final class NcursesTerminal {
         }
         screen = s
         set_term(s)
+        cgan_restore_terminal_on_exit()
         window = cgan_stdscr()
         raw()                 // Ctrl-C arrives as a key (3) and is handled like q
         noecho()
@@ -62,7 +63,7 @@ final class NcursesTerminal {
         closed = true
         curs_set(1)
         endwin()
-        delscreen(screen)
+        // No delscreen: the exit and crash hooks may still call endwin/isendwin on this screen.
     }
 
     var size: (width: Int, height: Int) { (Int(getmaxx(window)), Int(getmaxy(window))) }

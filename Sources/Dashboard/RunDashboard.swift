@@ -12,12 +12,22 @@ public struct DashboardOptions: Sendable {
     public var environment: [String: String]
     /// When set (or CGAN_TUI_TRACE is), one line per audition with its latencies is appended here.
     public var tracePath: String?
+    /// Called once the terminal is in curses mode, just before the dashboard installs its
+    /// SIGINT/SIGTERM/SIGHUP handling: the caller stops its own (which would print over the
+    /// screen). Not called when `runDashboard` throws, so a headless fallback keeps them.
+    public var willTakeOverTerminal: (@Sendable () -> Void)?
+    /// After restoring the terminal, print how it ended: where the checkpoint is and how to
+    /// resume (stdout), or the training error (stderr).
+    public var printsSummary: Bool
     public init(audioDevice: String = "default",
                 environment: [String: String] = ProcessInfo.processInfo.environment,
-                tracePath: String? = nil) {
+                tracePath: String? = nil, willTakeOverTerminal: (@Sendable () -> Void)? = nil,
+                printsSummary: Bool = true) {
         self.audioDevice = audioDevice
         self.environment = environment
         self.tracePath = tracePath ?? environment["CGAN_TUI_TRACE"]
+        self.willTakeOverTerminal = willTakeOverTerminal
+        self.printsSummary = printsSummary
     }
 }
 
@@ -33,17 +43,36 @@ enum UIEvent: Sendable {
     case signal(Int32)
 }
 
+/// How the dashboard ended, for the caller's closing lines and exit status.
+public struct DashboardOutcome: Sendable, Equatable {
+    /// 0 after q, 128 + n after signal n, 1 when training failed.
+    public var exitStatus: Int32
+    /// SIGINT, SIGTERM or SIGHUP when one ended the dashboard.
+    public var signal: Int32?
+    /// The trainer's error line when training failed.
+    public var error: String?
+    public var lastCheckpoint: URL?
+    public var epoch: Int
+    public var step: Int
+    /// True when the trainer sent `.finished` (false when the user left at once with a second q).
+    public var trainerFinished: Bool
+}
+
 /// Runs the dashboard on the calling thread until the user quits (after the trainer has
-/// saved and sent `.finished`), and returns the exit status: 0 for q, 130/143/129 after
-/// SIGINT/SIGTERM/SIGHUP, 1 when training failed. The trainer keeps running on its own queue;
+/// saved and sent `.finished`) and says how it ended; after restoring the terminal it prints
+/// where the checkpoint is (unless `options.printsSummary` is off). The trainer keeps running on its own queue;
 /// it receives commands through `send` and answers `.synthesize(k)` with `.clipSynthesized`,
 /// which the dashboard plays. Installs its own SIGINT/SIGTERM/SIGHUP handling while it runs
 /// and restores the terminal on every way out. Throws before touching the screen when the
 /// terminal cannot be used, so the caller can fall back to headless training.
 public func runDashboard(context: DashboardContext, events: EventChannel<TrainingEvent>,
                          send: @escaping @Sendable (TrainerCommand) -> Void,
-                         options: DashboardOptions = DashboardOptions()) throws -> Int32 {
+                         options: DashboardOptions = DashboardOptions()) throws -> DashboardOutcome {
+    guard isatty(STDIN_FILENO) != 0, isatty(STDOUT_FILENO) != 0 else {
+        throw UserError("the dashboard needs a terminal on standard input and output; use --no-ui")
+    }
     let terminal = try NcursesTerminal(environment: options.environment)
+    options.willTakeOverTerminal?()
     let loop = DashboardLoop(context: context, terminal: terminal, send: send, options: options)
     return loop.run(trainerEvents: events)
 }
@@ -67,6 +96,7 @@ private final class DashboardLoop {
     var clips: [Int: SynthesizedClip] = [:]          // player id -> clip
     var clipArrival: [Int: Double] = [:]             // class -> when its last clip arrived
     var status: Int32?
+    var endingSignal: Int32?
 
     /// Redraw at most 10 times a second: enough to feel live, cheap while training.
     static let frameInterval = 0.1
@@ -82,7 +112,7 @@ private final class DashboardLoop {
         state = AppState(context: context, now: ALSAPlayer.monotonicNow())
     }
 
-    func run(trainerEvents: EventChannel<TrainingEvent>) -> Int32 {
+    func run(trainerEvents: EventChannel<TrainingEvent>) -> DashboardOutcome {
         let channel = self.channel, stop = self.stop, player = self.player
         let forwarder = Thread {
             while !stop.isSet {
@@ -108,15 +138,12 @@ private final class DashboardLoop {
         }
         loop()
         terminal.close()
-        if let url = state.lastCheckpoint {
-            print("checkpoint saved to \(Format.path(url))")
-            print("resume with: cgan-tui DATASET --resume \(Format.path(state.context.outputFolder))")
-        }
-        if state.trainingState == .failed, let m = state.message, m.kind == .error {
-            FileHandle.standardError.write(Data("cgan-tui: \(m.text)\n".utf8))
-            return status == 0 ? 1 : status ?? 1
-        }
-        return status ?? 0
+        var exit = status ?? 0
+        if state.trainingState == .failed, exit == 0 { exit = 1 }
+        if options.printsSummary { printSummary() }
+        return DashboardOutcome(exitStatus: exit, signal: endingSignal, error: state.lastError,
+                                lastCheckpoint: state.lastCheckpoint, epoch: state.epoch, step: state.step,
+                                trainerFinished: state.finished)
     }
 
     private func loop() {
@@ -130,12 +157,13 @@ private final class DashboardLoop {
             if let e = channel.receive(timeout: wait) { batch.append(e) }
             batch += channel.drain()
             var readInput = false
+            var inputEvents = 0
             for event in batch {
                 let now = ALSAPlayer.monotonicNow()
                 switch event {
                 case .inputReady:
                     readInput = true
-                    inputConsumed.signal()
+                    inputEvents += 1
                 case .tick:
                     readInput = true    // ncurses reports a resize as a key (KEY_RESIZE)
                     state.now = now
@@ -151,6 +179,7 @@ private final class DashboardLoop {
                     perform(state.apply(playback: report, now: now))
                     dirty = true
                 case .signal(let sig):
+                    if endingSignal == nil { endingSignal = sig }
                     perform(state.quit(status: 128 + sig))
                     dirty = true
                 }
@@ -166,6 +195,8 @@ private final class DashboardLoop {
                     dirty = true
                 }
             }
+            // The watcher waits until its bytes were read before it polls again.
+            for _ in 0 ..< inputEvents { inputConsumed.signal() }
             let t = ALSAPlayer.monotonicNow()
             if dirty, t - lastDraw >= Self.frameInterval || status != nil {
                 state.now = t
@@ -176,6 +207,18 @@ private final class DashboardLoop {
                 dirty = false
             }
         }
+    }
+
+    private func printSummary() {
+        let run = Format.path(state.context.outputFolder)
+        if let error = state.lastError {
+            FileHandle.standardError.write(Data("cgan-tui: error: \(error)\n".utf8))
+        }
+        let checkpoint = state.lastCheckpoint.map(Format.path) ?? "(none saved)"
+        let finishedAll = state.context.stepsPerEpoch > 0
+            && state.step >= state.context.totalEpochs * state.context.stepsPerEpoch
+        print("cgan-tui: \(finishedAll ? "done" : "stopped") at epoch \(state.epoch), step \(state.step); checkpoint: \(checkpoint)")
+        if !finishedAll, state.lastCheckpoint != nil { print("cgan-tui: resume with: cgan-tui --resume \(run)") }
     }
 
     private func perform(_ actions: [DashboardAction]) {

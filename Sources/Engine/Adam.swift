@@ -14,13 +14,21 @@ public struct Adam: Sendable {
         self.learningRate = learningRate; self.beta1 = beta1; self.beta2 = beta2; self.eps = eps
     }
 
+    /// PyTorch holds the hyper-parameters as Python (double) numbers such as 0.999; Float(0.999)
+    /// widened back is 0.99900001287, and 1 - beta2 would then be off by 1.3e-5 relative.
+    /// The shortest decimal form of the Float recovers the number the user wrote.
+    @inline(__always)
+    static func decimal(_ x: Float) -> Double { Double(x.description) ?? Double(x) }
+
     public mutating func update(_ store: ParameterStore) {
         step += 1
+        let beta1 = Adam.decimal(beta1), beta2 = Adam.decimal(beta2), lr = Adam.decimal(learningRate)
         // Bias corrections in double, as PyTorch computes them in Python floats.
-        let bc1 = 1 - pow(Double(beta1), Double(step))
-        let bc2Sqrt = Float((1 - pow(Double(beta2), Double(step))).squareRoot())
-        let stepSize = Float(Double(learningRate) / bc1)
-        let b1 = beta1, b2 = beta2, eps = eps
+        let bc1 = 1 - pow(beta1, Double(step))
+        let bc2Sqrt = Float((1 - pow(beta2, Double(step))).squareRoot())
+        let stepSize = Float(lr / bc1)
+        let b2 = Float(beta2), oneMinusB1 = Float(1 - beta1), oneMinusB2 = Float(1 - beta2)
+        let eps = eps
         let p = store.values.pointer, g = store.grads.pointer
         let m = store.expAvg.pointer, v = store.expAvgSq.pointer
         let n = store.count
@@ -30,8 +38,8 @@ public struct Adam: Sendable {
             for i in lo ..< hi {
                 let gi = g[i]
                 // lerp form, as torch: m += (g - m) * (1 - b1)
-                m[i] += (gi - m[i]) * (1 - b1)
-                v[i] = v[i] * b2 + (1 - b2) * gi * gi
+                m[i] += (gi - m[i]) * oneMinusB1
+                v[i] = v[i] * b2 + oneMinusB2 * gi * gi
                 let denom = v[i].squareRoot() / bc2Sqrt + eps
                 p[i] -= stepSize * (m[i] / denom)
             }

@@ -85,3 +85,64 @@ public final class Conv2d {
         return dInput
     }
 }
+
+// MARK: - Naive reference (direct sums in double), kept beside the fast path and tested against it.
+
+/// y (outC, N, outH, outW) for x (inC, N, H, W), weight [out, in, kh, kw], bias [out].
+public func conv2dNaive(_ g: ConvGeometry, outChannels: Int, x: [Float], weight: [Float], bias: [Float]) -> [Float] {
+    let oh = g.outHeight, ow = g.outWidth, n = g.batch
+    var y = [Float](repeating: 0, count: outChannels * n * oh * ow)
+    for o in 0 ..< outChannels {
+        for b in 0 ..< n {
+            for i in 0 ..< oh {
+                for j in 0 ..< ow {
+                    var s = Double(bias[o])
+                    for c in 0 ..< g.channels {
+                        for ki in 0 ..< g.kernelH {
+                            for kj in 0 ..< g.kernelW {
+                                let iy = i * g.stride - g.padding + ki, ix = j * g.stride - g.padding + kj
+                                if iy < 0 || iy >= g.height || ix < 0 || ix >= g.width { continue }
+                                s += Double(x[((c * n + b) * g.height + iy) * g.width + ix])
+                                    * Double(weight[((o * g.channels + c) * g.kernelH + ki) * g.kernelW + kj])
+                            }
+                        }
+                    }
+                    y[((o * n + b) * oh + i) * ow + j] = Float(s)
+                }
+            }
+        }
+    }
+    return y
+}
+
+/// Gradients of conv2dNaive: (dx, dWeight, dBias) for dy (outC, N, outH, outW).
+public func conv2dNaiveBackward(_ g: ConvGeometry, outChannels: Int, x: [Float], weight: [Float],
+                                dy: [Float]) -> (dx: [Float], dWeight: [Float], dBias: [Float]) {
+    let oh = g.outHeight, ow = g.outWidth, n = g.batch
+    var dx = [Double](repeating: 0, count: x.count)
+    var dw = [Double](repeating: 0, count: weight.count)
+    var db = [Double](repeating: 0, count: outChannels)
+    for o in 0 ..< outChannels {
+        for b in 0 ..< n {
+            for i in 0 ..< oh {
+                for j in 0 ..< ow {
+                    let d = Double(dy[((o * n + b) * oh + i) * ow + j])
+                    db[o] += d
+                    for c in 0 ..< g.channels {
+                        for ki in 0 ..< g.kernelH {
+                            for kj in 0 ..< g.kernelW {
+                                let iy = i * g.stride - g.padding + ki, ix = j * g.stride - g.padding + kj
+                                if iy < 0 || iy >= g.height || ix < 0 || ix >= g.width { continue }
+                                let xi = ((c * n + b) * g.height + iy) * g.width + ix
+                                let wi = ((o * g.channels + c) * g.kernelH + ki) * g.kernelW + kj
+                                dx[xi] += d * Double(weight[wi])
+                                dw[wi] += d * Double(x[xi])
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return (dx.map(Float.init), dw.map(Float.init), db.map(Float.init))
+}

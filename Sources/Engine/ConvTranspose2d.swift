@@ -87,3 +87,67 @@ public final class ConvTranspose2d {
         return dInput
     }
 }
+
+// MARK: - Naive reference (direct scatter in double), kept beside the fast path and tested against it.
+
+/// y (outC, N, outH, outW) for x (inC, N, H, W), weight [in, out, k, k]:
+/// y[o, n, i*s - p + ki, j*s - p + kj] += x[c, n, i, j] * W[c, o, ki, kj], plus bias.
+public func convTranspose2dNaive(inChannels: Int, outChannels: Int, batch n: Int, height h: Int, width w: Int,
+                                 kernel k: Int, stride s: Int, padding p: Int,
+                                 x: [Float], weight: [Float], bias: [Float]) -> [Float] {
+    let oh = (h - 1) * s - 2 * p + k, ow = (w - 1) * s - 2 * p + k
+    var y = [Double](repeating: 0, count: outChannels * n * oh * ow)
+    for o in 0 ..< outChannels { for i in 0 ..< n * oh * ow { y[o * n * oh * ow + i] = Double(bias[o]) } }
+    for c in 0 ..< inChannels {
+        for b in 0 ..< n {
+            for i in 0 ..< h {
+                for j in 0 ..< w {
+                    let xv = Double(x[((c * n + b) * h + i) * w + j])
+                    for o in 0 ..< outChannels {
+                        for ki in 0 ..< k {
+                            for kj in 0 ..< k {
+                                let oy = i * s - p + ki, ox = j * s - p + kj
+                                if oy < 0 || oy >= oh || ox < 0 || ox >= ow { continue }
+                                y[((o * n + b) * oh + oy) * ow + ox] += xv * Double(weight[((c * outChannels + o) * k + ki) * k + kj])
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return y.map(Float.init)
+}
+
+/// Gradients of convTranspose2dNaive: (dx, dWeight, dBias) for dy (outC, N, outH, outW).
+public func convTranspose2dNaiveBackward(inChannels: Int, outChannels: Int, batch n: Int, height h: Int, width w: Int,
+                                         kernel k: Int, stride s: Int, padding p: Int,
+                                         x: [Float], weight: [Float], dy: [Float]) -> (dx: [Float], dWeight: [Float], dBias: [Float]) {
+    let oh = (h - 1) * s - 2 * p + k, ow = (w - 1) * s - 2 * p + k
+    var dx = [Double](repeating: 0, count: x.count)
+    var dw = [Double](repeating: 0, count: weight.count)
+    var db = [Double](repeating: 0, count: outChannels)
+    for o in 0 ..< outChannels { for i in 0 ..< n * oh * ow { db[o] += Double(dy[o * n * oh * ow + i]) } }
+    for c in 0 ..< inChannels {
+        for b in 0 ..< n {
+            for i in 0 ..< h {
+                for j in 0 ..< w {
+                    let xi = ((c * n + b) * h + i) * w + j
+                    for o in 0 ..< outChannels {
+                        for ki in 0 ..< k {
+                            for kj in 0 ..< k {
+                                let oy = i * s - p + ki, ox = j * s - p + kj
+                                if oy < 0 || oy >= oh || ox < 0 || ox >= ow { continue }
+                                let d = Double(dy[((o * n + b) * oh + oy) * ow + ox])
+                                let wi = ((c * outChannels + o) * k + ki) * k + kj
+                                dx[xi] += d * Double(weight[wi])
+                                dw[wi] += d * Double(x[xi])
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return (dx.map(Float.init), dw.map(Float.init), db.map(Float.init))
+}

@@ -10,33 +10,17 @@ import Support
 extension ConditionalGAN {
     static func encoder() -> JSONEncoder {
         let e = JSONEncoder()
-        e.keyEncodingStrategy = .convertToSnakeCase
         e.outputFormatting = [.sortedKeys]
         return e
     }
 
     static func decoder() -> JSONDecoder {
-        let d = JSONDecoder()
-        // Not .convertFromSnakeCase: it turns "n_fft" into "nFft", which is not the property
-        // "nFFT" that .convertToSnakeCase wrote it from, and every checkpoint failed to load.
-        d.keyDecodingStrategy = .custom { path in
-            let key = path.last!.stringValue
-            if key == "n_fft" { return SnakeKey(stringValue: "nFFT") }
-            let parts = key.split(separator: "_")
-            guard let first = parts.first else { return path.last! }
-            return SnakeKey(stringValue: String(first) + parts.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined())
-        }
-        return d
+        JSONDecoder()
     }
 
-    private struct SnakeKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
-    public func checkpointData(metadata: CheckpointMetadata) throws -> Data {
+    /// The file's bytes. Without the optimizer state (a third of the size) the file still loads,
+    /// with fresh Adam moments: for sharing weights, and for the small committed test fixture.
+    public func checkpointData(metadata: CheckpointMetadata, includeOptimizerState: Bool = true) throws -> Data {
         var w = Safetensors.Writer()
         w.metadata["format"] = "cgan-tui"
         w.metadata["config"] = String(decoding: try Self.encoder().encode(metadata), as: UTF8.self)
@@ -50,7 +34,8 @@ extension ConditionalGAN {
                 w.add("\(prefix).\(name).num_batches_tracked", shape: [], int64s: [bn.numBatchesTracked])
             }
         }
-        for (prefix, store, adam) in [("generator", generator.store, adamG), ("discriminator", discriminator.store, adamD)] {
+        for (prefix, store, adam) in [("generator", generator.store, adamG), ("discriminator", discriminator.store, adamD)]
+        where includeOptimizerState {
             for p in store.entries {
                 let m = Array(UnsafeBufferPointer(start: store.expAvg.pointer + p.offset, count: p.count))
                 let v = Array(UnsafeBufferPointer(start: store.expAvgSq.pointer + p.offset, count: p.count))
@@ -63,8 +48,8 @@ extension ConditionalGAN {
     }
 
     /// Writes atomically: a crash mid-write leaves the previous file intact.
-    public func save(to url: URL, metadata: CheckpointMetadata) throws {
-        try AtomicFile.write(try checkpointData(metadata: metadata), to: url)
+    public func save(to url: URL, metadata: CheckpointMetadata, includeOptimizerState: Bool = true) throws {
+        try AtomicFile.write(try checkpointData(metadata: metadata, includeOptimizerState: includeOptimizerState), to: url)
     }
 
     public static func load(from url: URL) throws -> (ConditionalGAN, CheckpointMetadata) {

@@ -16,6 +16,12 @@ public struct ModelConfig: Sendable, Codable, Equatable {
         self.learningRate = learningRate; self.beta1 = beta1; self.beta2 = beta2
     }
 
+    /// snake_case in JSON, as the checkpoint's `__metadata__` and Python readers expect.
+    enum CodingKeys: String, CodingKey {
+        case numClasses = "num_classes", latentDim = "latent_dim", nMels = "n_mels", frames
+        case learningRate = "learning_rate", beta1, beta2
+    }
+
     /// Throws a UserError for shapes the architecture cannot take.
     public func validate() throws {
         guard numClasses >= 1 else { throw UserError("the model needs at least one class (got \(numClasses))") }
@@ -45,6 +51,12 @@ public struct CheckpointMetadata: Sendable, Codable, Equatable {
     public var formatVersion: Int
 
     public static let currentFormatVersion = 1
+
+    /// snake_case in JSON (the checkpoint's `__metadata__["config"]`, read by Python too).
+    enum CodingKeys: String, CodingKey {
+        case classNames = "class_names", sampleRate = "sample_rate", nFFT = "n_fft", hop, nMels = "n_mels"
+        case frames, latentDim = "latent_dim", epoch, step, seed, formatVersion = "format_version"
+    }
 
     public init(classNames: [String], sampleRate: Int = 22050, nFFT: Int = 1024, hop: Int = 256,
                 nMels: Int = 128, frames: Int = 512, latentDim: Int = 100, epoch: Int = 0, step: Int = 0,

@@ -1,9 +1,46 @@
 import ArgumentParser
+import Audio
+import Foundation
+import Support
 
 struct InvertCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "invert", abstract: "Turn a log-mel .npy back into a WAV.")
+    static let configuration = CommandConfiguration(
+        commandName: "invert",
+        abstract: "Turn a log-mel .npy back into a WAV.",
+        discussion: "expm1, non-negative least squares against the mel filterbank, fast Griffin-Lim (momentum 0.99), peak-normalised 16-bit WAV. The .npy must be float32 with shape [n_mels, frames] (or [1, n_mels, frames]).")
+
+    @Argument(help: "Log-mel spectrogram (.npy, float32, [n_mels, frames]).")
+    var input: String
+
+    @Option(help: "Output WAV file.")
+    var out: String
+
+    @Option(help: "Griffin-Lim iterations.")
+    var iterations = 32
+
+    @Option(help: "Sample rate of the spectrogram's transform, Hz.")
+    var sampleRate = 22050
+
+    @Option(help: "Seed of the random initial phases.")
+    var seed: UInt64 = 0
 
     func run() throws {
-        throw ValidationError("'invert' is not implemented yet")
+        try runAudioCommand {
+            guard (0 ... 10_000).contains(iterations) else {
+                throw UserError("--iterations must be between 0 and 10000, got \(iterations)")
+            }
+            let array = try NPY.read(URL(fileURLWithPath: input))
+            var shape = array.shape
+            if shape.count == 3 && shape[0] == 1 { shape.removeFirst() }
+            guard shape.count == 2, shape[0] >= 1, shape[1] >= 2 else {
+                throw UserError("\(input): expected a log-mel array of shape [n_mels, frames], found \(array.shape)")
+            }
+            let config = SpectrogramConfig(sampleRate: sampleRate, nMels: shape[0], frames: shape[1])
+            do { try config.validate() } catch let e as UserError {
+                throw UserError("\(input): shape \(array.shape) does not fit the transform (\(e.message))")
+            }
+            let y = Synthesizer(config: config).waveform(logMel: array.values, iterations: iterations, seed: seed)
+            try AudioIO.writeWAV(y, sampleRate: sampleRate, to: URL(fileURLWithPath: out))
+        }
     }
 }

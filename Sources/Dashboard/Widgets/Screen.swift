@@ -36,7 +36,28 @@ public enum Screen {
         if state.showHelp {
             HelpOverlay.render(area: body, theme: theme, glyphs: glyphs, into: &buf)
         }
+        if !caps.unicode { asciiOnly(&buf) }
         return buf
+    }
+
+    /// Without a UTF-8 locale nothing outside ASCII may reach the terminal (class names and
+    /// messages included): swap the few symbols we use, "?" for anything else.
+    static func asciiOnly(_ buf: inout CellBuffer) {
+        for y in 0 ..< buf.height {
+            for x in 0 ..< buf.width {
+                let ch = buf[x, y].character
+                guard !ch.isASCII else { continue }
+                let swap: Character = switch ch {
+                case "·", "│": "|"
+                case "×": "x"
+                case "…": "~"
+                case "─": "-"
+                case "→": ">"
+                default: "?"
+                }
+                buf[x, y].character = swap
+            }
+        }
     }
 
     static func renderSpectrogram(_ state: AppState, area: Rect, caps: DisplayCapabilities, theme: Theme, into buf: inout CellBuffer) {

@@ -1,0 +1,84 @@
+import Engine
+import Support
+import Testing
+
+/// The im2col + sgemm convolutions against the direct-sum kernels beside them, over shapes
+/// that exercise padding at every edge, strides 1-3, non-square kernels and odd sizes.
+/// Tolerance 1e-5 of the scale: the naive sums are in double, ours in float32 over <= 200 terms.
+@Suite struct NaiveKernelTests {
+    static func random(_ n: Int, _ rng: inout SplitMix64) -> [Float] { (0 ..< n).map { _ in rng.nextUniform() * 2 - 1 } }
+
+    @Test(arguments: [
+        (3, 2, 5, 4, 4, 2, 1, 9, 13),   // (N, Cin, Cout, kh, kw, stride, pad, H, W)
+        (2, 3, 4, 3, 3, 1, 1, 6, 5),
+        (1, 4, 2, 2, 5, 1, 0, 4, 8),
+        (2, 2, 3, 3, 2, 3, 2, 7, 7),
+        (4, 5, 1, 4, 8, 1, 0, 4, 8),    // full-extent kernel, as the discriminator's last layer
+    ])
+    func conv2dMatchesNaive(_ c: (Int, Int, Int, Int, Int, Int, Int, Int, Int)) {
+        let (n, cin, cout, kh, kw, s, p, h, w) = c
+        var rng = SplitMix64(seed: UInt64(n * 1000 + cin * 100 + kh * 10 + s))
+        let store = ParameterStore()
+        let conv = Conv2d(store, name: "c", inChannels: cin, outChannels: cout, kernelH: kh, kernelW: kw,
+                          stride: s, padding: p, scratch: FloatBuffer())
+        conv.initialize(rng: &rng)
+        let g = conv.geometry(batch: n, height: h, width: w)
+        let x = Self.random(g.inputCount, &rng)
+        let y = conv.forward(FloatBuffer(x), batch: n, height: h, width: w).array
+        let weight = store.array(conv.weight), bias = store.array(conv.bias)
+        expectClose("conv\(c).y", y, conv2dNaive(g, outChannels: cout, x: x, weight: weight, bias: bias), rtol: 1e-5)
+        let dy = Self.random(y.count, &rng)
+        let dx = conv.backward(FloatBuffer(dy)).array
+        let ref = conv2dNaiveBackward(g, outChannels: cout, x: x, weight: weight, dy: dy)
+        expectClose("conv\(c).dx", dx, ref.dx, rtol: 1e-5)
+        expectClose("conv\(c).dweight", store.gradArray(conv.weight), ref.dWeight, rtol: 1e-5)
+        expectClose("conv\(c).dbias", store.gradArray(conv.bias), ref.dBias, rtol: 1e-5)
+    }
+
+    @Test(arguments: [
+        (2, 3, 4, 4, 2, 1, 3, 5),   // (N, Cin, Cout, k, stride, pad, H, W): the generator's upsampler
+        (3, 2, 3, 3, 1, 1, 4, 4),
+        (1, 4, 2, 5, 3, 2, 3, 2),
+        (2, 2, 1, 4, 2, 1, 8, 16),
+    ])
+    func convTranspose2dMatchesNaive(_ c: (Int, Int, Int, Int, Int, Int, Int, Int)) {
+        let (n, cin, cout, k, s, p, h, w) = c
+        var rng = SplitMix64(seed: UInt64(n * 1000 + cin * 100 + k * 10 + s))
+        let store = ParameterStore()
+        let ct = ConvTranspose2d(store, name: "t", inChannels: cin, outChannels: cout, kernel: k, stride: s,
+                                 padding: p, scratch: FloatBuffer())
+        ct.initialize(rng: &rng)
+        let x = Self.random(cin * n * h * w, &rng)
+        let y = ct.forward(FloatBuffer(x), batch: n, height: h, width: w).array
+        let weight = store.array(ct.weight), bias = store.array(ct.bias)
+        let ref = convTranspose2dNaive(inChannels: cin, outChannels: cout, batch: n, height: h, width: w,
+                                       kernel: k, stride: s, padding: p, x: x, weight: weight, bias: bias)
+        expectClose("convT\(c).y", y, ref, rtol: 1e-5)
+        let dy = Self.random(y.count, &rng)
+        let dx = ct.backward(FloatBuffer(dy)).array
+        let rb = convTranspose2dNaiveBackward(inChannels: cin, outChannels: cout, batch: n, height: h, width: w,
+                                              kernel: k, stride: s, padding: p, x: x, weight: weight, dy: dy)
+        expectClose("convT\(c).dx", dx, rb.dx, rtol: 1e-5)
+        expectClose("convT\(c).dweight", store.gradArray(ct.weight), rb.dWeight, rtol: 1e-5)
+        expectClose("convT\(c).dbias", store.gradArray(ct.bias), rb.dBias, rtol: 1e-5)
+    }
+
+    /// PyTorch's default init bounds: U(+-1/sqrt(fan_in)) with fan_in = in*k*k for Conv2d and
+    /// out*k*k for ConvTranspose2d (weight.size(1)). 4096+ draws reach within 1% of the bound.
+    @Test func initialisationBounds() {
+        var rng = SplitMix64(seed: 3)
+        let store = ParameterStore()
+        let conv = Conv2d(store, name: "c", inChannels: 32, outChannels: 64, kernelH: 4, kernelW: 4, stride: 2, padding: 1, scratch: FloatBuffer())
+        let ct = ConvTranspose2d(store, name: "t", inChannels: 64, outChannels: 8, kernel: 4, stride: 2, padding: 1, scratch: FloatBuffer())
+        let lin = Linear(store, name: "l", inFeatures: 50, outFeatures: 200)
+        conv.initialize(rng: &rng); ct.initialize(rng: &rng); lin.initialize(rng: &rng)
+        for (p, fanIn) in [(conv.weight, 32 * 16), (ct.weight, 8 * 16), (lin.weight, 50)] {
+            let v = store.array(p), bound = 1 / Float(fanIn).squareRoot()
+            let m = v.map(abs).max()!
+            #expect(m <= bound && m > 0.99 * bound, "\(p.name): max |w| \(m), bound \(bound)")
+        }
+        for (p, fanIn) in [(conv.bias, 32 * 16), (ct.bias, 8 * 16), (lin.bias, 50)] {
+            #expect(store.array(p).map(abs).max()! <= 1 / Float(fanIn).squareRoot())
+        }
+    }
+}
