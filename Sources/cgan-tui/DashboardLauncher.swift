@@ -7,7 +7,8 @@ import Support
 /// Hands a running trainer to the dashboard when stdout is a terminal. Returns the exit
 /// status the dashboard chose, or nil when the terminal cannot host it (the train command
 /// then falls back to the headless progress line). The dashboard handles SIGINT/SIGTERM
-/// itself while it runs: it asks the trainer to stop and save, then restores the terminal.
+/// itself while it runs (it asks the trainer to stop and save, then restores the terminal
+/// and prints where the checkpoint is).
 enum DashboardLauncher {
     static func run(trainer: Trainer, data: SpectrogramDataset, plan: TrainCommand.Plan,
                     audioDevice: String?) -> Int32? {
@@ -18,8 +19,10 @@ enum DashboardLauncher {
             batchSize: o.batchSize, totalEpochs: o.epochs, stepsPerEpoch: trainer.stepsPerEpoch,
             outputFolder: trainer.layout.root)
         do {
-            return try runDashboard(context: context, events: trainer.events, send: { trainer.send($0) },
-                                    options: DashboardOptions(audioDevice: audioDevice ?? "default"))
+            let outcome = try runDashboard(
+                context: context, events: trainer.events, send: { trainer.send($0) },
+                options: DashboardOptions(audioDevice: audioDevice ?? "default"))
+            return outcome.exitStatus
         } catch {
             let reason = (error as? UserError)?.message ?? "\(error)"
             printWarning("\(reason); showing progress without the dashboard")

@@ -238,18 +238,21 @@ struct TrainCommand: ParsableCommand {
 
         let (startEpoch, startStep) = (trainer.startEpoch, trainer.startStep)
         trainer.start()
+        // The dashboard installs its own SIGINT/SIGTERM handling; ours would clobber it (a
+        // second `signal(SIG_IGN)` after a Dispatch signal source exists removes libdispatch's
+        // handler, and the signal is then ignored by both), so ours start only when headless.
         if !noUI && interactive,
            let status = DashboardLauncher.run(trainer: trainer, data: data, plan: plan, audioDevice: audioDevice) {
             trainer.wait()
             if status != 0 { throw ExitCode(status) }
             return
         }
-
         let signals = StopSignals { [trainer] sig in
             FileHandle.standardError.write(Data("\ncgan-tui: \(sig == SIGINT ? "interrupted" : "terminated"): stopping after this step and saving a checkpoint (Ctrl-C again to quit at once)\n".utf8))
             trainer.send(.stop)
         }
         defer { signals.cancel() }
+
         let progress = HeadlessProgress(interactive: interactive, logEvery: logEvery ?? 50,
                                         totalEpochs: options.epochs, stepsPerEpoch: trainer.stepsPerEpoch,
                                         startEpoch: startEpoch, startStep: startStep)
