@@ -98,43 +98,35 @@ public final class Synthesizer: @unchecked Sendable {
             invEnvelope[i] = invEnvelope[i] > 1e-11 ? 1 / (invEnvelope[i] * Float(n)) : 0
         }
 
-        let chunk = stft.chunk
-        let specIn = FFTBuffer(count: chunk * bins * 2)
-        let framesOut = FFTBuffer(count: chunk * n)
+        // One frame at a time with FFTW's single-transform plans: faster per transform than
+        // the batched plans here (0.82 vs 0.90 us for r2c 1024), and every buffer stays in L1.
+        let fft = stft.fftOne
+        let spectrum = FFTBuffer(count: 2 * bins)
+        let frame = FFTBuffer(count: n)
 
-        magnitude.withUnsafeBufferPointer { mag in
-        angles.withUnsafeMutableBufferPointer { ang in
-        previous.withUnsafeMutableBufferPointer { prev in
+        magnitude.withUnsafeBufferPointer { magBuffer in
+        angles.withUnsafeMutableBufferPointer { angBuffer in
+        previous.withUnsafeMutableBufferPointer { prevBuffer in
         y.withUnsafeMutableBufferPointer { yb in
-        invEnvelope.withUnsafeBufferPointer { env in
-        stft.window.withUnsafeBufferPointer { w in
-            let yp = yb.baseAddress!
+        invEnvelope.withUnsafeBufferPointer { envBuffer in
+        stft.window.withUnsafeBufferPointer { windowBuffer in
+            let yp = yb.baseAddress!, env = envBuffer.baseAddress!, w = windowBuffer.baseAddress!
+            let mag = magBuffer.baseAddress!, ang = angBuffer.baseAddress!, prev = prevBuffer.baseAddress!
+            let spec = spectrum.pointer, fr = frame.pointer
 
-            // Inverse STFT of magnitude x angles into yp (padded coordinates), then the
-            // centre part's reflection written over both ends, ready for re-analysis.
+            // Inverse STFT of magnitude x angles into yp (padded coordinates).
             func inverse() {
                 yb.update(repeating: 0)
-                var t0 = 0
-                while t0 < frames {
-                    let fft = frames - t0 >= chunk ? stft.fftChunk : stft.fftOne
-                    let batch = fft.batch
-                    let base = t0 * bins
-                    for i in 0 ..< batch * bins {
-                        let m = mag[base + i]
-                        specIn.pointer[2 * i] = m * ang[2 * (base + i)]
-                        specIn.pointer[2 * i + 1] = m * ang[2 * (base + i) + 1]
-                    }
-                    fft.inverse(specIn.pointer, framesOut.pointer)
-                    for b in 0 ..< batch {
-                        let dst = yp + (t0 + b) * hop
-                        let src = framesOut.pointer + b * n
-                        for i in 0 ..< n { dst[i] += src[i] * w[i] }
-                    }
-                    t0 += batch
+                for t in 0 ..< frames {
+                    Self.scale(angles: ang + 2 * t * bins, by: mag + t * bins, into: spec, count: bins)
+                    fft.inverse(spec, fr)
+                    let dst = yp + t * hop
+                    for i in 0 ..< n { dst[i] += fr[i] * w[i] }
                 }
                 for i in 0 ..< paddedLength { yp[i] *= env[i] }
             }
 
+            // The signal's centred reflect padding, written over both ends of yp.
             func reflectEnds() {
                 let half = n / 2
                 guard length > 1 else { return }
@@ -147,22 +139,70 @@ public final class Synthesizer: @unchecked Sendable {
             for _ in 0 ..< iterations {
                 inverse()
                 reflectEnds()
-                stft.forEachSpectrumBatch(yp, frames: frames) { first, batch, spectra in
-                    let base = 2 * first * bins
-                    for i in 0 ..< batch * bins {
-                        let re = spectra[2 * i], im = spectra[2 * i + 1]
-                        let j = base + 2 * i
-                        let ar = re - alpha * prev[j], ai = im - alpha * prev[j + 1]
-                        prev[j] = re
-                        prev[j + 1] = im
-                        let s = 1 / ((ar * ar + ai * ai).squareRoot() + 1e-16)
-                        ang[j] = ar * s
-                        ang[j + 1] = ai * s
-                    }
+                for t in 0 ..< frames {
+                    let src = yp + t * hop
+                    for i in 0 ..< n { fr[i] = src[i] * w[i] }
+                    fft.forward(fr, spec)
+                    Self.updateAngles(spectrum: spec, previous: prev + 2 * t * bins,
+                                      angles: ang + 2 * t * bins, count: bins, alpha: alpha)
                 }
             }
             inverse()
         }}}}}}
         return Array(y[n / 2 ..< n / 2 + length])
+    }
+
+    /// Fast Griffin-Lim's phase step for one frame of `count` complex values (interleaved):
+    /// a = rebuilt - alpha * previous; previous = rebuilt; angles = a / (|a| + 1e-16).
+    /// Two complex numbers per SIMD4 (the package targets baseline x86-64, i.e. SSE).
+    @inline(__always)
+    static func updateAngles(spectrum: UnsafePointer<Float>, previous: UnsafeMutablePointer<Float>,
+                             angles: UnsafeMutablePointer<Float>, count: Int, alpha: Float) {
+        // Four complex numbers per step: deinterleave to re/im lanes so one sqrt and one
+        // divide serve four values.
+        let quads = count / 4
+        let s4 = UnsafeRawPointer(spectrum), p4 = UnsafeMutableRawPointer(previous), a4 = UnsafeMutableRawPointer(angles)
+        for j in 0 ..< quads {
+            let off = j * 32
+            let r0 = s4.loadUnaligned(fromByteOffset: off, as: SIMD4<Float>.self)
+            let r1 = s4.loadUnaligned(fromByteOffset: off + 16, as: SIMD4<Float>.self)
+            let b0 = p4.loadUnaligned(fromByteOffset: off, as: SIMD4<Float>.self)
+            let b1 = p4.loadUnaligned(fromByteOffset: off + 16, as: SIMD4<Float>.self)
+            p4.storeBytes(of: r0, toByteOffset: off, as: SIMD4<Float>.self)
+            p4.storeBytes(of: r1, toByteOffset: off + 16, as: SIMD4<Float>.self)
+            let x0 = r0 - alpha * b0, x1 = r1 - alpha * b1
+            let re = SIMD4(x0[0], x0[2], x1[0], x1[2]), im = SIMD4(x0[1], x0[3], x1[1], x1[3])
+            let scale = 1 / ((re * re + im * im).squareRoot() + 1e-16)
+            let ur = re * scale, ui = im * scale
+            a4.storeBytes(of: SIMD4(ur[0], ui[0], ur[1], ui[1]), toByteOffset: off, as: SIMD4<Float>.self)
+            a4.storeBytes(of: SIMD4(ur[2], ui[2], ur[3], ui[3]), toByteOffset: off + 16, as: SIMD4<Float>.self)
+        }
+        let pairs = 2 * quads
+        for k in 2 * pairs ..< count {
+            let re = spectrum[2 * k], im = spectrum[2 * k + 1]
+            let ar = re - alpha * previous[2 * k], ai = im - alpha * previous[2 * k + 1]
+            previous[2 * k] = re
+            previous[2 * k + 1] = im
+            let s = 1 / ((ar * ar + ai * ai).squareRoot() + 1e-16)
+            angles[2 * k] = ar * s
+            angles[2 * k + 1] = ai * s
+        }
+    }
+
+    /// out[k] = magnitude[k] * angles[k] for `count` complex values (interleaved).
+    @inline(__always)
+    static func scale(angles: UnsafePointer<Float>, by magnitude: UnsafePointer<Float>,
+                      into out: UnsafeMutablePointer<Float>, count: Int) {
+        let pairs = count / 2
+        let a4 = UnsafeRawPointer(angles), o4 = UnsafeMutableRawPointer(out)
+        for j in 0 ..< pairs {
+            let m0 = magnitude[2 * j], m1 = magnitude[2 * j + 1]
+            let v = a4.loadUnaligned(fromByteOffset: j * 16, as: SIMD4<Float>.self) * SIMD4(m0, m0, m1, m1)
+            o4.storeBytes(of: v, toByteOffset: j * 16, as: SIMD4<Float>.self)
+        }
+        for k in 2 * pairs ..< count {
+            out[2 * k] = magnitude[k] * angles[2 * k]
+            out[2 * k + 1] = magnitude[k] * angles[2 * k + 1]
+        }
     }
 }
