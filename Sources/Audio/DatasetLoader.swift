@@ -33,6 +33,15 @@ public struct DatasetLayout: Sendable {
 }
 
 public enum DatasetLoader {
+    /// The user's cache folder for spectrograms: `$XDG_CACHE_HOME/cgan-tui/spectrograms`,
+    /// else `~/.cache/cgan-tui/spectrograms`.
+    public static func defaultCacheDirectory() -> URL {
+        let env = ProcessInfo.processInfo.environment
+        let base = env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
+        return base.appendingPathComponent("cgan-tui/spectrograms")
+    }
+
     /// `DATASET/<class>/...`, or the seed's `DATASET/train/<class>/...`.
     public static func scan(_ root: URL) throws -> DatasetLayout {
         let fm = FileManager.default
