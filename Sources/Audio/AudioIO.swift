@@ -11,8 +11,8 @@ public enum AudioIO {
     public static func readMono(_ url: URL, sampleRate: Int) throws -> [Float] {
         do {
             return try decode(url, sampleRate: sampleRate).samples
-        } catch let e as AudioDecodeError {
-            throw UserError("\(url.path): \(e)")
+        } catch {
+            throw UserError("\(url.path): \(error)")
         }
     }
 

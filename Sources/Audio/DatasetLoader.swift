@@ -33,6 +33,15 @@ public struct DatasetLayout: Sendable {
 }
 
 public enum DatasetLoader {
+    /// The user's cache folder for spectrograms: `$XDG_CACHE_HOME/cgan-tui/spectrograms`,
+    /// else `~/.cache/cgan-tui/spectrograms`.
+    public static func defaultCacheDirectory() -> URL {
+        let env = ProcessInfo.processInfo.environment
+        let base = env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
+        return base.appendingPathComponent("cgan-tui/spectrograms")
+    }
+
     /// `DATASET/<class>/...`, or the seed's `DATASET/train/<class>/...`.
     public static func scan(_ root: URL) throws -> DatasetLayout {
         let fm = FileManager.default
@@ -94,7 +103,7 @@ public enum DatasetLoader {
         let next = Mutex(0)
         let workers = max(1, min(threads, jobs.count))
         let total = jobs.count
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        runInParallel(workers) {
             while true {
                 let i = next.withLock { v -> Int in defer { v += 1 }; return v }
                 if i >= total { break }
@@ -125,6 +134,21 @@ public enum DatasetLoader {
             throw UserError("no usable audio clips in \(root.path) (\(detail))")
         }
         return dataset
+    }
+
+    /// Runs `body` on `workers` threads at once (this one and workers - 1 new ones) and waits.
+    /// Not DispatchQueue.concurrentPerform: on Linux, libdispatch's pool adds its workers
+    /// only when it sees idle CPUs, and on a busy machine the second file-worker started late
+    /// or never (measured: 8% of the work on the second thread).
+    static func runInParallel(_ workers: Int, _ body: @escaping @Sendable () -> Void) {
+        let done = DispatchSemaphore(value: 0)
+        for _ in 1 ..< max(workers, 1) {
+            let thread = Thread { body(); done.signal() }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        body()
+        for _ in 1 ..< max(workers, 1) { done.wait() }
     }
 
     enum Outcome: Sendable {

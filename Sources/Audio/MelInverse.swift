@@ -74,58 +74,73 @@ struct MelInverse: Sendable {
         self.lower = lower
     }
 
-    /// mel: nMels x frames (row-major, non-negative) -> power: frames x bins (row-major).
+    /// mel: nMels x frames (row-major; negative, NaN and infinite entries count as 0) ->
+    /// power: frames x bins (row-major). Frames are solved eight at a time in SIMD lanes
+    /// (independent problems, so the sweeps' serial dependency chain is shared by eight).
     func linearPower(mel: [Float], frames: Int, sweeps: Int) -> [Float] {
+        typealias V = SIMD8<Float>
+        let lanes = V.scalarCount
         var power = [Float](repeating: 0, count: frames * bins)
-        var target = [Float](repeating: 0, count: nMels)
-        var residual = [Float](repeating: 0, count: nMels)
+        var p8 = [V](repeating: .zero, count: bins)
+        var r8 = [V](repeating: .zero, count: nMels)
         var lambda = [Double](repeating: 0, count: nMels)
+        let last = nMels - 1
         b0.withUnsafeBufferPointer { b0 in
         w0.withUnsafeBufferPointer { w0 in
         w1.withUnsafeBufferPointer { w1 in
         invCurvature.withUnsafeBufferPointer { ic in
         power.withUnsafeMutableBufferPointer { pw in
-        target.withUnsafeMutableBufferPointer { y in
-        residual.withUnsafeMutableBufferPointer { r in
-            for t in 0 ..< frames {
-                let p = pw.baseAddress! + t * bins
-                for m in 0 ..< nMels {
-                    let v = mel[m * frames + t]
-                    y[m] = v.isFinite && v > 0 ? v : 0
-                }
-                // 1. minimum-norm least squares, clamped: lambda = (fb^T fb)^-1 y, p = fb lambda.
-                var prev = 0.0
-                for m in 0 ..< nMels {
-                    prev = (Double(y[m]) - lower[m] * prev) * invPivot[m]
-                    lambda[m] = prev
-                }
-                for m in stride(from: nMels - 2, through: 0, by: -1) { lambda[m] -= upper[m] * lambda[m + 1] }
-                for k in 0 ..< bins where ic[k] > 0 {
-                    let m = Int(b0[k])
-                    let v = Double(w0[k]) * lambda[m] + Double(w1[k]) * lambda[min(m + 1, nMels - 1)]
-                    p[k] = v > 0 ? Float(v) : 0
-                }
-                // residual = fb^T p - y
-                for m in 0 ..< nMels { r[m] = -y[m] }
-                for k in 0 ..< bins where ic[k] > 0 {
-                    let m = Int(b0[k])
-                    r[m] += w0[k] * p[k]
-                    if m + 1 < nMels { r[m + 1] += w1[k] * p[k] }
-                }
-                // 2. projected Gauss-Seidel sweeps.
-                let last = nMels - 1
-                for _ in 0 ..< sweeps {
+        p8.withUnsafeMutableBufferPointer { p in
+        r8.withUnsafeMutableBufferPointer { r in
+            for t0 in stride(from: 0, to: frames, by: lanes) {
+                // 1. Per frame: minimum-norm least squares, clamped:
+                //    lambda = (fb^T fb)^-1 y, p = max(fb lambda, 0); residual r = fb^T p - y.
+                for m in 0 ..< nMels { r[m] = .zero }
+                for l in 0 ..< lanes {
+                    let t = t0 + l
+                    guard t < frames else {
+                        for k in 0 ..< bins { p[k][l] = 0 }
+                        continue
+                    }
+                    var prev = 0.0
+                    for m in 0 ..< nMels {
+                        let v = mel[m * frames + t]
+                        let y = v.isFinite && v > 0 ? v : 0
+                        r[m][l] = -y
+                        prev = (Double(y) - lower[m] * prev) * invPivot[m]
+                        lambda[m] = prev
+                    }
+                    if nMels >= 2 {
+                        for m in stride(from: nMels - 2, through: 0, by: -1) { lambda[m] -= upper[m] * lambda[m + 1] }
+                    }
                     for k in 0 ..< bins {
                         let m = Int(b0[k])
-                        let m1 = min(m + 1, last)
+                        let v = Double(w0[k]) * lambda[m] + Double(w1[k]) * lambda[min(m + 1, last)]
+                        p[k][l] = ic[k] > 0 && v > 0 ? Float(v) : 0
+                    }
+                }
+                for k in 0 ..< bins {
+                    let m = Int(b0[k])
+                    r[m] += w0[k] * p[k]
+                    r[min(m + 1, last)] += w1[k] * p[k]
+                }
+                // 2. Projected Gauss-Seidel sweeps: exact minimisation over one bin, clamped at 0.
+                for _ in 0 ..< sweeps {
+                    for k in 0 ..< bins {
+                        let m = Int(b0[k]), m1 = min(m + 1, last)
                         let a = w0[k], b = w1[k]
                         let g = a * r[m] + b * r[m1]
-                        let newP = max(0, p[k] - g * ic[k])
-                        let d = newP - p[k]
-                        p[k] = newP
+                        let old = p[k]
+                        let new = pointwiseMax(V.zero, old - g * ic[k])
+                        let d = new - old
+                        p[k] = new
                         r[m] += a * d
                         r[m1] += b * d
                     }
+                }
+                for l in 0 ..< min(lanes, frames - t0) {
+                    let out = pw.baseAddress! + (t0 + l) * bins
+                    for k in 0 ..< bins { out[k] = p[k][l] }
                 }
             }
         }}}}}}}

@@ -1,4 +1,5 @@
 import COpenBLAS
+import Foundation
 
 /// The one Swift file that talks to OpenBLAS. Row-major everywhere.
 public enum BLAS {
@@ -27,10 +28,22 @@ public enum BLAS {
                     alpha, a, Int32(lda), x, 1, beta, y, 1)
     }
 
-    /// Threads OpenBLAS may use for one call.
+    /// Threads the numeric code may use (`--threads`). The engine splits its work across this
+    /// many threads itself, each calling OpenBLAS single-threaded (no spinning pool threads
+    /// competing with the elementwise loops); other callers get OpenBLAS's own threads.
     public static var threads: Int {
+        get { computeThreads }
+        set {
+            computeThreads = max(1, newValue)
+            openblas_set_num_threads(Int32(computeThreads))
+        }
+    }
+    nonisolated(unsafe) private static var computeThreads = ProcessInfo.processInfo.activeProcessorCount
+
+    /// OpenBLAS's own thread count for one call (the engine sets 1 while it runs).
+    public static var nativeThreads: Int {
         get { Int(openblas_get_num_threads()) }
-        set { openblas_set_num_threads(Int32(newValue)) }
+        set { openblas_set_num_threads(Int32(max(1, newValue))) }
     }
 
     /// The kernel family OpenBLAS picked when it loaded (e.g. "Haswell", "Cooperlake").

@@ -24,8 +24,21 @@ public enum Activation: Sendable, Equatable {
         }
     }
 
-    /// y = act(x), may be in place.
+    /// y = act(x), may be in place. Split across workers for large buffers.
     public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        if count >= 1 << 16 {
+            Parallel.forEachWorker(Parallel.workers) { _, range in
+                for part in range {
+                    let lo = count * part / Parallel.workers, hi = count * (part + 1) / Parallel.workers
+                    forwardSerial(x + lo, y + lo, count: hi - lo)
+                }
+            }
+        } else {
+            forwardSerial(x, y, count: count)
+        }
+    }
+
+    func forwardSerial(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
         case .identity: if UnsafePointer(y) != x { y.update(from: x, count: count) }
         case .relu: for i in 0 ..< count { y[i] = x[i] > 0 ? x[i] : 0 }
@@ -36,6 +49,20 @@ public enum Activation: Sendable, Equatable {
     /// dx = dy * act'(x) from the saved output y, may be in place (dx == dy).
     public func backward(output y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
                          _ dx: UnsafeMutablePointer<Float>, count: Int) {
+        if count >= 1 << 16 {
+            Parallel.forEachWorker(Parallel.workers) { _, range in
+                for part in range {
+                    let lo = count * part / Parallel.workers, hi = count * (part + 1) / Parallel.workers
+                    backwardSerial(output: y + lo, dy + lo, dx + lo, count: hi - lo)
+                }
+            }
+        } else {
+            backwardSerial(output: y, dy, dx, count: count)
+        }
+    }
+
+    func backwardSerial(output y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+                        _ dx: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
         case .identity: if UnsafePointer(dx) != dy { dx.update(from: dy, count: count) }
         case .relu: for i in 0 ..< count { dx[i] = y[i] > 0 ? dy[i] : 0 }

@@ -60,7 +60,7 @@ public final class BatchNorm2d {
                     let istd = 1 / (v + Double(eps)).squareRoot()
                     meanP[c] = Float(mu); varP[c] = Float(v); invP[c] = Float(istd)
                     let scale = Float(istd) * gamma[c], shift = beta[c] - Float(mu) * scale
-                    for i in 0 ..< m { dst[i] = act.apply(src[i] * scale + shift) }
+                    BatchNorm2d.affine(src, dst, count: m, scale: scale, shift: shift, act)
                 }
             }}}
             let unbias = Float(m) / Float(m - 1)
@@ -74,11 +74,22 @@ public final class BatchNorm2d {
             let rm = runningMean, rv = runningVar, eps = eps
             Parallel.forEach(channels) { c in
                 let istd = 1 / (rv[c] + eps).squareRoot()
-                let src = xp + c * m, dst = yp + c * m
-                for i in 0 ..< m { dst[i] = act.apply((src[i] - rm[c]) * istd * gamma[c] + beta[c]) }
+                let scale = istd * gamma[c], shift = beta[c] - rm[c] * scale
+                BatchNorm2d.affine(xp + c * m, yp + c * m, count: m, scale: scale, shift: shift, act)
             }
         }
         return output
+    }
+
+    /// dst = act(src * scale + shift), one loop per activation so each is vectorised.
+    @inline(__always)
+    static func affine(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count m: Int,
+                       scale: Float, shift: Float, _ act: Activation) {
+        switch act {
+        case .identity: for i in 0 ..< m { dst[i] = src[i] * scale + shift }
+        case .relu: for i in 0 ..< m { let v = src[i] * scale + shift; dst[i] = v > 0 ? v : 0 }
+        case let .leakyReLU(s): for i in 0 ..< m { let v = src[i] * scale + shift; dst[i] = v > 0 ? v : v * s }
+        }
     }
 
     /// dy: gradient of the (activated) output. Training-mode backward:
@@ -97,10 +108,10 @@ public final class BatchNorm2d {
             Parallel.forEach(channels) { c in
                 let src = xp + c * m, out = yp + c * m, g = dyp + c * m, dst = dxp + c * m
                 let mu = mean[c], istd = invStd[c]
+                act.backwardSerial(output: out, g, g, count: m)   // dy' = dy * act'(y), in place
                 var sumDy = 0.0, sumDyXhat = 0.0
                 for i in 0 ..< m {
-                    let d = g[i] * act.derivative(output: out[i])
-                    g[i] = d
+                    let d = g[i]
                     sumDy += Double(d)
                     sumDyXhat += Double(d) * Double((src[i] - mu) * istd)
                 }

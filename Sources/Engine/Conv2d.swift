@@ -2,22 +2,27 @@ import BLAS
 import Support
 
 /// Conv2d over (C, N, H, W) activations with PyTorch's weight layout [out, in, kh, kw].
-/// Forward: col = im2col(x); y[out, N*L] = W[out, in*kh*kw] . col + b.
-/// The column matrix is recomputed in backward rather than kept (it is the largest buffer).
+/// Forward: col = im2col(x); y[out, N*L] = W[out, in*kh*kw] . col + b, done in chunks of samples
+/// (one chunk per worker at a time, each with its own column buffer, OpenBLAS single-threaded);
+/// the gemm writes straight into the chunk's columns of y (ldc = N*L).
+/// The column matrix is recomputed in backward rather than kept.
 public final class Conv2d {
     public let inChannels: Int, outChannels: Int, kernelH: Int, kernelW: Int, stride: Int, padding: Int
     public let weight: Parameter
     public let bias: Parameter
     let store: ParameterStore
-    let scratch: FloatBuffer
+    let scratch: WorkerBuffers
+    let partialGrads = WorkerBuffers()
     public let output = FloatBuffer()
     public let dInput = FloatBuffer()
     // Saved by forward for backward.
+    /// Caps the samples per chunk (tests use it to exercise several chunks and workers).
+    public var maxChunkSamples = Int.max
     var savedInput: FloatBuffer?
     var geometry: ConvGeometry?
 
     public init(_ store: ParameterStore, name: String, inChannels: Int, outChannels: Int,
-                kernelH: Int, kernelW: Int, stride: Int, padding: Int, scratch: FloatBuffer) {
+                kernelH: Int, kernelW: Int, stride: Int, padding: Int, scratch: WorkerBuffers = WorkerBuffers()) {
         self.store = store; self.scratch = scratch
         self.inChannels = inChannels; self.outChannels = outChannels
         self.kernelH = kernelH; self.kernelW = kernelW; self.stride = stride; self.padding = padding
@@ -36,22 +41,38 @@ public final class Conv2d {
                      kernelH: kernelH, kernelW: kernelW, stride: stride, padding: padding)
     }
 
+    /// Splits the batch into chunks; body(worker, first sample, chunk geometry).
+    private func forEachChunk(_ g: ConvGeometry, _ body: (Int, Int, ConvGeometry) -> Void) {
+        let l = g.outHeight * g.outWidth
+        let per = min(maxChunkSamples, Im2Col.chunkSamples(colRows: g.colRows, columnsPerSample: l, batch: g.batch))
+        let chunks = (g.batch + per - 1) / per
+        scratch.prepare(workers: Parallel.workers, count: g.colRows * per * l)
+        Parallel.forEachWorker(chunks) { worker, range in
+            for chunk in range {
+                let n0 = chunk * per
+                var cg = g
+                cg.batch = min(per, g.batch - n0)
+                body(worker, n0, cg)
+            }
+        }
+    }
+
     /// x: (inC, N, H, W) -> output (outC, N, outH, outW).
     @discardableResult
     public func forward(_ x: FloatBuffer, batch: Int, height: Int, width: Int) -> FloatBuffer {
         let g = geometry(batch: batch, height: height, width: width)
         precondition(x.count == g.inputCount, "Conv2d input size")
         savedInput = x; geometry = g
-        let k = g.colRows, cols = g.colCols
-        output.resize(outChannels * cols)
-        let bp = store.value(bias), y = output.pointer
-        // A kernel covering the whole unpadded input is a plain matrix product over the batch,
-        // but the layout (C, N, H*W) still needs the im2col transpose; keep one path.
-        scratch.resize(max(scratch.count, k * cols), preserve: false)
-        Im2Col.im2col(g, x.pointer, scratch.pointer)
-        for o in 0 ..< outChannels { (y + o * cols).update(repeating: bp[o], count: cols) }
-        BLAS.sgemm(m: outChannels, n: cols, k: k, a: store.value(weight), lda: k,
-                   b: scratch.pointer, ldb: cols, beta: 1, c: y, ldc: cols)
+        let k = g.colRows, total = g.colCols, l = g.outHeight * g.outWidth, plane = height * width
+        output.resize(outChannels * total)
+        let y = output.pointer, w = store.value(weight), xp = x.pointer
+        fillChannels(y, channels: outChannels, count: total, values: store.value(bias))
+        forEachChunk(g) { worker, n0, cg in
+            let col = scratch.buffer(worker, count: 0).pointer
+            Im2Col.im2col(cg, xp + n0 * plane, channelStride: batch * plane, col)
+            BLAS.sgemm(m: outChannels, n: cg.colCols, k: k, a: w, lda: k, b: col, ldb: cg.colCols,
+                       beta: 1, c: y + n0 * l, ldc: total)
+        }
         return output
     }
 
@@ -59,33 +80,42 @@ public final class Conv2d {
     @discardableResult
     public func backward(_ dy: FloatBuffer, inputGrad: Bool = true, paramGrads: Bool = true) -> FloatBuffer {
         guard let g = geometry, let x = savedInput else { preconditionFailure("Conv2d.backward before forward") }
-        let k = g.colRows, cols = g.colCols
-        scratch.resize(max(scratch.count, k * cols), preserve: false)
+        let k = g.colRows, total = g.colCols, l = g.outHeight * g.outWidth, plane = g.height * g.width
+        let n = g.batch, workers = Parallel.workers
+        let dyp = dy.pointer, xp = x.pointer, w = store.value(weight)
         if paramGrads {
-            let db = store.grad(bias)
-            for o in 0 ..< outChannels {
-                let row = dy.pointer + o * cols
-                var s = 0.0
-                for i in 0 ..< cols { s += Double(row[i]) }
-                db[o] += Float(s)
-            }
-            Im2Col.im2col(g, x.pointer, scratch.pointer)
-            // dW[out, K] += dy[out, cols] . col^T
-            BLAS.sgemm(transB: true, m: outChannels, n: k, k: cols, a: dy.pointer, lda: cols,
-                       b: scratch.pointer, ldb: cols, beta: 1, c: store.grad(weight), ldc: k)
+            addChannelSums(dyp, channels: outChannels, count: total, into: store.grad(bias))
+            partialGrads.prepare(workers: workers, count: weight.count)
+            for i in 0 ..< workers { partialGrads.buffer(i, count: 0).fill(0) }
         }
-        if inputGrad {
-            // dcol[K, cols] = W^T . dy, then scatter back.
-            BLAS.sgemm(transA: true, m: k, n: cols, k: outChannels, a: store.value(weight), lda: k,
-                       b: dy.pointer, ldb: cols, c: scratch.pointer, ldc: cols)
-            dInput.resize(g.inputCount)
-            dInput.fill(0)
-            Im2Col.col2im(g, scratch.pointer, dInput.pointer)
+        if inputGrad { dInput.resize(g.inputCount) }
+        let dx = dInput.pointer
+        forEachChunk(g) { worker, n0, cg in
+            let col = scratch.buffer(worker, count: 0).pointer
+            if paramGrads {
+                Im2Col.im2col(cg, xp + n0 * plane, channelStride: n * plane, col)
+                // dW[out, K] += dy[out, chunk] . col^T
+                BLAS.sgemm(transB: true, m: outChannels, n: k, k: cg.colCols, a: dyp + n0 * l, lda: total,
+                           b: col, ldb: cg.colCols, beta: 1, c: partialGrads.buffer(worker, count: 0).pointer, ldc: k)
+            }
+            if inputGrad {
+                // dcol[K, chunk] = W^T . dy, then scatter back into this chunk's samples.
+                BLAS.sgemm(transA: true, m: k, n: cg.colCols, k: outChannels, a: w, lda: k,
+                           b: dyp + n0 * l, ldb: total, c: col, ldc: cg.colCols)
+                for c in 0 ..< inChannels { (dx + c * n * plane + n0 * plane).update(repeating: 0, count: cg.batch * plane) }
+                Im2Col.col2im(cg, col, dx + n0 * plane, channelStride: n * plane)
+            }
+        }
+        if paramGrads {
+            let dW = store.grad(weight)
+            for i in 0 ..< workers {
+                let p = partialGrads.buffer(i, count: 0).pointer
+                for j in 0 ..< weight.count { dW[j] += p[j] }
+            }
         }
         return dInput
     }
 }
-
 // MARK: - Naive reference (direct sums in double), kept beside the fast path and tested against it.
 
 /// y (outC, N, outH, outW) for x (inC, N, H, W), weight [out, in, kh, kw], bias [out].

@@ -3,22 +3,25 @@ import Support
 
 /// ConvTranspose2d over (C, N, H, W) activations, PyTorch weight layout [in, out, kh, kw].
 /// It is the adjoint of a Conv2d whose input is this layer's output:
-/// forward col[out*kh*kw, N*Lin] = W^T . x, y = col2im(col) + b;
-/// backward dcol = im2col(dy), dx = W . dcol, dW += x . dcol^T.
+/// forward col[out*kh*kw, Lin] = W^T . x, y = col2im(col) + b;
+/// backward dcol = im2col(dy), dx = W . dcol, dW += x . dcol^T. Chunks of samples per worker.
 public final class ConvTranspose2d {
     public let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int
     public let weight: Parameter
     public let bias: Parameter
     let store: ParameterStore
-    let scratch: FloatBuffer
+    let scratch: WorkerBuffers
+    let partialGrads = WorkerBuffers()
     public let output = FloatBuffer()
     public let dInput = FloatBuffer()
+    /// Caps the samples per chunk (tests use it to exercise several chunks and workers).
+    public var maxChunkSamples = Int.max
     var savedInput: FloatBuffer?
     /// Geometry of the adjoint convolution (its input is our output).
     var geometry: ConvGeometry?
 
     public init(_ store: ParameterStore, name: String, inChannels: Int, outChannels: Int,
-                kernel: Int, stride: Int, padding: Int, scratch: FloatBuffer) {
+                kernel: Int, stride: Int, padding: Int, scratch: WorkerBuffers = WorkerBuffers()) {
         self.store = store; self.scratch = scratch
         self.inChannels = inChannels; self.outChannels = outChannels
         self.kernel = kernel; self.stride = stride; self.padding = padding
@@ -43,6 +46,21 @@ public final class ConvTranspose2d {
                             kernelH: kernel, kernelW: kernel, stride: stride, padding: padding)
     }
 
+    private func forEachChunk(_ g: ConvGeometry, _ body: (Int, Int, ConvGeometry) -> Void) {
+        let lin = g.outHeight * g.outWidth
+        let per = min(maxChunkSamples, Im2Col.chunkSamples(colRows: g.colRows, columnsPerSample: lin, batch: g.batch))
+        let chunks = (g.batch + per - 1) / per
+        scratch.prepare(workers: Parallel.workers, count: g.colRows * per * lin)
+        Parallel.forEachWorker(chunks) { worker, range in
+            for chunk in range {
+                let n0 = chunk * per
+                var cg = g
+                cg.batch = min(per, g.batch - n0)
+                body(worker, n0, cg)
+            }
+        }
+    }
+
     /// x: (inC, N, H, W) -> (outC, N, outH, outW).
     @discardableResult
     public func forward(_ x: FloatBuffer, batch: Int, height: Int, width: Int) -> FloatBuffer {
@@ -50,44 +68,55 @@ public final class ConvTranspose2d {
         precondition(g.outHeight == height && g.outWidth == width, "ConvTranspose2d geometry")
         precondition(x.count == inChannels * g.colCols, "ConvTranspose2d input size")
         savedInput = x; geometry = g
-        let k = g.colRows, cols = g.colCols
-        scratch.resize(max(scratch.count, k * cols), preserve: false)
-        BLAS.sgemm(transA: true, m: k, n: cols, k: inChannels, a: store.value(weight), lda: k,
-                   b: x.pointer, ldb: cols, c: scratch.pointer, ldc: cols)
+        let k = g.colRows, lin = height * width, plane = g.height * g.width, totalIn = g.colCols
         output.resize(g.inputCount)
-        let plane = g.batch * g.height * g.width, bp = store.value(bias), y = output.pointer
-        for o in 0 ..< outChannels { (y + o * plane).update(repeating: bp[o], count: plane) }
-        Im2Col.col2im(g, scratch.pointer, y)
+        let y = output.pointer, w = store.value(weight), xp = x.pointer
+        fillChannels(y, channels: outChannels, count: batch * plane, values: store.value(bias))
+        forEachChunk(g) { worker, n0, cg in
+            let col = scratch.buffer(worker, count: 0).pointer
+            BLAS.sgemm(transA: true, m: k, n: cg.colCols, k: inChannels, a: w, lda: k,
+                       b: xp + n0 * lin, ldb: totalIn, c: col, ldc: cg.colCols)
+            Im2Col.col2im(cg, col, y + n0 * plane, channelStride: batch * plane)
+        }
         return output
     }
 
     @discardableResult
     public func backward(_ dy: FloatBuffer, inputGrad: Bool = true, paramGrads: Bool = true) -> FloatBuffer {
         guard let g = geometry, let x = savedInput else { preconditionFailure("ConvTranspose2d.backward before forward") }
-        let k = g.colRows, cols = g.colCols
-        scratch.resize(max(scratch.count, k * cols), preserve: false)
-        Im2Col.im2col(g, dy.pointer, scratch.pointer)
+        let k = g.colRows, lin = g.outHeight * g.outWidth, plane = g.height * g.width, totalIn = g.colCols
+        let n = g.batch, workers = Parallel.workers
+        let dyp = dy.pointer, xp = x.pointer, w = store.value(weight)
         if paramGrads {
-            let plane = g.batch * g.height * g.width, db = store.grad(bias)
-            for o in 0 ..< outChannels {
-                let row = dy.pointer + o * plane
-                var s = 0.0
-                for i in 0 ..< plane { s += Double(row[i]) }
-                db[o] += Float(s)
-            }
-            // dW[in, K] += x[in, cols] . dcol^T
-            BLAS.sgemm(transB: true, m: inChannels, n: k, k: cols, a: x.pointer, lda: cols,
-                       b: scratch.pointer, ldb: cols, beta: 1, c: store.grad(weight), ldc: k)
+            addChannelSums(dyp, channels: outChannels, count: n * plane, into: store.grad(bias))
+            partialGrads.prepare(workers: workers, count: weight.count)
+            for i in 0 ..< workers { partialGrads.buffer(i, count: 0).fill(0) }
         }
-        if inputGrad {
-            dInput.resize(inChannels * cols)
-            BLAS.sgemm(m: inChannels, n: cols, k: k, a: store.value(weight), lda: k,
-                       b: scratch.pointer, ldb: cols, c: dInput.pointer, ldc: cols)
+        if inputGrad { dInput.resize(inChannels * totalIn) }
+        let dx = dInput.pointer
+        forEachChunk(g) { worker, n0, cg in
+            let col = scratch.buffer(worker, count: 0).pointer
+            Im2Col.im2col(cg, dyp + n0 * plane, channelStride: n * plane, col)
+            if paramGrads {
+                // dW[in, K] += x[in, chunk] . dcol^T
+                BLAS.sgemm(transB: true, m: inChannels, n: k, k: cg.colCols, a: xp + n0 * lin, lda: totalIn,
+                           b: col, ldb: cg.colCols, beta: 1, c: partialGrads.buffer(worker, count: 0).pointer, ldc: k)
+            }
+            if inputGrad {
+                BLAS.sgemm(m: inChannels, n: cg.colCols, k: k, a: w, lda: k, b: col, ldb: cg.colCols,
+                           c: dx + n0 * lin, ldc: totalIn)
+            }
+        }
+        if paramGrads {
+            let dW = store.grad(weight)
+            for i in 0 ..< workers {
+                let p = partialGrads.buffer(i, count: 0).pointer
+                for j in 0 ..< weight.count { dW[j] += p[j] }
+            }
         }
         return dInput
     }
 }
-
 // MARK: - Naive reference (direct scatter in double), kept beside the fast path and tested against it.
 
 /// y (outC, N, outH, outW) for x (inC, N, H, W), weight [in, out, k, k]:

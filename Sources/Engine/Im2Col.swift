@@ -21,18 +21,22 @@ public struct ConvGeometry: Sendable, Hashable {
 }
 
 public enum Im2Col {
-    /// col[(c, ki, kj), (n, oh, ow)] = x[c, n, oh*s - p + ki, ow*s - p + kj] (0 outside).
-    public static func im2col(_ g: ConvGeometry, _ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>) {
+    /// col[(c, ki, kj), (n, oh, ow)] = x[c, n, oh*s - p + ki, ow*s - p + kj] (0 outside), for the
+    /// g.batch samples starting at `x`; channel c's first sample starts at x + c * channelStride
+    /// (channelStride = N_total * H * W when x points into a larger batch). Single-threaded: the
+    /// layers run one chunk of samples per worker.
+    public static func im2col(_ g: ConvGeometry, _ x: UnsafePointer<Float>, channelStride: Int,
+                              _ col: UnsafeMutablePointer<Float>) {
         let oh = g.outHeight, ow = g.outWidth, kk = g.kernelH * g.kernelW
         let cols = g.colCols, plane = g.height * g.width, s = g.stride, p = g.padding
         let h = g.height, w = g.width, n = g.batch
-        Parallel.forEach(g.colRows, minimumWork: 2) { r in
+        for r in 0 ..< g.colRows {
             let c = r / kk, ki = (r % kk) / g.kernelW, kj = r % g.kernelW
             let dst = col + r * cols
             // Output columns whose input column stays inside [0, w).
             let owLo = max(0, (p - kj + s - 1) / s), owHi = min(ow, (w - 1 + p - kj) / s + 1)
             for b in 0 ..< n {
-                let src = x + (c * n + b) * plane
+                let src = x + c * channelStride + b * plane
                 for y in 0 ..< oh {
                     let row = dst + (b * oh + y) * ow
                     let iy = y * s - p + ki
@@ -44,6 +48,8 @@ public enum Im2Col {
                     for xo in 0 ..< owLo { row[xo] = 0 }
                     if s == 1 {
                         (row + owLo).update(from: srow + (owLo - p + kj), count: owHi - owLo)
+                    } else if s == 2 {
+                        gatherEven(srow + (owLo * 2 - p + kj), row + owLo, count: owHi - owLo)
                     } else {
                         var ix = owLo * s - p + kj
                         for xo in owLo ..< owHi { row[xo] = srow[ix]; ix += s }
@@ -56,29 +62,88 @@ public enum Im2Col {
 
     /// The adjoint of im2col: x[c, n, iy, ix] += col[(c, ki, kj), (n, oh, ow)].
     /// Zero x first for a plain scatter.
-    public static func col2im(_ g: ConvGeometry, _ col: UnsafePointer<Float>, _ x: UnsafeMutablePointer<Float>) {
+    public static func col2im(_ g: ConvGeometry, _ col: UnsafePointer<Float>,
+                              _ x: UnsafeMutablePointer<Float>, channelStride: Int) {
         let oh = g.outHeight, ow = g.outWidth, kk = g.kernelH * g.kernelW
         let cols = g.colCols, plane = g.height * g.width, s = g.stride, p = g.padding
         let h = g.height, w = g.width, n = g.batch
-        // Each channel's plane only receives its own rows: channels are independent.
-        Parallel.forEach(g.channels) { c in
-            for r in c * kk ..< (c + 1) * kk {
-                let ki = (r % kk) / g.kernelW, kj = r % g.kernelW
-                let src = col + r * cols
-                let owLo = max(0, (p - kj + s - 1) / s), owHi = min(ow, (w - 1 + p - kj) / s + 1)
-                if owHi <= owLo { continue }
-                for b in 0 ..< n {
-                    let dst = x + (c * n + b) * plane
-                    for y in 0 ..< oh {
-                        let iy = y * s - p + ki
-                        if iy < 0 || iy >= h { continue }
-                        let row = src + (b * oh + y) * ow
-                        let drow = dst + iy * w
-                        var ix = owLo * s - p + kj
+        for r in 0 ..< g.colRows {
+            let c = r / kk, ki = (r % kk) / g.kernelW, kj = r % g.kernelW
+            let src = col + r * cols
+            let owLo = max(0, (p - kj + s - 1) / s), owHi = min(ow, (w - 1 + p - kj) / s + 1)
+            if owHi <= owLo { continue }
+            for b in 0 ..< n {
+                let dst = x + c * channelStride + b * plane
+                for y in 0 ..< oh {
+                    let iy = y * s - p + ki
+                    if iy < 0 || iy >= h { continue }
+                    let row = src + (b * oh + y) * ow
+                    let drow = dst + iy * w
+                    var ix = owLo * s - p + kj
+                    if s == 1 {
+                        for xo in owLo ..< owHi { drow[ix] += row[xo]; ix += 1 }
+                    } else if s == 2 {
+                        scatterAddEven(row + owLo, drow + ix, count: owHi - owLo)
+                    } else {
                         for xo in owLo ..< owHi { drow[ix] += row[xo]; ix += s }
                     }
                 }
             }
         }
+    }
+
+    /// dst[i] = src[2 i] for i < count (the stride-2 gather, 8 lanes at a time).
+    @inline(__always)
+    static func gatherEven(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        // src[2i ... 2i+15] must exist: the last full vector reads up to 2(i+7)+1.
+        while i + 8 <= count - 1 {
+            let v = UnsafeRawPointer(src + 2 * i).loadUnaligned(as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count { dst[i] = src[2 * i]; i += 1 }
+    }
+
+    /// dst[2 i] += src[i] for i < count (the stride-2 scatter of col2im).
+    @inline(__always)
+    static func scatterAddEven(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + 8 <= count - 1 {
+            let add = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self)
+            var v = UnsafeRawPointer(dst + 2 * i).loadUnaligned(as: SIMD16<Float>.self)
+            v.evenHalf += add
+            UnsafeMutableRawPointer(dst + 2 * i).storeBytes(of: v, as: SIMD16<Float>.self)
+            i += 8
+        }
+        while i < count { dst[2 * i] += src[i]; i += 1 }
+    }
+
+    /// Samples per chunk so one chunk's column matrix stays near 4 MB (cache-sized pieces,
+    /// and the scratch memory no longer grows with the batch).
+    public static func chunkSamples(colRows: Int, columnsPerSample: Int, batch: Int) -> Int {
+        max(1, min(batch, (1 << 20) / max(1, colRows * columnsPerSample)))
+    }
+}
+
+/// Per-channel sums of a (C, M) block in double, added into `into` (bias gradients).
+public func addChannelSums(_ x: UnsafePointer<Float>, channels: Int, count m: Int, into: UnsafeMutablePointer<Float>) {
+    Parallel.forEach(channels, minimumWork: m >= 4096 ? 2 : Int.max) { c in
+        let row = x + c * m
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+        var i = 0
+        while i + 4 <= m {
+            s0 += Double(row[i]); s1 += Double(row[i + 1]); s2 += Double(row[i + 2]); s3 += Double(row[i + 3])
+            i += 4
+        }
+        while i < m { s0 += Double(row[i]); i += 1 }
+        into[c] += Float((s0 + s1) + (s2 + s3))
+    }
+}
+
+/// Fills each channel's block of a (C, M) buffer with its bias.
+public func fillChannels(_ y: UnsafeMutablePointer<Float>, channels: Int, count m: Int, values: UnsafePointer<Float>) {
+    Parallel.forEach(channels, minimumWork: m >= 4096 ? 2 : Int.max) { c in
+        (y + c * m).update(repeating: values[c], count: m)
     }
 }

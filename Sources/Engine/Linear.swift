@@ -31,8 +31,8 @@ public final class Linear {
         output.resize(batch * outFeatures)
         let bp = store.value(bias)
         for n in 0 ..< batch { (output.pointer + n * outFeatures).update(from: bp, count: outFeatures) }
-        BLAS.sgemm(transB: true, m: batch, n: outFeatures, k: inFeatures, a: x.pointer, lda: inFeatures,
-                   b: store.value(weight), ldb: inFeatures, beta: 1, c: output.pointer, ldc: outFeatures)
+        Gemm.parallel(transB: true, m: batch, n: outFeatures, k: inFeatures, a: x.pointer, lda: inFeatures,
+                      b: store.value(weight), ldb: inFeatures, beta: 1, c: output.pointer, ldc: outFeatures)
         return output
     }
 
@@ -46,13 +46,13 @@ public final class Linear {
                 for o in 0 ..< outFeatures { db[o] += row[o] }
             }
             // dW[out, in] += dy^T . x
-            BLAS.sgemm(transA: true, m: outFeatures, n: inFeatures, k: batch, a: dy.pointer, lda: outFeatures,
-                       b: x.pointer, ldb: inFeatures, beta: 1, c: store.grad(weight), ldc: inFeatures)
+            Gemm.parallel(transA: true, m: outFeatures, n: inFeatures, k: batch, a: dy.pointer, lda: outFeatures,
+                          b: x.pointer, ldb: inFeatures, beta: 1, c: store.grad(weight), ldc: inFeatures)
         }
         if inputGrad {
             dInput.resize(batch * inFeatures)
-            BLAS.sgemm(m: batch, n: inFeatures, k: outFeatures, a: dy.pointer, lda: outFeatures,
-                       b: store.value(weight), ldb: inFeatures, c: dInput.pointer, ldc: inFeatures)
+            Gemm.parallel(m: batch, n: inFeatures, k: outFeatures, a: dy.pointer, lda: outFeatures,
+                          b: store.value(weight), ldb: inFeatures, c: dInput.pointer, ldc: inFeatures)
         }
         return dInput
     }

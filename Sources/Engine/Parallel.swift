@@ -1,24 +1,33 @@
-import Dispatch
+import BLAS
+import Foundation
 
-/// Splits loops over channels across the cores (the elementwise kernels beside the gemms).
+/// Splits work across the cores: the engine's own threads, each calling OpenBLAS
+/// single-threaded. Indices are handed out in contiguous ranges, one per worker, so which
+/// worker does what depends only on the worker count (results are reproducible for a
+/// given `--threads`).
 public enum Parallel {
-    /// Worker count for elementwise loops; 1 keeps everything on the calling thread.
-    nonisolated(unsafe) public static var workers = 2
+    /// Worker count: `--threads` (BLAS.threads), at least 1.
+    public static var workers: Int { max(1, BLAS.threads) }
 
     /// Runs body(i) for i in 0..<count, in `workers` contiguous chunks when worth it.
     @inline(__always)
     public static func forEach(_ count: Int, minimumWork: Int = 1, _ body: (Int) -> Void) {
+        forEachWorker(count, minimumWork: minimumWork) { _, range in for i in range { body(i) } }
+    }
+
+    /// body(worker, range): worker in 0..<workers owns indices `range` (possibly empty).
+    public static func forEachWorker(_ count: Int, minimumWork: Int = 1, _ body: (Int, Range<Int>) -> Void) {
         let w = min(workers, count)
         if w <= 1 || count < minimumWork {
-            for i in 0 ..< count { body(i) }
+            body(0, 0 ..< count)
             return
         }
+        BLAS.nativeThreads = 1
         withoutActuallyEscaping(body) { body in
             // The callers hand out disjoint indices; the box only tells the compiler so.
             let box = UncheckedBox(body)
             DispatchQueue.concurrentPerform(iterations: w) { chunk in
-                let lo = count * chunk / w, hi = count * (chunk + 1) / w
-                for i in lo ..< hi { box.value(i) }
+                box.value(chunk, count * chunk / w ..< count * (chunk + 1) / w)
             }
         }
     }
@@ -27,4 +36,48 @@ public enum Parallel {
 private struct UncheckedBox<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
+}
+
+/// Per-worker scratch buffers (column matrices, partial weight gradients).
+public final class WorkerBuffers: @unchecked Sendable {
+    private var buffers: [FloatBuffer] = []
+    public init() {}
+    /// The buffer of `worker`, holding at least `count` floats (contents undefined).
+    public func buffer(_ worker: Int, count: Int) -> FloatBuffer {
+        while buffers.count <= worker { buffers.append(FloatBuffer()) }
+        let b = buffers[worker]
+        if b.count < count { b.resize(count) }
+        return b
+    }
+    /// Ensures `workers` buffers exist before a parallel section (no appends inside it).
+    public func prepare(workers: Int, count: Int) {
+        for w in 0 ..< workers { _ = buffer(w, count: count) }
+    }
+}
+
+/// Matrix products split across workers along the larger output dimension.
+public enum Gemm {
+    public static func parallel(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+                                a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                                beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let parts = min(Parallel.workers, max(m, n) / 64)
+        if parts <= 1 {
+            BLAS.nativeThreads = 1
+            BLAS.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                       beta: beta, c: c, ldc: ldc)
+            return
+        }
+        Parallel.forEachWorker(parts) { part, _ in
+            if n >= m {
+                let j0 = n * part / parts, j1 = n * (part + 1) / parts
+                BLAS.sgemm(transA: transA, transB: transB, m: m, n: j1 - j0, k: k, a: a, lda: lda,
+                           b: transB ? b + j0 * ldb : b + j0, ldb: ldb, beta: beta, c: c + j0, ldc: ldc)
+            } else {
+                let i0 = m * part / parts, i1 = m * (part + 1) / parts
+                BLAS.sgemm(transA: transA, transB: transB, m: i1 - i0, n: n, k: k,
+                           a: transA ? a + i0 : a + i0 * lda, lda: lda, b: b, ldb: ldb, beta: beta,
+                           c: c + i0 * ldc, ldc: ldc)
+            }
+        }
+    }
 }

@@ -11,7 +11,7 @@ public final class ConditionalGAN {
     var adamG: Adam
     var adamD: Adam
     /// Column matrices of every convolution, shared: layers run one at a time.
-    let scratch = FloatBuffer()
+    let scratch = WorkerBuffers()
 
     /// Optimizer steps taken.
     public var step: Int { adamG.step }
@@ -37,31 +37,46 @@ public final class ConditionalGAN {
         let n = labels.count
         precondition(real.count == n * config.nMels * config.frames, "real must hold batch * nMels * frames values")
         let ones = [Float](repeating: 1, count: n), zeros = [Float](repeating: 0, count: n)
+        var clock = PhaseClock()
         let fake = generator.forward(labels: labels, z: z, training: true)
+        clock.lap("G forward")
 
         // Discriminator step.
         discriminator.store.zeroGrad()
         let logitsReal = real.withUnsafeBufferPointer { discriminator.forward($0.baseAddress!, labels: labels) }
         let lossReal = BCEWithLogits.forward(logits: logitsReal, targets: ones)
+        clock.lap("D forward real")
         discriminator.backward(BCEWithLogits.backward(logits: logitsReal, targets: ones), paramGrads: true, inputGrad: false)
+        clock.lap("D backward real")
         let logitsFake = discriminator.forward(fake.pointer, labels: labels)
         let lossFake = BCEWithLogits.forward(logits: logitsFake, targets: zeros)
+        clock.lap("D forward fake")
         discriminator.backward(BCEWithLogits.backward(logits: logitsFake, targets: zeros), paramGrads: true, inputGrad: false)
+        clock.lap("D backward fake")
         adamD.update(discriminator.store)
+        clock.lap("Adam D")
 
         // Generator step.
         generator.store.zeroGrad()
         let logitsG = discriminator.forward(fake.pointer, labels: labels)
         let lossG = BCEWithLogits.forward(logits: logitsG, targets: ones)
+        clock.lap("D forward (G step)")
         let dFake = discriminator.backward(BCEWithLogits.backward(logits: logitsG, targets: ones), paramGrads: false, inputGrad: true)
         let dFakeBuffer = generatorGradient
         dFakeBuffer.resize(n * config.nMels * config.frames)
         dFakeBuffer.pointer.update(from: dFake, count: dFakeBuffer.count)
+        clock.lap("D backward to input")
         generator.backward(dFakeBuffer)
+        clock.lap("G backward")
         adamG.update(generator.store)
+        clock.lap("Adam G")
+        lastStepPhases = clock.laps
         return (lossReal + lossFake, lossG)
     }
     private let generatorGradient = FloatBuffer()
+
+    /// Wall time of each phase of the last trainStep (for `bench train`).
+    public private(set) var lastStepPhases: [(phase: String, seconds: Double)] = []
 
     /// Generator output in evaluation mode (running BN statistics): batch * nMels * frames.
     public func generate(labels: [Int], z: [Float]) -> [Float] {
@@ -76,6 +91,16 @@ public final class ConditionalGAN {
     }
 }
 
+struct PhaseClock {
+    var last = DispatchTime.now().uptimeNanoseconds
+    var laps: [(phase: String, seconds: Double)] = []
+    mutating func lap(_ name: String) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        laps.append((name, Double(now - last) / 1e9))
+        last = now
+    }
+}
+
 /// The generator frozen at one moment: weights and running stats, evaluation mode only.
 public struct GeneratorSnapshot: Sendable {
     public let config: ModelConfig
@@ -85,7 +110,7 @@ public struct GeneratorSnapshot: Sendable {
 
     /// batch * nMels * frames values, row-major per sample, row 0 = lowest band.
     public func generate(labels: [Int], z: [Float]) -> [Float] {
-        let g = Generator(config: config, scratch: FloatBuffer())
+        let g = Generator(config: config, scratch: WorkerBuffers())
         g.store.values.copy(from: values)
         for (i, bn) in g.batchNorms.enumerated() {
             bn.layer.runningMean = runningMeans[i]

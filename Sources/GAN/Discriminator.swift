@@ -24,7 +24,7 @@ final class Discriminator {
     let dLogits = FloatBuffer()
     private(set) var batch = 0
 
-    init(config: ModelConfig, scratch: FloatBuffer) {
+    init(config: ModelConfig, scratch: WorkerBuffers) {
         self.config = config
         let leaky = Activation.leakyReLU(Discriminator.slope)
         labelEmbedding = Linear(store, name: "label_embedding", inFeatures: config.numClasses,

@@ -22,7 +22,7 @@ final class Generator {
     let dOutput = FloatBuffer()
     private(set) var batch = 0
 
-    init(config: ModelConfig, scratch: FloatBuffer) {
+    init(config: ModelConfig, scratch: WorkerBuffers) {
         self.config = config
         let h = config.baseH, w = config.baseW
         fc = Linear(store, name: "fc", inFeatures: config.latentDim + config.numClasses, outFeatures: 256 * h * w)

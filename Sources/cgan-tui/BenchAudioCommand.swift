@@ -1,9 +1,134 @@
 import ArgumentParser
+import Audio
+import Foundation
+import Support
 
+/// Extraction speed (decode + resample + log-mel, through the dataset loader with no cache)
+/// in audio-seconds per compute-second on one thread and on `--threads`, and synthesis time
+/// of one full clip. Each figure is the best of `--repeats` runs. Wall-clock figures are what
+/// a user waits; CPU-time figures (getrusage) are less disturbed by other processes on a
+/// shared machine, so both are printed, with the load average at the start.
 struct BenchAudioCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "audio", abstract: "Spectrogram extraction (audio-seconds per compute-second) and synthesis time.")
 
+    @Option(help: "Folder of audio (class sub-folders); default: synthetic 22.05/44.1/48 kHz WAVs in a temporary folder.")
+    var folder: String?
+
+    @Option(help: "Synthetic files per sample rate.")
+    var filesPerRate = 20
+
+    @Option(help: "Seconds per synthetic file (at most 5.9 s, so every sample is transformed).")
+    var seconds = 5.0
+
+    @Option(help: "Threads for the parallel extraction figure.")
+    var threads = 2
+
+    @Option(help: "Griffin-Lim iterations for the synthesis figure.")
+    var iterations = 32
+
+    @Option(help: "Runs per figure; the best is reported.")
+    var repeats = 3
+
     func run() throws {
-        print("bench audio: not implemented yet")
+        try runAudioCommand {
+            let config = SpectrogramConfig()
+            var root: URL
+            var temporary: URL? = nil
+            if let folder {
+                root = URL(fileURLWithPath: folder)
+            } else {
+                let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cgan-bench-audio-\(getpid())")
+                try? FileManager.default.removeItem(at: dir)
+                temporary = dir
+                root = dir
+                try makeSyntheticFolder(dir)
+            }
+            defer { if let temporary { try? FileManager.default.removeItem(at: temporary) } }
+
+            let extractor = LogMelExtractor(config: config)     // makes the FFTW plans once
+            _ = extractor.logMel([Float](repeating: 0, count: 4096))
+            let env = ProcessInfo.processInfo.environment
+            print("bench audio: OPENBLAS_CORETYPE=\(env["OPENBLAS_CORETYPE"] ?? "(unset)"), resampler: libsamplerate SRC_SINC_\(AudioIO.resamplerQuality.rawValue.uppercased()), best of \(repeats)")
+
+            let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
+            print("  load average at start: \(load) (\(ProcessInfo.processInfo.activeProcessorCount) CPUs)")
+            var audioSeconds = 0.0, clips = 0
+            for threadCount in [1, threads] {
+                var bestWall = Double.infinity, bestCPU = Double.infinity
+                for _ in 0 ..< repeats {
+                    let c0 = cpuSeconds(), t0 = DispatchTime.now().uptimeNanoseconds
+                    let d = try DatasetLoader.load(root, config: config, cacheDirectory: nil, threads: threadCount)
+                    bestWall = min(bestWall, Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
+                    bestCPU = min(bestCPU, cpuSeconds() - c0)
+                    audioSeconds = d.totalSeconds
+                    clips = d.spectrograms.count
+                }
+                print(String(format: "  extraction (decode+resample+log-mel), %d thread%@: %5.0fx real time (wall), %5.0fx per CPU-second  (%d clips, %.0f s of audio, %.3f s wall, %.3f s CPU)",
+                             threadCount, threadCount == 1 ? " " : "s", audioSeconds / bestWall, audioSeconds / bestCPU,
+                             clips, audioSeconds, bestWall, bestCPU))
+            }
+
+            // A second load of a cached dataset (the training restart case).
+            let cacheDir = FileManager.default.temporaryDirectory.appendingPathComponent("cgan-bench-cache-\(getpid())")
+            defer { try? FileManager.default.removeItem(at: cacheDir) }
+            _ = try DatasetLoader.load(root, config: config, cacheDirectory: cacheDir, threads: threads)
+            var bestCached = Double.infinity, cachedClips = 0
+            for _ in 0 ..< repeats {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                cachedClips = try DatasetLoader.load(root, config: config, cacheDirectory: cacheDir, threads: threads).cachedClips
+                bestCached = min(bestCached, Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
+            }
+            print(String(format: "  cached reload, %d threads: %d clips in %.3f s (%.2f s per 1000 clips)",
+                         threads, cachedClips, bestCached, bestCached / Double(max(cachedClips, 1)) * 1000))
+
+            let clip = (0 ..< config.synthesisLength).map { i -> Float in
+                let t = Float(i) / Float(config.sampleRate)
+                return 0.5 * sin(2 * .pi * 220 * t * (1 + t)) + 0.2 * sin(2 * .pi * 3000 * t)
+            }
+            let logMel = extractor.logMel(clip)
+            let synth = Synthesizer(config: config)
+            _ = synth.waveform(logMel: logMel, iterations: 1)
+            var bestWall = Double.infinity, bestCPU = Double.infinity
+            for r in 0 ..< max(repeats, 5) {
+                let c0 = cpuSeconds(), t0 = DispatchTime.now().uptimeNanoseconds
+                _ = synth.waveform(logMel: logMel, iterations: iterations, seed: UInt64(r))
+                bestWall = min(bestWall, Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-6)
+                bestCPU = min(bestCPU, (cpuSeconds() - c0) * 1e3)
+            }
+            print(String(format: "  synthesis of one %dx%d clip (%.1f s, %d Griffin-Lim iterations, 1 thread): %.1f ms wall, %.1f ms CPU",
+                         config.nMels, config.frames, Double(config.synthesisLength) / Double(config.sampleRate), iterations, bestWall, bestCPU))
+        }
+    }
+
+    /// User + system CPU time of this process.
+    func cpuSeconds() -> Double {
+        var u = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6
+    }
+
+    /// `dir/<rate>/clip_NN.wav`: 16-bit WAVs, half mono and half stereo, tones + noise.
+    func makeSyntheticFolder(_ dir: URL) throws {
+        guard seconds > 0, seconds <= 5.9, filesPerRate >= 1 else {
+            throw UserError("--seconds must be in (0, 5.9] and --files-per-rate at least 1")
+        }
+        var rng = SplitMix64(seed: 1)
+        for rate in [22050, 44100, 48000] {
+            let sub = dir.appendingPathComponent("\(rate)")
+            try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+            for f in 0 ..< filesPerRate {
+                let channels = f % 2 + 1
+                let n = Int(seconds * Double(rate))
+                var x = [Float](repeating: 0, count: n * channels)
+                let f0 = 100 + 50 * Double(f)
+                for i in 0 ..< n {
+                    let t = Double(i) / Double(rate)
+                    let v = Float(0.3 * sin(2 * .pi * f0 * t) + 0.2 * sin(2 * .pi * f0 * 7.1 * t))
+                    for c in 0 ..< channels { x[i * channels + c] = v + 0.05 * (rng.nextUniform() - 0.5) }
+                }
+                try AudioIO.write(x, channels: channels, sampleRate: rate, format: .wav16,
+                                  to: sub.appendingPathComponent(String(format: "clip_%02d.wav", f)))
+            }
+        }
     }
 }

@@ -39,7 +39,7 @@ import Testing
     @Test func conv2d() {
         var rng = SplitMix64(seed: 11)
         let store = ParameterStore()
-        let conv = Conv2d(store, name: "c", inChannels: 2, outChannels: 3, kernelH: 4, kernelW: 4, stride: 2, padding: 1, scratch: FloatBuffer())
+        let conv = Conv2d(store, name: "c", inChannels: 2, outChannels: 3, kernelH: 4, kernelW: 4, stride: 2, padding: 1)
         conv.initialize(rng: &rng)
         let x = FloatBuffer(Self.random(2 * 2 * 6 * 8, &rng))
         let r = Self.random(3 * 2 * 3 * 4, &rng)
@@ -54,7 +54,7 @@ import Testing
     @Test func convTranspose2d() {
         var rng = SplitMix64(seed: 12)
         let store = ParameterStore()
-        let ct = ConvTranspose2d(store, name: "t", inChannels: 3, outChannels: 2, kernel: 4, stride: 2, padding: 1, scratch: FloatBuffer())
+        let ct = ConvTranspose2d(store, name: "t", inChannels: 3, outChannels: 2, kernel: 4, stride: 2, padding: 1)
         ct.initialize(rng: &rng)
         let x = FloatBuffer(Self.random(3 * 2 * 3 * 4, &rng))
         let r = Self.random(2 * 2 * 6 * 8, &rng)

@@ -31,7 +31,7 @@ import Testing
         let (n, cin, cout, kh, kw, s, p, h, w) = (c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8])
         let store = ParameterStore()
         let layer = Conv2d(store, name: "c", inChannels: cin, outChannels: cout, kernelH: kh, kernelW: kw,
-                           stride: s, padding: p, scratch: FloatBuffer())
+                           stride: s, padding: p)
         store.set(layer.weight, f["\(name).weight"]); store.set(layer.bias, f["\(name).bias"])
         let y = layer.forward(FloatBuffer(nchwToCnhw(f["\(name).x"], n: n, c: cin)), batch: n, height: h, width: w)
         expectClose("\(name).y", cnhwToNchw(y.array, n: n, c: cout), f["\(name).y"], rtol: Self.rtol)
@@ -45,7 +45,7 @@ import Testing
         let f = try Fixture("layers.safetensors")
         let store = ParameterStore()
         let layer = ConvTranspose2d(store, name: "t", inChannels: 3, outChannels: 4, kernel: 4, stride: 2, padding: 1,
-                                    scratch: FloatBuffer())
+                                    scratch: WorkerBuffers())
         store.set(layer.weight, f["convt.weight"]); store.set(layer.bias, f["convt.bias"])
         let y = layer.forward(FloatBuffer(nchwToCnhw(f["convt.x"], n: 2, c: 3)), batch: 2, height: 4, width: 6)
         #expect(y.count == 2 * 4 * 8 * 12)

@@ -16,23 +16,29 @@ import Testing
         (4, 5, 1, 4, 8, 1, 0, 4, 8),    // full-extent kernel, as the discriminator's last layer
     ])
     func conv2dMatchesNaive(_ c: (Int, Int, Int, Int, Int, Int, Int, Int, Int)) {
+        for chunk in [Int.max, 1, 2] { conv2d(c, chunk: chunk) }
+    }
+
+    /// chunk: samples per column chunk; 1 and 2 spread a batch over several chunks and workers.
+    func conv2d(_ c: (Int, Int, Int, Int, Int, Int, Int, Int, Int), chunk: Int) {
         let (n, cin, cout, kh, kw, s, p, h, w) = c
         var rng = SplitMix64(seed: UInt64(n * 1000 + cin * 100 + kh * 10 + s))
         let store = ParameterStore()
         let conv = Conv2d(store, name: "c", inChannels: cin, outChannels: cout, kernelH: kh, kernelW: kw,
-                          stride: s, padding: p, scratch: FloatBuffer())
+                          stride: s, padding: p)
         conv.initialize(rng: &rng)
+        conv.maxChunkSamples = chunk
         let g = conv.geometry(batch: n, height: h, width: w)
         let x = Self.random(g.inputCount, &rng)
         let y = conv.forward(FloatBuffer(x), batch: n, height: h, width: w).array
         let weight = store.array(conv.weight), bias = store.array(conv.bias)
-        expectClose("conv\(c).y", y, conv2dNaive(g, outChannels: cout, x: x, weight: weight, bias: bias), rtol: 1e-5)
+        expectClose("conv\(c) chunk \(chunk).y", y, conv2dNaive(g, outChannels: cout, x: x, weight: weight, bias: bias), rtol: 1e-5)
         let dy = Self.random(y.count, &rng)
         let dx = conv.backward(FloatBuffer(dy)).array
         let ref = conv2dNaiveBackward(g, outChannels: cout, x: x, weight: weight, dy: dy)
-        expectClose("conv\(c).dx", dx, ref.dx, rtol: 1e-5)
-        expectClose("conv\(c).dweight", store.gradArray(conv.weight), ref.dWeight, rtol: 1e-5)
-        expectClose("conv\(c).dbias", store.gradArray(conv.bias), ref.dBias, rtol: 1e-5)
+        expectClose("conv\(c) chunk \(chunk).dx", dx, ref.dx, rtol: 1e-5)
+        expectClose("conv\(c) chunk \(chunk).dweight", store.gradArray(conv.weight), ref.dWeight, rtol: 1e-5)
+        expectClose("conv\(c) chunk \(chunk).dbias", store.gradArray(conv.bias), ref.dBias, rtol: 1e-5)
     }
 
     @Test(arguments: [
@@ -42,25 +48,30 @@ import Testing
         (2, 2, 1, 4, 2, 1, 8, 16),
     ])
     func convTranspose2dMatchesNaive(_ c: (Int, Int, Int, Int, Int, Int, Int, Int)) {
+        for chunk in [Int.max, 1, 2] { convTranspose2d(c, chunk: chunk) }
+    }
+
+    func convTranspose2d(_ c: (Int, Int, Int, Int, Int, Int, Int, Int), chunk: Int) {
         let (n, cin, cout, k, s, p, h, w) = c
         var rng = SplitMix64(seed: UInt64(n * 1000 + cin * 100 + k * 10 + s))
         let store = ParameterStore()
         let ct = ConvTranspose2d(store, name: "t", inChannels: cin, outChannels: cout, kernel: k, stride: s,
-                                 padding: p, scratch: FloatBuffer())
+                                 padding: p)
         ct.initialize(rng: &rng)
+        ct.maxChunkSamples = chunk
         let x = Self.random(cin * n * h * w, &rng)
         let y = ct.forward(FloatBuffer(x), batch: n, height: h, width: w).array
         let weight = store.array(ct.weight), bias = store.array(ct.bias)
         let ref = convTranspose2dNaive(inChannels: cin, outChannels: cout, batch: n, height: h, width: w,
                                        kernel: k, stride: s, padding: p, x: x, weight: weight, bias: bias)
-        expectClose("convT\(c).y", y, ref, rtol: 1e-5)
+        expectClose("convT\(c) chunk \(chunk).y", y, ref, rtol: 1e-5)
         let dy = Self.random(y.count, &rng)
         let dx = ct.backward(FloatBuffer(dy)).array
         let rb = convTranspose2dNaiveBackward(inChannels: cin, outChannels: cout, batch: n, height: h, width: w,
                                               kernel: k, stride: s, padding: p, x: x, weight: weight, dy: dy)
-        expectClose("convT\(c).dx", dx, rb.dx, rtol: 1e-5)
-        expectClose("convT\(c).dweight", store.gradArray(ct.weight), rb.dWeight, rtol: 1e-5)
-        expectClose("convT\(c).dbias", store.gradArray(ct.bias), rb.dBias, rtol: 1e-5)
+        expectClose("convT\(c) chunk \(chunk).dx", dx, rb.dx, rtol: 1e-5)
+        expectClose("convT\(c) chunk \(chunk).dweight", store.gradArray(ct.weight), rb.dWeight, rtol: 1e-5)
+        expectClose("convT\(c) chunk \(chunk).dbias", store.gradArray(ct.bias), rb.dBias, rtol: 1e-5)
     }
 
     /// PyTorch's default init bounds: U(+-1/sqrt(fan_in)) with fan_in = in*k*k for Conv2d and
@@ -68,8 +79,8 @@ import Testing
     @Test func initialisationBounds() {
         var rng = SplitMix64(seed: 3)
         let store = ParameterStore()
-        let conv = Conv2d(store, name: "c", inChannels: 32, outChannels: 64, kernelH: 4, kernelW: 4, stride: 2, padding: 1, scratch: FloatBuffer())
-        let ct = ConvTranspose2d(store, name: "t", inChannels: 64, outChannels: 8, kernel: 4, stride: 2, padding: 1, scratch: FloatBuffer())
+        let conv = Conv2d(store, name: "c", inChannels: 32, outChannels: 64, kernelH: 4, kernelW: 4, stride: 2, padding: 1)
+        let ct = ConvTranspose2d(store, name: "t", inChannels: 64, outChannels: 8, kernel: 4, stride: 2, padding: 1)
         let lin = Linear(store, name: "l", inFeatures: 50, outFeatures: 200)
         conv.initialize(rng: &rng); ct.initialize(rng: &rng); lin.initialize(rng: &rng)
         for (p, fanIn) in [(conv.weight, 32 * 16), (ct.weight, 8 * 16), (lin.weight, 50)] {
