@@ -28,6 +28,7 @@ struct BenchTrainCommand: ParsableCommand {
 
         let config = ModelConfig(numClasses: 4)
         let gan = ConditionalGAN(config: config, seed: 1)
+        let rssModel = Self.currentRSSMegabytes()
 
         var rng = SplitMix64(seed: 2)
         let n = batch, size = config.nMels * config.frames
@@ -35,6 +36,7 @@ struct BenchTrainCommand: ParsableCommand {
         let labels = (0 ..< n).map { $0 % config.numClasses }
         let z = rng.normals(n * config.latentDim)
         _ = gan.trainStep(real: real, labels: labels, z: z)   // warm-up: buffers sized, pages touched
+        let rssWarm = Self.currentRSSMegabytes()
         var times: [Double] = []
         var losses = (Float(0), Float(0))
         var phases: [String: [Double]] = [:]
@@ -56,6 +58,7 @@ struct BenchTrainCommand: ParsableCommand {
         print(String(format: "  %.1f GFLOP per step (analytic, matrix products) -> %.1f GFLOP/s = %.0f%% of sgemm 1024^3",
                      flops / 1e9, gflops, 100 * gflops / sgemm))
         print(String(format: "  vs PyTorch's 19 samples/s on this machine: %.2fx", samplesPerSecond / 19))
+        print(String(format: "  resident: %.0f MB after building the model, %.0f MB after the first step", rssModel, rssWarm))
         print(String(format: "  peak RSS %.0f MB; process CPU time %.2f s per step (%.1f GFLOP per CPU-second)", rss, cpuPerStep, flops / cpuPerStep / 1e9))
         print("  phases (median s):", gan.lastStepPhases.map { p in
             String(format: "%@ %.3f", p.phase as NSString, phases[p.phase]!.sorted()[steps / 2]) }.joined(separator: ", "))
@@ -109,10 +112,13 @@ struct BenchTrainCommand: ParsableCommand {
         return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
     }
 
-    /// VmHWM from /proc/self/status (peak resident set), in MB.
-    static func peakRSSMegabytes() -> Double {
+    static func peakRSSMegabytes() -> Double { status("VmHWM:") }
+    static func currentRSSMegabytes() -> Double { status("VmRSS:") }
+
+    /// A memory line of /proc/self/status (VmHWM: peak resident set, VmRSS: current), in MB.
+    static func status(_ key: String) -> Double {
         guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-        for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        for line in text.split(separator: "\n") where line.hasPrefix(key) {
             let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
             return kb / 1024
         }
