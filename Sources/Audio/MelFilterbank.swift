@@ -89,4 +89,18 @@ struct MelFilterbank: Sendable {
             }
         }
     }
+
+    /// Naive reference: the dense matrix product mel[m, t] = sum_k fb[k, m] * power[t, k].
+    func applyNaive(power: [Float], frames: Int) -> [Float] {
+        let fb = denseMatrix
+        var mel = [Float](repeating: 0, count: nMels * frames)
+        for m in 0 ..< nMels {
+            for t in 0 ..< frames {
+                var s = 0.0
+                for k in 0 ..< bins { s += Double(fb[k * nMels + m]) * Double(power[t * bins + k]) }
+                mel[m * frames + t] = Float(s)
+            }
+        }
+        return mel
+    }
 }

@@ -81,4 +81,25 @@ struct STFT: Sendable {
             }
         }
     }
+
+    /// Naive reference (an O(n^2) DFT per frame, in double): power spectra, frames x bins.
+    /// Tests check the FFTW path against it.
+    func powerNaive(_ x: [Float]) -> [Float] {
+        let frames = frameCount(x.count)
+        let padded = x.withUnsafeBufferPointer { reflectPadded($0, frames: frames) }
+        var out = [Float](repeating: 0, count: frames * bins)
+        for t in 0 ..< frames {
+            for k in 0 ..< bins {
+                var re = 0.0, im = 0.0
+                for i in 0 ..< n {
+                    let v = Double(padded[t * hop + i]) * Double(window[i])
+                    let phi = -2 * Double.pi * Double(k * i % n) / Double(n)
+                    re += v * cos(phi)
+                    im += v * sin(phi)
+                }
+                out[t * bins + k] = Float(re * re + im * im)
+            }
+        }
+        return out
+    }
 }
