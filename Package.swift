@@ -37,7 +37,8 @@ let package = Package(
         .target(name: "Engine", dependencies: ["Support", "BLAS"], swiftSettings: optimisedInDebug),
         .target(name: "GAN", dependencies: ["Support", "Engine", "Audio"], swiftSettings: optimisedInDebug),
         .target(name: "Playback", dependencies: ["Support", "CALSA"]),
-        .target(name: "Dashboard", dependencies: ["Support", "GAN", "Playback", "CNcursesW"]),
+        .target(name: "Dashboard", dependencies: ["Support", "GAN", "Playback", "CNcursesW"],
+                swiftSettings: optimisedInDebug),   // rendering and diffing 5000 cells per frame
         .executableTarget(
             name: "cgan-tui",
             dependencies: [

@@ -88,15 +88,26 @@ public enum DatasetLoader {
 
     /// Throws UserError for a missing folder, no class folders, no usable clips.
     /// Files are decoded on `threads` threads; unusable files are listed in `skipped`.
+    /// `progress(done, total)` is called from the worker threads after each file.
+    /// With `cacheDirectory` (e.g. the run's output folder, or `defaultCacheDirectory()`),
+    /// spectrograms are reused across runs.
     public static func load(_ root: URL, config: SpectrogramConfig, cacheDirectory: URL?,
                             threads: Int, progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> SpectrogramDataset {
+        try load(root, config: config, cacheDirectory: cacheDirectory, threads: threads,
+                 resampler: AudioIO.resamplerQuality, progress: progress)
+    }
+
+    /// The same with a chosen libsamplerate converter (part of the cache key).
+    public static func load(_ root: URL, config: SpectrogramConfig, cacheDirectory: URL?, threads: Int,
+                            resampler: ResamplerQuality,
+                            progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> SpectrogramDataset {
         try config.validate()
         let layout = try scan(root)
         let jobs: [(label: Int, url: URL)] = layout.files.enumerated().flatMap { c, urls in urls.map { (c, $0) } }
         // A cache folder that cannot be created only costs time: carry on without it.
         let cache: SpectrogramCache? = cacheDirectory.flatMap { dir in
             (try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true))
-                .map { SpectrogramCache(directory: dir, config: config) }
+                .map { SpectrogramCache(directory: dir, config: config, resampler: resampler) }
         }
         let extractor = LogMelExtractor(config: config)
         let results = Mutex<[Int: Outcome]>([:])
@@ -107,7 +118,7 @@ public enum DatasetLoader {
             while true {
                 let i = next.withLock { v -> Int in defer { v += 1 }; return v }
                 if i >= total { break }
-                let outcome = loadClip(jobs[i].url, extractor: extractor, cache: cache)
+                let outcome = loadClip(jobs[i].url, extractor: extractor, cache: cache, resampler: resampler)
                 let done = results.withLock { r -> Int in r[i] = outcome; return r.count }
                 progress?(done, total)
             }
@@ -156,7 +167,7 @@ public enum DatasetLoader {
         case skipped(String)
     }
 
-    static func loadClip(_ url: URL, extractor: LogMelExtractor, cache: SpectrogramCache?) -> Outcome {
+    static func loadClip(_ url: URL, extractor: LogMelExtractor, cache: SpectrogramCache?, resampler: ResamplerQuality) -> Outcome {
         let config = extractor.config
         let path = url.path
         let stamp = SpectrogramCache.stamp(path)
@@ -165,7 +176,7 @@ public enum DatasetLoader {
                          seconds: entry.seconds, cached: true)
         }
         do {
-            let clip = try AudioIO.decode(url, sampleRate: config.sampleRate, maxOutput: config.samplesNeeded)
+            let clip = try AudioIO.decode(url, sampleRate: config.sampleRate, maxOutput: config.samplesNeeded, quality: resampler)
             let (mel, valid) = extractor.melPower(clip.samples, frames: config.frames)
             var logMel = mel
             for i in logMel.indices { logMel[i] = log1p(logMel[i]) }

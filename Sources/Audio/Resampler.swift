@@ -1,7 +1,7 @@
 import CSampleRate
 
 /// libsamplerate's band-limited sinc converters. The one Swift file that talks to libsamplerate.
-public enum ResamplerQuality: String, Sendable, CaseIterable {
+public enum ResamplerQuality: String, Sendable, CaseIterable, Codable {
     case best, medium, fastest
 
     var converter: Int32 {

@@ -15,6 +15,7 @@ struct SpectrogramCache: Sendable {
     static let magic = Array("CGANMEL\0".utf8)
     let directory: URL
     let config: SpectrogramConfig
+    let resampler: ResamplerQuality
 
     struct Entry {
         var logMel: [Float]      // nMels x validFrames, row-major
@@ -34,13 +35,13 @@ struct SpectrogramCache: Sendable {
     }
 
     func key(_ path: String, _ stamp: FileStamp) -> String {
-        "v\(Self.version)|\(path)|\(stamp.size)|\(stamp.mtimeNanoseconds)|\(config.description)|\(AudioIO.resamplerQuality.rawValue)"
+        "v\(Self.version)|\(path)|\(stamp.size)|\(stamp.mtimeNanoseconds)|\(config.description)|\(resampler.rawValue)"
     }
 
     /// The cache file for a clip: its name depends on path and parameters only, so a changed
     /// clip overwrites its old entry, and other parameter sets live side by side.
     func fileURL(_ path: String) -> URL {
-        let name = String(format: "%016llx", Self.hash(Array("\(path)|\(config.description)|\(AudioIO.resamplerQuality.rawValue)".utf8)))
+        let name = String(format: "%016llx", Self.hash(Array("\(path)|\(config.description)|\(resampler.rawValue)".utf8)))
         return directory.appendingPathComponent(name + ".mel")
     }
 

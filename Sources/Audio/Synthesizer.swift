@@ -14,12 +14,12 @@ public final class Synthesizer: @unchecked Sendable {
     /// Gauss-Seidel sweeps of the NNLS solve after the clamped minimum-norm start. On the
     /// reference chirp: 0 sweeps leaves a 7.5% mel residual (torchaudio's gelsd + clamp),
     /// 4 sweeps 1.2%, 8 0.5%; Griffin-Lim's mel convergence gains little past 4.
-    var nnlsSweeps = 4
+    let nnlsSweeps = 4
     /// Initial phases: `torchRand` is torchaudio's (real and imaginary parts uniform in [0, 1),
     /// not normalised); on the reference chirp it beats uniform random phase at 32 and 64
     /// iterations and ties at 8 (zero phase and a phase-vocoder start were worse).
     enum InitialPhase { case uniform, torchRand }
-    var initialPhase = InitialPhase.torchRand
+    let initialPhase = InitialPhase.torchRand
 
     public init(config: SpectrogramConfig) {
         self.config = config

@@ -126,6 +126,13 @@ public struct CellBuffer: Equatable, Sendable {
         return ch
     }
 
+    /// Indices (y * width + x) of the cells that differ from `old`: every cell when there is
+    /// no previous frame or its size differs. What the terminal must write.
+    public func changedIndices(since old: CellBuffer?) -> [Int] {
+        guard let old, old.width == width, old.height == height else { return Array(cells.indices) }
+        return cells.indices.filter { cells[$0] != old.cells[$0] }
+    }
+
     // MARK: - Text forms (snapshots, README captures)
 
     /// The characters, one line per row, trailing spaces kept so columns line up.

@@ -101,18 +101,10 @@ final class NcursesTerminal {
     /// Writes the cells that differ from the last frame, then refreshes once.
     func draw(_ buf: CellBuffer) {
         if let p = previous, p.width != buf.width || p.height != buf.height { invalidate() }
-        let old = previous
-        var changed = 0
-        for y in 0 ..< buf.height {
-            for x in 0 ..< buf.width {
-                let cell = buf[x, y]
-                if let old, old[x, y] == cell { continue }
-                put(cell, x: x, y: y)
-                changed += 1
-            }
-        }
+        let changed = buf.changedIndices(since: previous)
+        for i in changed { put(buf.cells[i], x: i % buf.width, y: i / buf.width) }
         previous = buf
-        if changed > 0 || old == nil { wrefresh(window) }
+        if !changed.isEmpty { wrefresh(window) }
     }
 
     private func put(_ cell: Cell, x: Int, y: Int) {

@@ -35,7 +35,7 @@ public struct DashboardOptions: Sendable {
 /// ready; the loop reads it with ncurses on its own thread), ticks, trainer events, player
 /// events and signals.
 enum UIEvent: Sendable {
-    case inputReady
+    case inputReady(at: Double)        // when the watcher saw the bytes (monotonic seconds)
     case tick
     case training(TrainingEvent)
     case player(PlayerEvent)
@@ -97,6 +97,7 @@ private final class DashboardLoop {
     var clipArrival: [Int: Double] = [:]             // class -> when its last clip arrived
     var status: Int32?
     var endingSignal: Int32?
+    var keysAwaitingDraw: [(Key, Double)] = []    // for the trace: keys read, not yet on screen
 
     /// Redraw at most 10 times a second: enough to feel live, cheap while training.
     static let frameInterval = 0.1
@@ -158,12 +159,14 @@ private final class DashboardLoop {
             batch += channel.drain()
             var readInput = false
             var inputEvents = 0
+            var inputSeenAt: Double?
             for event in batch {
                 let now = ALSAPlayer.monotonicNow()
                 switch event {
-                case .inputReady:
+                case .inputReady(let at):
                     readInput = true
                     inputEvents += 1
+                    inputSeenAt = inputSeenAt ?? at
                 case .tick:
                     readInput = true    // ncurses reports a resize as a key (KEY_RESIZE)
                     state.now = now
@@ -191,6 +194,7 @@ private final class DashboardLoop {
                         terminal.invalidate()
                     case .key(let k):
                         perform(state.apply(key: k, now: ALSAPlayer.monotonicNow()))
+                        keysAwaitingDraw.append((k, inputSeenAt ?? ALSAPlayer.monotonicNow()))
                     }
                     dirty = true
                 }
@@ -198,13 +202,21 @@ private final class DashboardLoop {
             // The watcher waits until its bytes were read before it polls again.
             for _ in 0 ..< inputEvents { inputConsumed.signal() }
             let t = ALSAPlayer.monotonicNow()
-            if dirty, t - lastDraw >= Self.frameInterval || status != nil {
+            // Trainer news redraws at most 10 times a second; a key shows at once.
+            if dirty, t - lastDraw >= Self.frameInterval || status != nil || !keysAwaitingDraw.isEmpty {
                 state.now = t
                 let size = terminal.size
                 terminal.draw(Screen.render(state, width: size.width, height: size.height,
                                             capabilities: terminal.capabilities))
                 lastDraw = t
                 dirty = false
+                if options.tracePath != nil {
+                    let drawn = ALSAPlayer.monotonicNow()
+                    for (k, seen) in keysAwaitingDraw {
+                        traceLine(String(format: "key %@ input_to_drawn_ms=%.1f\n", "\(k)", (drawn - seen) * 1000))
+                    }
+                }
+                keysAwaitingDraw = []
             }
         }
     }
@@ -265,20 +277,22 @@ private final class DashboardLoop {
     }
 
     private func trace(clip: SynthesizedClip, firstSampleAt t: Double) {
-        guard let path = options.tracePath, let latency = state.lastAuditionLatency else { return }
+        guard options.tracePath != nil, let latency = state.lastAuditionLatency else { return }
         let arrival = clipArrival[clip.classIndex] ?? t
         let keyTime = t - latency
-        let line = String(format: "audition class=%d key_to_first_sample_ms=%.1f key_to_clip_ms=%.1f clip_to_first_sample_ms=%.1f samples=%d rate=%d step=%d\n",
-                          clip.classIndex, latency * 1000, (arrival - keyTime) * 1000, (t - arrival) * 1000,
-                          clip.samples.count, clip.sampleRate, state.step)
-        if let h = FileHandle(forWritingAtPath: path) ?? {
-            _ = FileManager.default.createFile(atPath: path, contents: nil)
-            return FileHandle(forWritingAtPath: path)
-        }() {
-            h.seekToEndOfFile()
-            h.write(Data(line.utf8))
-            try? h.close()
-        }
+        traceLine(String(format: "audition class=%d key_to_first_sample_ms=%.1f key_to_clip_ms=%.1f clip_to_first_sample_ms=%.1f samples=%d rate=%d step=%d\n",
+                         clip.classIndex, latency * 1000, (arrival - keyTime) * 1000, (t - arrival) * 1000,
+                         clip.samples.count, clip.sampleRate, state.step))
+    }
+
+    /// Appends one line to the trace file (CGAN_TUI_TRACE), creating it on first use.
+    private func traceLine(_ line: String) {
+        guard let path = options.tracePath else { return }
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        guard let h = FileHandle(forWritingAtPath: path) else { return }
+        h.seekToEndOfFile()
+        h.write(Data(line.utf8))
+        try? h.close()
     }
 }
 
@@ -296,7 +310,7 @@ private func watchInput(channel: EventChannel<UIEvent>, consumed: DispatchSemaph
             if !hungUp { hungUp = true; channel.send(.signal(SIGHUP)) }   // the terminal went away
             usleep(100_000)
         } else if n > 0 {
-            channel.send(.inputReady)
+            channel.send(.inputReady(at: ALSAPlayer.monotonicNow()))
             _ = consumed.wait(timeout: .now() + 0.5)
         } else {
             channel.send(.tick)

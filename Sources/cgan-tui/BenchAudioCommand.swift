@@ -26,6 +26,9 @@ struct BenchAudioCommand: ParsableCommand {
     @Option(help: "Griffin-Lim iterations for the synthesis figure.")
     var iterations = 32
 
+    @Option(help: "libsamplerate sinc converter for the extraction figures: best, medium, fastest.")
+    var resampler = AudioIO.resamplerQuality
+
     @Option(help: "Runs per figure; the best is reported.")
     var repeats = 3
 
@@ -48,7 +51,7 @@ struct BenchAudioCommand: ParsableCommand {
             let extractor = LogMelExtractor(config: config)     // makes the FFTW plans once
             _ = extractor.logMel([Float](repeating: 0, count: 4096))
             let env = ProcessInfo.processInfo.environment
-            print("bench audio: OPENBLAS_CORETYPE=\(env["OPENBLAS_CORETYPE"] ?? "(unset)"), resampler: libsamplerate SRC_SINC_\(AudioIO.resamplerQuality.rawValue.uppercased()), best of \(repeats)")
+            print("bench audio: OPENBLAS_CORETYPE=\(env["OPENBLAS_CORETYPE"] ?? "(unset)"), resampler: libsamplerate SRC_SINC_\(resampler.rawValue.uppercased()), best of \(repeats)")
 
             let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
             print("  load average at start: \(load) (\(ProcessInfo.processInfo.activeProcessorCount) CPUs)")
@@ -57,7 +60,7 @@ struct BenchAudioCommand: ParsableCommand {
                 var bestWall = Double.infinity, bestCPU = Double.infinity
                 for _ in 0 ..< repeats {
                     let c0 = cpuSeconds(), t0 = DispatchTime.now().uptimeNanoseconds
-                    let d = try DatasetLoader.load(root, config: config, cacheDirectory: nil, threads: threadCount)
+                    let d = try DatasetLoader.load(root, config: config, cacheDirectory: nil, threads: threadCount, resampler: resampler)
                     bestWall = min(bestWall, Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
                     bestCPU = min(bestCPU, cpuSeconds() - c0)
                     audioSeconds = d.totalSeconds
@@ -71,11 +74,11 @@ struct BenchAudioCommand: ParsableCommand {
             // A second load of a cached dataset (the training restart case).
             let cacheDir = FileManager.default.temporaryDirectory.appendingPathComponent("cgan-bench-cache-\(getpid())")
             defer { try? FileManager.default.removeItem(at: cacheDir) }
-            _ = try DatasetLoader.load(root, config: config, cacheDirectory: cacheDir, threads: threads)
+            _ = try DatasetLoader.load(root, config: config, cacheDirectory: cacheDir, threads: threads, resampler: resampler)
             var bestCached = Double.infinity, cachedClips = 0
             for _ in 0 ..< repeats {
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                cachedClips = try DatasetLoader.load(root, config: config, cacheDirectory: cacheDir, threads: threads).cachedClips
+                cachedClips = try DatasetLoader.load(root, config: config, cacheDirectory: cacheDir, threads: threads, resampler: resampler).cachedClips
                 bestCached = min(bestCached, Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
             }
             print(String(format: "  cached reload, %d threads: %d clips in %.3f s (%.2f s per 1000 clips)",

@@ -39,4 +39,16 @@ import Testing
         #expect(left.width == 10 && right.width == 0)
         #expect(r.inset(1) == Rect(x: 2, y: 3, width: 8, height: 3))
     }
+
+    @Test func onlyChangedCellsAreRewritten() {
+        var a = CellBuffer(width: 4, height: 2)
+        a.put("abcd", x: 0, y: 0)
+        var b = a
+        b.set(2, 1, "x", .plain)
+        b.setStyle(0, 0, CellStyle(attributes: [.bold]))          // same character, new style
+        #expect(b.changedIndices(since: a) == [0, 6])
+        #expect(b.changedIndices(since: b) == [])
+        #expect(b.changedIndices(since: nil).count == 8)           // first frame: everything
+        #expect(b.changedIndices(since: CellBuffer(width: 5, height: 2)).count == 8)   // resized: everything
+    }
 }
