@@ -121,7 +121,7 @@ public struct GeneratorSnapshot: Sendable {
 
     /// batch * nMels * frames values, row-major per sample, row 0 = lowest band.
     public func generate(labels: [Int], z: [Float]) -> [Float] {
-        let g = Generator(config: config, scratch: WorkerBuffers())
+        let g = Generator(config: config, scratch: WorkerBuffers(), inferenceOnly: true)
         g.store.values.copy(from: values)
         for (i, bn) in g.batchNorms.enumerated() {
             bn.layer.runningMean = runningMeans[i]
