@@ -15,7 +15,9 @@ public final class BatchNorm2d {
     public var runningVar: [Float]
     public var numBatchesTracked: Int64 = 0
     public let output = FloatBuffer()
-    public let dInput = FloatBuffer()
+    /// Where backward writes the input gradient; a model may point several layers at shared
+    /// buffers when their gradients are never alive at the same time.
+    public var dInput = FloatBuffer()
     // Saved by a training forward.
     var savedInput: FloatBuffer?
     public private(set) var mean: [Float]
@@ -51,12 +53,19 @@ public final class BatchNorm2d {
                 let eps = eps
                 Parallel.forEach(channels) { c in
                     let src = xp + c * m, dst = yp + c * m
-                    var s = 0.0
-                    for i in 0 ..< m { s += Double(src[i]) }
-                    let mu = s / Double(m)
-                    var q = 0.0
-                    for i in 0 ..< m { let d = Double(src[i]) - mu; q += d * d }
-                    let v = q / Double(m)
+                    // One pass: sum and sum of squares in double (4 accumulators each so the
+                    // loop vectorises). E[x^2] - mean^2 in double loses nothing that matters
+                    // for activations (it would need mean^2 / var > 1e8).
+                    var s0 = 0.0, s1 = 0.0, q0 = 0.0, q1 = 0.0
+                    var i = 0
+                    while i + 2 <= m {
+                        let a = Double(src[i]), b = Double(src[i + 1])
+                        s0 += a; s1 += b; q0 += a * a; q1 += b * b
+                        i += 2
+                    }
+                    if i < m { let a = Double(src[i]); s0 += a; q0 += a * a }
+                    let mu = (s0 + s1) / Double(m)
+                    let v = max(0, (q0 + q1) / Double(m) - mu * mu)
                     let istd = 1 / (v + Double(eps)).squareRoot()
                     meanP[c] = Float(mu); varP[c] = Float(v); invP[c] = Float(istd)
                     let scale = Float(istd) * gamma[c], shift = beta[c] - Float(mu) * scale
@@ -108,13 +117,24 @@ public final class BatchNorm2d {
             Parallel.forEach(channels) { c in
                 let src = xp + c * m, out = yp + c * m, g = dyp + c * m, dst = dxp + c * m
                 let mu = mean[c], istd = invStd[c]
-                act.backwardSerial(output: out, g, g, count: m)   // dy' = dy * act'(y), in place
-                var sumDy = 0.0, sumDyXhat = 0.0
-                for i in 0 ..< m {
-                    let d = g[i]
-                    sumDy += Double(d)
-                    sumDyXhat += Double(d) * Double((src[i] - mu) * istd)
+                // dy' = dy * act'(y), in place, and the two sums, in one pass.
+                var sumDy = 0.0, sumDyX = 0.0
+                switch act {
+                case .identity:
+                    for i in 0 ..< m { let d = g[i]; sumDy += Double(d); sumDyX += Double(d) * Double(src[i]) }
+                case .relu:
+                    for i in 0 ..< m {
+                        let d = out[i] > 0 ? g[i] : 0
+                        g[i] = d; sumDy += Double(d); sumDyX += Double(d) * Double(src[i])
+                    }
+                case let .leakyReLU(slope):
+                    for i in 0 ..< m {
+                        let d = out[i] > 0 ? g[i] : g[i] * slope
+                        g[i] = d; sumDy += Double(d); sumDyX += Double(d) * Double(src[i])
+                    }
                 }
+                // sum(dy' * xhat) = invStd * (sum(dy' x) - mean * sum(dy')).
+                let sumDyXhat = Double(istd) * (sumDyX - Double(mu) * sumDy)
                 sp[2 * c] = sumDy; sp[2 * c + 1] = sumDyXhat
                 let k = gamma[c] * istd
                 let a = Float(sumDy / Double(m)), b = Float(sumDyXhat / Double(m))

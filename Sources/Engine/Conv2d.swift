@@ -12,9 +12,12 @@ public final class Conv2d {
     public let bias: Parameter
     let store: ParameterStore
     let scratch: WorkerBuffers
-    let partialGrads = WorkerBuffers()
+    /// Per-worker weight-gradient partial sums (shareable between layers like `scratch`).
+    public var partialGrads = WorkerBuffers()
     public let output = FloatBuffer()
-    public let dInput = FloatBuffer()
+    /// Where backward writes the input gradient; a model may point several layers at shared
+    /// buffers when their gradients are never alive at the same time.
+    public var dInput = FloatBuffer()
     // Saved by forward for backward.
     /// Caps the samples per chunk (tests use it to exercise several chunks and workers).
     public var maxChunkSamples = Int.max
@@ -102,8 +105,7 @@ public final class Conv2d {
                 // dcol[K, chunk] = W^T . dy, then scatter back into this chunk's samples.
                 BLAS.sgemm(transA: true, m: k, n: cg.colCols, k: outChannels, a: w, lda: k,
                            b: dyp + n0 * l, ldb: total, c: col, ldc: cg.colCols)
-                for c in 0 ..< inChannels { (dx + c * n * plane + n0 * plane).update(repeating: 0, count: cg.batch * plane) }
-                Im2Col.col2im(cg, col, dx + n0 * plane, channelStride: n * plane)
+                Im2Col.col2im(cg, col, dx + n0 * plane, channelStride: n * plane, zeroFirst: true)
             }
         }
         if paramGrads {

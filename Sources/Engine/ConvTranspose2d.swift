@@ -11,9 +11,12 @@ public final class ConvTranspose2d {
     public let bias: Parameter
     let store: ParameterStore
     let scratch: WorkerBuffers
-    let partialGrads = WorkerBuffers()
+    /// Per-worker weight-gradient partial sums (shareable between layers like `scratch`).
+    public var partialGrads = WorkerBuffers()
     public let output = FloatBuffer()
-    public let dInput = FloatBuffer()
+    /// Where backward writes the input gradient; a model may point several layers at shared
+    /// buffers when their gradients are never alive at the same time.
+    public var dInput = FloatBuffer()
     /// Caps the samples per chunk (tests use it to exercise several chunks and workers).
     public var maxChunkSamples = Int.max
     var savedInput: FloatBuffer?

@@ -25,12 +25,15 @@ public final class FloatBuffer: @unchecked Sendable {
     /// otherwise undefined; new storage is zeroed.
     public func resize(_ newCount: Int, preserve: Bool = false) {
         if newCount > capacity {
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: newCount)
-            p.initialize(repeating: 0, count: newCount)
-            if preserve { p.update(from: pointer, count: count) }
+            // Growing while preserving (ParameterStore.add) doubles, so building a model is linear.
+            let newCapacity = preserve ? max(newCount, capacity * 2) : newCount
+            // Only the part in use is written: untouched capacity costs no resident memory.
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: newCapacity)
+            if preserve { p.initialize(from: pointer, count: count) }
+            (p + (preserve ? count : 0)).initialize(repeating: 0, count: newCount - (preserve ? count : 0))
             pointer.deallocate()
             pointer = p
-            capacity = newCount
+            capacity = newCapacity
         }
         count = newCount
     }

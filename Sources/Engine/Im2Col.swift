@@ -61,14 +61,15 @@ public enum Im2Col {
     }
 
     /// The adjoint of im2col: x[c, n, iy, ix] += col[(c, ki, kj), (n, oh, ow)].
-    /// Zero x first for a plain scatter.
+    /// zeroFirst: clear each channel's planes just before its taps land (cache-hot), for a plain scatter.
     public static func col2im(_ g: ConvGeometry, _ col: UnsafePointer<Float>,
-                              _ x: UnsafeMutablePointer<Float>, channelStride: Int) {
+                              _ x: UnsafeMutablePointer<Float>, channelStride: Int, zeroFirst: Bool = false) {
         let oh = g.outHeight, ow = g.outWidth, kk = g.kernelH * g.kernelW
         let cols = g.colCols, plane = g.height * g.width, s = g.stride, p = g.padding
         let h = g.height, w = g.width, n = g.batch
         for r in 0 ..< g.colRows {
             let c = r / kk, ki = (r % kk) / g.kernelW, kj = r % g.kernelW
+            if zeroFirst && r % kk == 0 { (x + c * channelStride).update(repeating: 0, count: n * plane) }
             let src = col + r * cols
             let owLo = max(0, (p - kj + s - 1) / s), owHi = min(ow, (w - 1 + p - kj) / s + 1)
             if owHi <= owLo { continue }

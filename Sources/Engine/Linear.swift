@@ -8,7 +8,9 @@ public final class Linear {
     public let bias: Parameter
     let store: ParameterStore
     public let output = FloatBuffer()
-    public let dInput = FloatBuffer()
+    /// Where backward writes the input gradient; a model may point several layers at shared
+    /// buffers when their gradients are never alive at the same time.
+    public var dInput = FloatBuffer()
     var savedInput: FloatBuffer?
     var batch = 0
 

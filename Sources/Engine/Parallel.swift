@@ -17,12 +17,12 @@ public enum Parallel {
 
     /// body(worker, range): worker in 0..<workers owns indices `range` (possibly empty).
     public static func forEachWorker(_ count: Int, minimumWork: Int = 1, _ body: (Int, Range<Int>) -> Void) {
+        BLAS.nativeThreads = 1   // every engine gemm is single-threaded: reproducible, no spinning pool
         let w = min(workers, count)
         if w <= 1 || count < minimumWork {
             body(0, 0 ..< count)
             return
         }
-        BLAS.nativeThreads = 1
         withoutActuallyEscaping(body) { body in
             // The callers hand out disjoint indices; the box only tells the compiler so.
             let box = UncheckedBox(body)

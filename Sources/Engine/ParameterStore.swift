@@ -16,7 +16,10 @@ public final class ParameterStore: @unchecked Sendable {
     public let expAvg = FloatBuffer()
     public let expAvgSq = FloatBuffer()
 
-    public init() {}
+    /// Without gradients and Adam moments (inference only: a quarter of the memory).
+    public let inferenceOnly: Bool
+
+    public init(inferenceOnly: Bool = false) { self.inferenceOnly = inferenceOnly }
 
     public var count: Int { values.count }
 
@@ -24,7 +27,7 @@ public final class ParameterStore: @unchecked Sendable {
     public func add(_ name: String, shape: [Int]) -> Parameter {
         let n = shape.reduce(1, *)
         let p = Parameter(name: name, shape: shape, offset: values.count, count: n)
-        for b in [values, grads, expAvg, expAvgSq] {
+        for b in inferenceOnly ? [values] : [values, grads, expAvg, expAvgSq] {
             let old = b.count
             b.resize(old + n, preserve: true)
             (b.pointer + old).update(repeating: 0, count: n)

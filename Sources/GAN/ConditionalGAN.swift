@@ -22,6 +22,17 @@ public final class ConditionalGAN {
         self.config = config
         generator = Generator(config: config, scratch: scratch)
         discriminator = Discriminator(config: config, scratch: scratch)
+        // Backward passes run one layer at a time and never overlap between G and D (the
+        // spectrogram gradient is copied out before G's backward), so all input gradients
+        // alternate between two buffers and all layers share one set of partial-gradient buffers.
+        let ping = FloatBuffer(), pong = FloatBuffer(), partials = WorkerBuffers()
+        let d = discriminator, g = generator
+        d.conv11.dInput = ping; d.bn9.dInput = pong; d.conv8.dInput = ping; d.bn6.dInput = pong
+        d.conv5.dInput = ping; d.bn3.dInput = pong; d.conv2.dInput = ping; d.conv0.dInput = pong
+        g.ct9.dInput = ping; g.bn7.dInput = pong; g.ct6.dInput = ping; g.bn4.dInput = pong
+        g.ct3.dInput = ping; g.bn1.dInput = pong; g.ct0.dInput = ping
+        for c in [d.conv0, d.conv2, d.conv5, d.conv8, d.conv11] { c.partialGrads = partials }
+        for c in [g.ct0, g.ct3, g.ct6, g.ct9] { c.partialGrads = partials }
         adamG = Adam(learningRate: config.learningRate, beta1: config.beta1, beta2: config.beta2)
         adamD = adamG
         var rng = SplitMix64(seed: seed)
@@ -110,7 +121,7 @@ public struct GeneratorSnapshot: Sendable {
 
     /// batch * nMels * frames values, row-major per sample, row 0 = lowest band.
     public func generate(labels: [Int], z: [Float]) -> [Float] {
-        let g = Generator(config: config, scratch: WorkerBuffers())
+        let g = Generator(config: config, scratch: WorkerBuffers(), inferenceOnly: true)
         g.store.values.copy(from: values)
         for (i, bn) in g.batchNorms.enumerated() {
             bn.layer.runningMean = runningMeans[i]

@@ -8,7 +8,7 @@ import Support
 /// BN and the ReLU after it run as one fused pass. Activations are (C, N, H, W).
 final class Generator {
     let config: ModelConfig
-    let store = ParameterStore()
+    let store: ParameterStore
     let fc: Linear
     let ct0: ConvTranspose2d, bn1: BatchNorm2d
     let ct3: ConvTranspose2d, bn4: BatchNorm2d
@@ -22,8 +22,9 @@ final class Generator {
     let dOutput = FloatBuffer()
     private(set) var batch = 0
 
-    init(config: ModelConfig, scratch: WorkerBuffers) {
+    init(config: ModelConfig, scratch: WorkerBuffers, inferenceOnly: Bool = false) {
         self.config = config
+        store = ParameterStore(inferenceOnly: inferenceOnly)
         let h = config.baseH, w = config.baseW
         fc = Linear(store, name: "fc", inFeatures: config.latentDim + config.numClasses, outFeatures: 256 * h * w)
         ct0 = ConvTranspose2d(store, name: "net.0", inChannels: 256, outChannels: 128, kernel: 4, stride: 2, padding: 1, scratch: scratch)
