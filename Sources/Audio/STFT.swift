@@ -2,14 +2,15 @@ import Foundation
 
 /// torch.stft / torch.istft with the seed's conventions: periodic Hann window of length n,
 /// centred frames (reflect padding of n/2 on both sides), one-sided, not normalised.
-/// Frames are transformed in batches of `chunk` with a shared FFTW plan.
+/// Frames are transformed one at a time with a shared single-transform FFTW plan: on this
+/// machine it beat FFTW's batched (howmany = 8 ... 128) plans per transform (r2c 1024: 0.82 vs
+/// 0.90 us), and planning only it halves the FFTW_MEASURE start-up time.
 struct STFT: Sendable {
     let n: Int
     let hop: Int
     let bins: Int
     let window: [Float]
-    let chunk = 32
-    let fftChunk: RealFFT
+    let chunk = 1
     let fftOne: RealFFT
 
     init(n: Int, hop: Int) {
@@ -17,7 +18,6 @@ struct STFT: Sendable {
         self.hop = hop
         bins = n / 2 + 1
         window = STFT.periodicHann(n)
-        fftChunk = RealFFT.shared(n: n, batch: chunk)
         fftOne = RealFFT.shared(n: n, batch: 1)
     }
 
@@ -55,29 +55,18 @@ struct STFT: Sendable {
     }
 
     /// Runs the windowed forward FFT over `frames` frames of `padded` (from reflectPadded)
-    /// and hands each batch's spectra (count x bins complex, interleaved) to `body`.
+    /// and hands the spectra (count x bins complex, interleaved; count is 1 here) to `body`.
     func forEachSpectrumBatch(_ padded: UnsafePointer<Float>, frames: Int,
                               _ body: (_ first: Int, _ count: Int, _ spectra: UnsafePointer<Float>) -> Void) {
-        let input = FFTBuffer(count: chunk * n)
-        let output = FFTBuffer(count: chunk * bins * 2)
+        let input = FFTBuffer(count: n)
+        let output = FFTBuffer(count: bins * 2)
         window.withUnsafeBufferPointer { w in
-            var t0 = 0
-            while t0 < frames {
-                let count = min(chunk, frames - t0)
-                let fft = count == chunk ? fftChunk : fftOne
-                var done = 0
-                while done < count {
-                    let batch = fft.batch
-                    for b in 0 ..< batch {
-                        let src = padded + (t0 + done + b) * hop
-                        let dst = input.pointer + b * n
-                        for i in 0 ..< n { dst[i] = src[i] * w[i] }
-                    }
-                    fft.forward(input.pointer, output.pointer)
-                    body(t0 + done, batch, output.pointer)
-                    done += batch
-                }
-                t0 += count
+            for t in 0 ..< frames {
+                let src = padded + t * hop
+                let dst = input.pointer
+                for i in 0 ..< n { dst[i] = src[i] * w[i] }
+                fftOne.forward(input.pointer, output.pointer)
+                body(t, 1, output.pointer)
             }
         }
     }

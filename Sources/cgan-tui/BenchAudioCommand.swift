@@ -71,6 +71,17 @@ struct BenchAudioCommand: ParsableCommand {
                              clips, audioSeconds, bestWall, bestCPU))
             }
 
+            // The transform alone (STFT + mel + log1p on samples in memory), to separate it from
+            // decoding and resampling.
+            let fiveSeconds = (0 ..< 5 * config.sampleRate).map { i in Float(sin(Double(i) * 0.05) * 0.5) }
+            var bestLogMel = Double.infinity
+            for _ in 0 ..< repeats {
+                let c0 = cpuSeconds()
+                for _ in 0 ..< 20 { _ = extractor.logMel(fiveSeconds) }
+                bestLogMel = min(bestLogMel, cpuSeconds() - c0)
+            }
+            print(String(format: "  log-mel alone (samples in memory, 1 thread): %5.0fx per CPU-second", 100 / bestLogMel))
+
             // A second load of a cached dataset (the training restart case).
             let cacheDir = FileManager.default.temporaryDirectory.appendingPathComponent("cgan-bench-cache-\(getpid())")
             defer { try? FileManager.default.removeItem(at: cacheDir) }
