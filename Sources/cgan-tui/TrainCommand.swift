@@ -223,8 +223,10 @@ struct TrainCommand: ParsableCommand {
     func train() throws {
         let plan = try makePlan()
         let interactive = isatty(STDOUT_FILENO) != 0
-        let options = plan.options
-        let threads = options.threads > 0 ? options.threads : ProcessInfo.processInfo.activeProcessorCount
+        var options = plan.options
+        // config.json records the thread count actually used: same seed + same threads = same run.
+        if options.threads <= 0 { options.threads = ProcessInfo.processInfo.activeProcessorCount }
+        let threads = options.threads
         ComputeThreads.set(threads)
 
         let data = try loadDataset(plan, threads: threads, interactive: interactive)

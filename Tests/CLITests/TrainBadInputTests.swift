@@ -30,6 +30,8 @@ import Testing
         (["--seed", "-3"], "--seed"),
         (["--threads", "0"], "--threads"),
         (["--checkpoint-every", "-2"], "--checkpoint-every"),
+        (["--epochs", "abc"], "--epochs"),                    // not a number at all
+        (["--bogus"], "--bogus"),                             // no such option
     ]
 
     @Test(arguments: badNumbers)

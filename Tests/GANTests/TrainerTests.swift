@@ -210,3 +210,52 @@ import Testing
         #expect(try Data(contentsOf: t.layout.latestCheckpoint) == good)
     }
 }
+
+/// An audition does not wait for the training step in progress: at the seed's full shape
+/// (128 x 512, batch 16) a step takes far longer than generating and inverting one clip from
+/// the generator snapshot on the synthesis queue.
+@Suite(.serialized) struct TrainerAuditionLatencyTests {
+    @Test func auditionArrivesBeforeTheStepInProgressEnds() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cgan-audition-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cfg = SpectrogramConfig()                                 // 128 x 512
+        for cls in ["a", "b"] {
+            let folder = dir.appendingPathComponent("data/\(cls)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            for k in 0 ..< 8 {
+                let samples = (0 ..< 4000).map { Float(0.3 * sin(Double($0) * 0.01 * Double(k + (cls == "a" ? 1 : 9)))) }
+                try AudioIO.writeWAV(samples, sampleRate: 22050, to: folder.appendingPathComponent("\(k).wav"))
+            }
+        }
+        let data = try DatasetLoader.load(dir.appendingPathComponent("data"), config: cfg, cacheDirectory: nil, threads: 1)
+        var options = TrainingOptions()
+        options.epochs = 1000
+        options.griffinLimIterations = 2
+        let trainer = try Trainer(dataset: data, options: options, layout: RunLayout(root: dir.appendingPathComponent("run")),
+                                  datasetPath: dir.path, commandLine: ["test"])
+        trainer.start()
+        var stepsBeforeClip: Int?
+        var steps = 0
+        var asked = false
+        let deadline = Date().addingTimeInterval(300)
+        while Date() < deadline {
+            guard let e = trainer.events.receive(timeout: 0.1) else { continue }
+            switch e {
+            case .stepFinished:
+                steps += 1
+                // Right after a step ends the next one starts: ask for a clip now.
+                if !asked { asked = true; trainer.send(.synthesize(classIndex: 1)) }
+            case .clipSynthesized(let clip):
+                #expect(clip.classIndex == 1 && clip.spectrogram.logMel.count == 128 * 512)
+                stepsBeforeClip = steps
+                trainer.send(.abandon)
+            case .finished:
+                break
+            default: continue
+            }
+            if case .finished = e { break }
+        }
+        // The clip came while the second step was still running (one step seen, not two).
+        #expect(stepsBeforeClip == 1, "steps finished before the audition arrived: \(String(describing: stepsBeforeClip))")
+    }
+}
