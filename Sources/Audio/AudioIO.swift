@@ -9,9 +9,12 @@ public enum AudioIO {
     public static let resamplerQuality: ResamplerQuality = .best
 
     /// Any format libsndfile reads, any channel count (mean of channels), resampled to `sampleRate`.
-    public static func readMono(_ url: URL, sampleRate: Int, resampler: ResamplerQuality = resamplerQuality) throws -> [Float] {
+    /// With `maxSamples` (e.g. `SpectrogramConfig.samplesNeeded`), only the first `maxSamples`
+    /// output samples are produced, decoding and resampling no more input than they need.
+    public static func readMono(_ url: URL, sampleRate: Int, resampler: ResamplerQuality = resamplerQuality,
+                                maxSamples: Int? = nil) throws -> [Float] {
         do {
-            return try decode(url, sampleRate: sampleRate, quality: resampler).samples
+            return try decode(url, sampleRate: sampleRate, maxOutput: maxSamples, quality: resampler).samples
         } catch {
             throw UserError("\(url.path): \(error)")
         }

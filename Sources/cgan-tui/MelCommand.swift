@@ -34,7 +34,9 @@ struct MelCommand: ParsableCommand {
         try runAudioCommand {
             let config = SpectrogramConfig(sampleRate: sampleRate, nMels: nMels, frames: frames)
             try config.validate()
-            let samples = try AudioIO.readMono(URL(fileURLWithPath: audio), sampleRate: sampleRate, resampler: resampler)
+            // Later samples cannot change the cropped spectrogram: decode only what it needs.
+            let samples = try AudioIO.readMono(URL(fileURLWithPath: audio), sampleRate: sampleRate, resampler: resampler,
+                                               maxSamples: config.samplesNeeded)
             let logMel = LogMelExtractor(config: config).logMel(samples)
             let npyURL = URL(fileURLWithPath: npy)
             let existed = FileManager.default.fileExists(atPath: npyURL.path)

@@ -111,3 +111,29 @@ import Testing
         }
     }
 }
+
+/// Linear with shapes large enough that its products are split across workers (by output
+/// columns in forward and dx, by weight rows in dW), against direct double sums.
+@Suite struct LinearSplitTests {
+    @Test func splitProductsMatchDirectSums() {
+        var rng = SplitMix64(seed: 5)
+        let (n, fin, fout) = (3, 130, 300)   // >= 128 on each side: every product splits
+        let store = ParameterStore()
+        let lin = Linear(store, name: "l", inFeatures: fin, outFeatures: fout)
+        lin.initialize(rng: &rng)
+        let x = NaiveKernelTests.random(n * fin, &rng), dy = NaiveKernelTests.random(n * fout, &rng)
+        let w = store.array(lin.weight), b = store.array(lin.bias)
+        let y = lin.forward(FloatBuffer(x), batch: n).array
+        let dx = lin.backward(FloatBuffer(dy)).array
+        var wantY = [Float](), wantDx = [Float](), wantDw = [Float]()
+        for i in 0 ..< n {
+            for o in 0 ..< fout { wantY.append(Float(Double(b[o]) + (0 ..< fin).reduce(0.0) { $0 + Double(x[i * fin + $1]) * Double(w[o * fin + $1]) })) }
+            for j in 0 ..< fin { wantDx.append(Float((0 ..< fout).reduce(0.0) { $0 + Double(dy[i * fout + $1]) * Double(w[$1 * fin + j]) })) }
+        }
+        for o in 0 ..< fout { for j in 0 ..< fin { wantDw.append(Float((0 ..< n).reduce(0.0) { $0 + Double(dy[$1 * fout + o]) * Double(x[$1 * fin + j]) })) } }
+        // float32 sums of <= 300 terms against double: 1e-5 of the scale.
+        expectClose("linear split y", y, wantY, rtol: 1e-5)
+        expectClose("linear split dx", dx, wantDx, rtol: 1e-5)
+        expectClose("linear split dweight", store.gradArray(lin.weight), wantDw, rtol: 1e-5)
+    }
+}
