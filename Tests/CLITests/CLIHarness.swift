@@ -29,9 +29,9 @@ struct CLI {
 
     func path(_ relative: String) -> URL { dir.appendingPathComponent(relative) }
 
-    func makeProcess(_ args: [String]) -> (Process, Pipe, Pipe) {
+    func makeProcess(_ args: [String], executable: URL = CLI.binary) -> (Process, Pipe, Pipe) {
         let p = Process()
-        p.executableURL = CLI.binary
+        p.executableURL = executable
         p.arguments = args
         p.currentDirectoryURL = dir
         var env = ProcessInfo.processInfo.environment
@@ -47,8 +47,8 @@ struct CLI {
 
     /// Runs to completion. stdout is a pipe, so training is headless with plain log lines.
     @discardableResult
-    func run(_ args: [String]) throws -> Result {
-        let (p, out, err) = makeProcess(args)
+    func run(_ args: [String], executable: URL = CLI.binary) throws -> Result {
+        let (p, out, err) = makeProcess(args, executable: executable)
         try p.run()
         // Read both pipes before waiting so a chatty child never blocks on a full pipe.
         let errData = LockedData()
