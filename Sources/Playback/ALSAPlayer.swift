@@ -109,33 +109,40 @@ public final class ALSAPlayer: Sendable {
             onEvent(.unavailable(id: r.id, reason: "audio device '\(device)' refused 16-bit mono at \(r.sampleRate) Hz: \(ALSAPlayer.describe(rc))"))
             return
         }
-        let pcm16 = r.samples.map { s -> Int16 in
-            let v = s.isFinite ? max(-1, min(1, s)) : 0
-            return Int16((v * 32767).rounded())
-        }
+        // Converted one chunk at a time, so the first samples reach ALSA without waiting for
+        // the whole clip.
+        var chunk = [Int16](repeating: 0, count: ALSAPlayer.chunkFrames)
         var offset = 0
         var started = false
-        while offset < pcm16.count {
+        while offset < r.samples.count {
             if cancelled {
                 snd_pcm_drop(pcm)
                 onEvent(.interrupted(id: r.id))
                 return
             }
-            let n = min(ALSAPlayer.chunkFrames, pcm16.count - offset)
+            let n = min(ALSAPlayer.chunkFrames, r.samples.count - offset)
+            for i in 0 ..< n {
+                let s = r.samples[offset + i]
+                chunk[i] = Int16(((s.isFinite ? max(-1, min(1, s)) : 0) * 32767).rounded())
+            }
             if !started {
                 started = true
                 onEvent(.started(id: r.id, firstSampleAt: ALSAPlayer.monotonicNow()))
             }
-            let written = pcm16.withUnsafeBufferPointer { snd_pcm_writei(pcm, $0.baseAddress! + offset, snd_pcm_uframes_t(n)) }
-            if written < 0 {
-                // An underrun (-EPIPE) or a suspend: recover once and retry this chunk.
-                if snd_pcm_recover(pcm, Int32(written), 1) < 0 {
-                    onEvent(.unavailable(id: r.id, reason: "audio device '\(device)' failed: \(ALSAPlayer.describe(Int32(written)))"))
-                    return
+            var done = 0
+            while done < n {
+                let written = chunk.withUnsafeBufferPointer { snd_pcm_writei(pcm, $0.baseAddress! + done, snd_pcm_uframes_t(n - done)) }
+                if written < 0 {
+                    // An underrun (-EPIPE) or a suspend: recover and retry the rest of the chunk.
+                    if snd_pcm_recover(pcm, Int32(written), 1) < 0 {
+                        onEvent(.unavailable(id: r.id, reason: "audio device '\(device)' failed: \(ALSAPlayer.describe(Int32(written)))"))
+                        return
+                    }
+                    continue
                 }
-                continue
+                done += Int(written)
             }
-            offset += Int(written)
+            offset += n
         }
         if cancelled {
             snd_pcm_drop(pcm)
