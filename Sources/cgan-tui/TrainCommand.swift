@@ -179,7 +179,14 @@ struct TrainCommand: ParsableCommand {
         }
 
         if let v = epochs { options.epochs = v }
-        if let v = batchSize { options.batchSize = v }
+        if let v = batchSize {
+            // The position inside a stopped epoch is counted in batches: another size would
+            // not continue the same epoch.
+            if resumed != nil, v != options.batchSize {
+                throw UserError("--batch-size \(v) does not match the run's batch size \(options.batchSize); a resumed run keeps it")
+            }
+            options.batchSize = v
+        }
         if let v = lr {
             if resumed != nil, Float(v) != resumed!.model.config.learningRate {
                 throw UserError("--lr cannot change on resume: the checkpoint trains at \(resumed!.model.config.learningRate)")

@@ -95,5 +95,9 @@ import Testing
         #expect(try cli.run(["data", "--no-ui", "--epochs", "1", "--out", "run"] + CLI.tiny).status == 0)
         let r = try cli.run(["--resume", "run", "--no-ui", "--epochs", "2", "--frames", "64"])
         #expect(r.status == 2 && r.stderr.contains("--frames 64"), "stderr: \(r.stderr)")
+        let b = try cli.run(["--resume", "run", "--no-ui", "--epochs", "2", "--batch-size", "2"])
+        #expect(b.status == 2 && b.stderr.contains("--batch-size 2"), "stderr: \(b.stderr)")
+        let same = try cli.run(["--resume", "run", "--no-ui", "--epochs", "2", "--batch-size", "4"])
+        #expect(same.status == 0, "the same batch size is fine: \(same.stderr)")
     }
 }
