@@ -52,6 +52,7 @@ struct BenchTrainCommand: ParsableCommand {
         var losses = (Float(0), Float(0))
         var phases: [String: [Double]] = [:]
         var cpuTotal = 0.0
+        let faults0 = Self.minorFaults()
         let flops = gan.trainStepFLOPs(batch: n)
         for _ in 0 ..< steps {
             BLAS.nativeThreads = threads
@@ -65,6 +66,7 @@ struct BenchTrainCommand: ParsableCommand {
             for (p, t) in gan.lastStepPhases { phases[p, default: []].append(t) }
         }
         let cpuPerStep = cpuTotal / Double(steps)
+        let faultsPerStep = Double(Self.minorFaults() - faults0) / Double(steps)
         let sgemm = sgemms.sorted()[steps / 2], ratio = ratios.sorted()[steps / 2]
         let rss = Self.peakRSSMegabytes()   // before the shape benchmarks below allocate their own arrays
         let median = times.sorted()[times.count / 2], best = times.min()!
@@ -78,7 +80,8 @@ struct BenchTrainCommand: ParsableCommand {
         print(String(format: "  fastest step %.3f s -> %.1f samples/s, %.1f GFLOP/s (load average %@)",
                      best, Double(n) / best, flops / best / 1e9, Self.loadAverage() as NSString))
         print(String(format: "  vs PyTorch's 19 samples/s on this machine: %.2fx (median), %.2fx (fastest)", samplesPerSecond / 19, Double(n) / best / 19))
-        print(String(format: "  resident: %.0f MB after building the model, %.0f MB after the first step", rssModel, rssWarm))
+        print(String(format: "  resident: %.0f MB after building the model, %.0f MB after the first step; %.0f page faults per step",
+                     rssModel, rssWarm, faultsPerStep))
         print(String(format: "  peak RSS %.0f MB; process CPU time %.2f s per step (%.1f GFLOP per CPU-second)", rss, cpuPerStep, flops / cpuPerStep / 1e9))
         print("  phases (median s):", gan.lastStepPhases.map { p in
             String(format: "%@ %.3f", p.phase as NSString, phases[p.phase]!.sorted()[steps / 2]) }.joined(separator: ", "))
@@ -125,6 +128,12 @@ struct BenchTrainCommand: ParsableCommand {
             if r > 0 { best = min(best, t); total += t }
         }
         return mean ? flops * Double(reps) / total / 1e9 : flops / best / 1e9
+    }
+
+    static func minorFaults() -> Int {
+        var u = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        return u.ru_minflt
     }
 
     /// User + system CPU time of the whole process (all threads).
