@@ -1,11 +1,10 @@
 // Thin shim over ncursesw. SwiftPM drops pkg-config's -D flags, so the wide-character API
-// must be switched on here before curses.h is read.
+// must be switched on here before curses.h is read. Only NCURSES_WIDECHAR: defining
+// _XOPEN_SOURCE here changes glibc's own struct definitions (ucontext.h via signal.h), which
+// then clash with the same headers in Dispatch's module and break a clean build.
 #ifndef CGAN_NCURSES_SHIM_H
 #define CGAN_NCURSES_SHIM_H
 #define NCURSES_WIDECHAR 1
-#ifndef _XOPEN_SOURCE
-#define _XOPEN_SOURCE 600
-#endif
 #include <locale.h>
 #include <wchar.h>
 #include <curses.h>

@@ -136,6 +136,7 @@ import Testing
                 if stage == 0 && r.step >= 4 { stage = 1; trainer.send(.pause) }
             case .stateChanged(.paused):
                 stage = 2; pausedAt = lastStep
+                trainer.send(.saveNow)
                 trainer.send(.synthesize(classIndex: 1))
             case .clipSynthesized(let c):
                 clip = c
@@ -152,9 +153,40 @@ import Testing
         #expect(stepsWhilePaused == 0, "no step runs while paused")
         #expect(clip?.classIndex == 1 && (clip?.samples.count ?? 0) > 0 && clip?.spectrogram.logMel.count == 16 * 32)
         #expect(lastStep >= pausedAt + 2)
-        #expect(saved.last == trainer.layout.latestCheckpoint)
+        #expect(saved.count >= 2 && saved.last == trainer.layout.latestCheckpoint, "save now while paused, then stop")
         let (model, meta) = try ConditionalGAN.load(from: trainer.layout.latestCheckpoint)
         #expect(model.step == lastStep && meta.step == lastStep)
+    }
+
+    /// `.newLatent` redraws the fixed latent: two draws made while paused (so both previews
+    /// come from the same generator snapshot) give different samples.
+    @Test func newLatentChangesTheSamples() throws {
+        let s = try Scratch()
+        s.options.epochs = 100_000
+        let trainer = try s.trainer("run")
+        trainer.start()
+        var first: [GeneratedSpectrogram]?, second: [GeneratedSpectrogram]?
+        var paused = false, draws = 0
+        _ = Self.collect(trainer) { e in
+            switch e {
+            case .stepFinished(let r) where r.step >= 4 && !paused:
+                paused = true
+                trainer.send(.pause)
+            case .stateChanged(.paused):
+                draws = 1
+                trainer.send(.newLatent)
+            case .samplesReady(_, _, let g) where draws == 1 && first == nil:
+                first = g
+                draws = 2
+                trainer.send(.newLatent)
+            case .samplesReady(_, _, let g) where draws == 2 && second == nil:
+                second = g
+                trainer.send(.abandon)
+            default: break
+            }
+        }
+        #expect(first != nil && second != nil)
+        #expect(first?.map(\.logMel) != second?.map(\.logMel))
     }
 
     /// 2 epochs straight vs 1 epoch, save, load, resume to 2: bit-identical losses (same
