@@ -44,13 +44,14 @@ public final class Conv2d {
                      kernelH: kernelH, kernelW: kernelW, stride: stride, padding: padding)
     }
 
-    /// Splits the batch into chunks; body(worker, first sample, chunk geometry).
     /// Chunks of samples, taken by whichever worker is free; body(worker, chunk, first sample, geometry).
     private func forEachChunk(_ g: ConvGeometry, _ body: (Int, Int, Int, ConvGeometry) -> Void) {
         let l = g.outHeight * g.outWidth
         let per = min(maxChunkSamples, Im2Col.chunkSamples(colRows: g.colRows, columnsPerSample: l, batch: g.batch))
         let chunks = (g.batch + per - 1) / per
-        scratch.prepare(workers: Parallel.workers, count: g.colRows * per * l)
+        var full = g
+        full.batch = per
+        scratch.prepare(workers: Parallel.workers, count: g.colRows * Im2Col.tileColumns(full, maxColumns: tileColumns(g)))
         Parallel.forEachDynamic(chunks) { worker, chunk in
             let n0 = chunk * per
             var cg = g
@@ -58,6 +59,10 @@ public final class Conv2d {
             body(worker, chunk, n0, cg)
         }
     }
+
+    /// Caps the columns per tile (tests use it to exercise tiles of a few output rows).
+    public var maxTileColumns = Int.max
+    func tileColumns(_ g: ConvGeometry) -> Int { min(maxTileColumns, Im2Col.tileColumnTarget(colRows: g.colRows)) }
 
     func chunkCount(_ g: ConvGeometry) -> Int {
         let l = g.outHeight * g.outWidth
@@ -75,11 +80,17 @@ public final class Conv2d {
         output.resize(outChannels * total)
         let y = output.pointer, w = store.value(weight), xp = x.pointer
         fillChannels(y, channels: outChannels, count: total, values: store.value(bias))
-        forEachChunk(g) { worker, chunk, n0, cg in
+        let tile = tileColumns(g)
+        forEachChunk(g) { worker, _, n0, cg in
             let col = scratch.buffer(worker, count: 0).pointer
-            Im2Col.im2col(cg, xp + n0 * plane, channelStride: batch * plane, col)
-            BLAS.sgemm(m: outChannels, n: cg.colCols, k: k, a: w, lda: k, b: col, ldb: cg.colCols,
-                       beta: 1, c: y + n0 * l, ldc: total)
+            Im2Col.forEachTile(cg, maxColumns: tile) { b, nb, rows in
+                var tg = cg
+                tg.batch = nb
+                let c0 = (n0 + b) * l + rows.lowerBound * cg.outWidth, cols = nb * rows.count * cg.outWidth
+                Im2Col.im2col(tg, xp + (n0 + b) * plane, channelStride: batch * plane, col, outRows: rows)
+                BLAS.sgemm(m: outChannels, n: cols, k: k, a: w, lda: k, b: col, ldb: cols,
+                           beta: 1, c: y + c0, ldc: total)
+            }
         }
         return output
     }
@@ -97,19 +108,34 @@ public final class Conv2d {
         }
         if inputGrad { dInput.resize(g.inputCount) }
         let dx = dInput.pointer
+        let tile = tileColumns(g)
         forEachChunk(g) { worker, chunk, n0, cg in
             let col = scratch.buffer(worker, count: 0).pointer
-            if paramGrads {
-                Im2Col.im2col(cg, xp + n0 * plane, channelStride: n * plane, col)
-                // dW[out, K] += dy[out, chunk] . col^T
-                BLAS.sgemm(transB: true, m: outChannels, n: k, k: cg.colCols, a: dyp + n0 * l, lda: total,
-                           b: col, ldb: cg.colCols, c: partialGrads.buffer(chunk, count: 0).pointer, ldc: k)
+            let partialRows = Im2Col.tileColumns(cg, maxColumns: tile) < l
+            if inputGrad && partialRows {
+                // Tiles of output rows overlap in the input rows they scatter into: clear first.
+                for c in 0 ..< inChannels { (dx + c * n * plane + n0 * plane).update(repeating: 0, count: cg.batch * plane) }
             }
-            if inputGrad {
-                // dcol[K, chunk] = W^T . dy, then scatter back into this chunk's samples.
-                BLAS.sgemm(transA: true, m: k, n: cg.colCols, k: outChannels, a: w, lda: k,
-                           b: dyp + n0 * l, ldb: total, c: col, ldc: cg.colCols)
-                Im2Col.col2im(cg, col, dx + n0 * plane, channelStride: n * plane, zeroFirst: true)
+            var first = true
+            Im2Col.forEachTile(cg, maxColumns: tile) { b, nb, rows in
+                var tg = cg
+                tg.batch = nb
+                let c0 = (n0 + b) * l + rows.lowerBound * cg.outWidth, cols = nb * rows.count * cg.outWidth
+                if paramGrads {
+                    Im2Col.im2col(tg, xp + (n0 + b) * plane, channelStride: n * plane, col, outRows: rows)
+                    // dW[out, K] += dy[out, tile] . col^T, tiles summed in order into the chunk's partial.
+                    BLAS.sgemm(transB: true, m: outChannels, n: k, k: cols, a: dyp + c0, lda: total,
+                               b: col, ldb: cols, beta: first ? 0 : 1,
+                               c: partialGrads.buffer(chunk, count: 0).pointer, ldc: k)
+                }
+                if inputGrad {
+                    // dcol[K, tile] = W^T . dy, then scatter back into this tile's samples.
+                    BLAS.sgemm(transA: true, m: k, n: cols, k: outChannels, a: w, lda: k,
+                               b: dyp + c0, ldb: total, c: col, ldc: cols)
+                    Im2Col.col2im(tg, col, dx + (n0 + b) * plane, channelStride: n * plane, zeroFirst: !partialRows,
+                                  outRows: rows)
+                }
+                first = false
             }
         }
         if paramGrads {

@@ -54,7 +54,9 @@ public final class ConvTranspose2d {
         let lin = g.outHeight * g.outWidth
         let per = min(maxChunkSamples, Im2Col.chunkSamples(colRows: g.colRows, columnsPerSample: lin, batch: g.batch))
         let chunks = (g.batch + per - 1) / per
-        scratch.prepare(workers: Parallel.workers, count: g.colRows * per * lin)
+        var full = g
+        full.batch = per
+        scratch.prepare(workers: Parallel.workers, count: g.colRows * Im2Col.tileColumns(full, maxColumns: tileColumns(g)))
         Parallel.forEachDynamic(chunks) { worker, chunk in
             let n0 = chunk * per
             var cg = g
@@ -62,6 +64,10 @@ public final class ConvTranspose2d {
             body(worker, chunk, n0, cg)
         }
     }
+
+    /// Caps the columns per tile (tests use it to exercise tiles of a few input rows).
+    public var maxTileColumns = Int.max
+    func tileColumns(_ g: ConvGeometry) -> Int { min(maxTileColumns, Im2Col.tileColumnTarget(colRows: g.colRows)) }
 
     func chunkCount(_ g: ConvGeometry) -> Int {
         let l = g.outHeight * g.outWidth
@@ -80,11 +86,17 @@ public final class ConvTranspose2d {
         output.resize(g.inputCount)
         let y = output.pointer, w = store.value(weight), xp = x.pointer
         fillChannels(y, channels: outChannels, count: batch * plane, values: store.value(bias))
-        forEachChunk(g) { worker, chunk, n0, cg in
+        let tile = tileColumns(g), ow = g.outWidth
+        forEachChunk(g) { worker, _, n0, cg in
             let col = scratch.buffer(worker, count: 0).pointer
-            BLAS.sgemm(transA: true, m: k, n: cg.colCols, k: inChannels, a: w, lda: k,
-                       b: xp + n0 * lin, ldb: totalIn, c: col, ldc: cg.colCols)
-            Im2Col.col2im(cg, col, y + n0 * plane, channelStride: batch * plane)
+            Im2Col.forEachTile(cg, maxColumns: tile) { b, nb, rows in
+                var tg = cg
+                tg.batch = nb
+                let c0 = (n0 + b) * lin + rows.lowerBound * ow, cols = nb * rows.count * ow
+                BLAS.sgemm(transA: true, m: k, n: cols, k: inChannels, a: w, lda: k,
+                           b: xp + c0, ldb: totalIn, c: col, ldc: cols)
+                Im2Col.col2im(tg, col, y + (n0 + b) * plane, channelStride: batch * plane, outRows: rows)
+            }
         }
         return output
     }
@@ -101,17 +113,26 @@ public final class ConvTranspose2d {
         }
         if inputGrad { dInput.resize(inChannels * totalIn) }
         let dx = dInput.pointer
+        let tile = tileColumns(g), ow = g.outWidth
         forEachChunk(g) { worker, chunk, n0, cg in
             let col = scratch.buffer(worker, count: 0).pointer
-            Im2Col.im2col(cg, dyp + n0 * plane, channelStride: n * plane, col)
-            if paramGrads {
-                // dW[in, K] += x[in, chunk] . dcol^T
-                BLAS.sgemm(transB: true, m: inChannels, n: k, k: cg.colCols, a: xp + n0 * lin, lda: totalIn,
-                           b: col, ldb: cg.colCols, c: partialGrads.buffer(chunk, count: 0).pointer, ldc: k)
-            }
-            if inputGrad {
-                BLAS.sgemm(m: inChannels, n: cg.colCols, k: k, a: w, lda: k, b: col, ldb: cg.colCols,
-                           c: dx + n0 * lin, ldc: totalIn)
+            var first = true
+            Im2Col.forEachTile(cg, maxColumns: tile) { b, nb, rows in
+                var tg = cg
+                tg.batch = nb
+                let c0 = (n0 + b) * lin + rows.lowerBound * ow, cols = nb * rows.count * ow
+                Im2Col.im2col(tg, dyp + (n0 + b) * plane, channelStride: n * plane, col, outRows: rows)
+                if paramGrads {
+                    // dW[in, K] += x[in, tile] . dcol^T, tiles summed in order into the chunk's partial.
+                    BLAS.sgemm(transB: true, m: inChannels, n: k, k: cols, a: xp + c0, lda: totalIn,
+                               b: col, ldb: cols, beta: first ? 0 : 1,
+                               c: partialGrads.buffer(chunk, count: 0).pointer, ldc: k)
+                }
+                if inputGrad {
+                    BLAS.sgemm(m: inChannels, n: cols, k: k, a: w, lda: k, b: col, ldb: cols,
+                               c: dx + c0, ldc: totalIn)
+                }
+                first = false
             }
         }
         if paramGrads {

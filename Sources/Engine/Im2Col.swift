@@ -25,10 +25,13 @@ public enum Im2Col {
     /// g.batch samples starting at `x`; channel c's first sample starts at x + c * channelStride
     /// (channelStride = N_total * H * W when x points into a larger batch). Single-threaded: the
     /// layers run one chunk of samples per worker.
+    /// outRows: only these output rows of each sample (a column tile); col then has
+    /// g.batch * outRows.count * outWidth columns.
     public static func im2col(_ g: ConvGeometry, _ x: UnsafePointer<Float>, channelStride: Int,
-                              _ col: UnsafeMutablePointer<Float>) {
+                              _ col: UnsafeMutablePointer<Float>, outRows: Range<Int>? = nil) {
         let oh = g.outHeight, ow = g.outWidth, kk = g.kernelH * g.kernelW
-        let cols = g.colCols, plane = g.height * g.width, s = g.stride, p = g.padding
+        let rows = outRows ?? 0 ..< oh, rc = rows.count
+        let cols = g.batch * rc * ow, plane = g.height * g.width, s = g.stride, p = g.padding
         let h = g.height, w = g.width, n = g.batch
         for r in 0 ..< g.colRows {
             let c = r / kk, ki = (r % kk) / g.kernelW, kj = r % g.kernelW
@@ -37,8 +40,8 @@ public enum Im2Col {
             let owLo = max(0, (p - kj + s - 1) / s), owHi = min(ow, (w - 1 + p - kj) / s + 1)
             for b in 0 ..< n {
                 let src = x + c * channelStride + b * plane
-                for y in 0 ..< oh {
-                    let row = dst + (b * oh + y) * ow
+                for y in rows {
+                    let row = dst + (b * rc + y - rows.lowerBound) * ow
                     let iy = y * s - p + ki
                     if iy < 0 || iy >= h || owHi <= owLo {
                         row.update(repeating: 0, count: ow)
@@ -62,10 +65,15 @@ public enum Im2Col {
 
     /// The adjoint of im2col: x[c, n, iy, ix] += col[(c, ki, kj), (n, oh, ow)].
     /// zeroFirst: clear each channel's planes just before its taps land (cache-hot), for a plain scatter.
+    /// outRows: the column tile holds only these output rows of each sample (zeroFirst must then
+    /// be false: neighbouring tiles write into the same input rows).
     public static func col2im(_ g: ConvGeometry, _ col: UnsafePointer<Float>,
-                              _ x: UnsafeMutablePointer<Float>, channelStride: Int, zeroFirst: Bool = false) {
+                              _ x: UnsafeMutablePointer<Float>, channelStride: Int, zeroFirst: Bool = false,
+                              outRows: Range<Int>? = nil) {
         let oh = g.outHeight, ow = g.outWidth, kk = g.kernelH * g.kernelW
-        let cols = g.colCols, plane = g.height * g.width, s = g.stride, p = g.padding
+        let rows = outRows ?? 0 ..< oh, rc = rows.count
+        precondition(!zeroFirst || rc == oh, "col2im: zeroFirst needs whole samples")
+        let cols = g.batch * rc * ow, plane = g.height * g.width, s = g.stride, p = g.padding
         let h = g.height, w = g.width, n = g.batch
         for r in 0 ..< g.colRows {
             let c = r / kk, ki = (r % kk) / g.kernelW, kj = r % g.kernelW
@@ -75,10 +83,10 @@ public enum Im2Col {
             if owHi <= owLo { continue }
             for b in 0 ..< n {
                 let dst = x + c * channelStride + b * plane
-                for y in 0 ..< oh {
+                for y in rows {
                     let iy = y * s - p + ki
                     if iy < 0 || iy >= h { continue }
-                    let row = src + (b * oh + y) * ow
+                    let row = src + (b * rc + y - rows.lowerBound) * ow
                     let drow = dst + iy * w
                     var ix = owLo * s - p + kj
                     if s == 1 {
@@ -119,6 +127,37 @@ public enum Im2Col {
         }
         while i < count { dst[2 * i] += src[i]; i += 1 }
     }
+
+    /// Column tiles of one chunk (g.batch samples): body(first sample, samples, output rows).
+    /// Each tile's column matrix holds about `maxColumns` columns (whole output rows, whole samples
+    /// when they fit), so im2col writes it into cache and the gemm reads it from there; sgemm is
+    /// also faster on these narrower operands. The tiling depends only on the shapes.
+    public static func forEachTile(_ g: ConvGeometry, maxColumns: Int, _ body: (Int, Int, Range<Int>) -> Void) {
+        let oh = g.outHeight, ow = g.outWidth, l = oh * ow
+        if g.batch * l <= maxColumns {
+            body(0, g.batch, 0 ..< oh)
+        } else if l <= maxColumns {
+            let per = maxColumns / l
+            for b in stride(from: 0, to: g.batch, by: per) { body(b, min(per, g.batch - b), 0 ..< oh) }
+        } else {
+            let rows = max(1, maxColumns / ow)
+            for b in 0 ..< g.batch {
+                for y in stride(from: 0, to: oh, by: rows) { body(b, 1, y ..< min(oh, y + rows)) }
+            }
+        }
+    }
+
+    /// The most columns a tile of forEachTile holds.
+    public static func tileColumns(_ g: ConvGeometry, maxColumns: Int) -> Int {
+        let oh = g.outHeight, ow = g.outWidth, l = oh * ow
+        if g.batch * l <= maxColumns { return g.batch * l }
+        if l <= maxColumns { return maxColumns / l * l }
+        return min(oh, max(1, maxColumns / ow)) * ow
+    }
+
+    /// Columns per tile so a tile's column matrix is about 1 MB (the L2 cache of one core here), but
+    /// at least 256 (narrower gemm operands lose more in packing than they gain in cache).
+    public static func tileColumnTarget(colRows: Int) -> Int { max(256, (1 << 18) / max(1, colRows)) }
 
     /// Samples per chunk so one chunk's column matrix stays near 4 MB (cache-sized pieces,
     /// and the scratch memory no longer grows with the batch).
