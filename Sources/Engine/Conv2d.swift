@@ -45,19 +45,24 @@ public final class Conv2d {
     }
 
     /// Splits the batch into chunks; body(worker, first sample, chunk geometry).
-    private func forEachChunk(_ g: ConvGeometry, _ body: (Int, Int, ConvGeometry) -> Void) {
+    /// Chunks of samples, taken by whichever worker is free; body(worker, chunk, first sample, geometry).
+    private func forEachChunk(_ g: ConvGeometry, _ body: (Int, Int, Int, ConvGeometry) -> Void) {
         let l = g.outHeight * g.outWidth
         let per = min(maxChunkSamples, Im2Col.chunkSamples(colRows: g.colRows, columnsPerSample: l, batch: g.batch))
         let chunks = (g.batch + per - 1) / per
         scratch.prepare(workers: Parallel.workers, count: g.colRows * per * l)
-        Parallel.forEachWorker(chunks) { worker, range in
-            for chunk in range {
-                let n0 = chunk * per
-                var cg = g
-                cg.batch = min(per, g.batch - n0)
-                body(worker, n0, cg)
-            }
+        Parallel.forEachDynamic(chunks) { worker, chunk in
+            let n0 = chunk * per
+            var cg = g
+            cg.batch = min(per, g.batch - n0)
+            body(worker, chunk, n0, cg)
         }
+    }
+
+    func chunkCount(_ g: ConvGeometry) -> Int {
+        let l = g.outHeight * g.outWidth
+        let per = min(maxChunkSamples, Im2Col.chunkSamples(colRows: g.colRows, columnsPerSample: l, batch: g.batch))
+        return (g.batch + per - 1) / per
     }
 
     /// x: (inC, N, H, W) -> output (outC, N, outH, outW).
@@ -70,7 +75,7 @@ public final class Conv2d {
         output.resize(outChannels * total)
         let y = output.pointer, w = store.value(weight), xp = x.pointer
         fillChannels(y, channels: outChannels, count: total, values: store.value(bias))
-        forEachChunk(g) { worker, n0, cg in
+        forEachChunk(g) { worker, chunk, n0, cg in
             let col = scratch.buffer(worker, count: 0).pointer
             Im2Col.im2col(cg, xp + n0 * plane, channelStride: batch * plane, col)
             BLAS.sgemm(m: outChannels, n: cg.colCols, k: k, a: w, lda: k, b: col, ldb: cg.colCols,
@@ -84,22 +89,21 @@ public final class Conv2d {
     public func backward(_ dy: FloatBuffer, inputGrad: Bool = true, paramGrads: Bool = true) -> FloatBuffer {
         guard let g = geometry, let x = savedInput else { preconditionFailure("Conv2d.backward before forward") }
         let k = g.colRows, total = g.colCols, l = g.outHeight * g.outWidth, plane = g.height * g.width
-        let n = g.batch, workers = Parallel.workers
+        let n = g.batch
         let dyp = dy.pointer, xp = x.pointer, w = store.value(weight)
         if paramGrads {
             addChannelSums(dyp, channels: outChannels, count: total, into: store.grad(bias))
-            partialGrads.prepare(workers: workers, count: weight.count)
-            for i in 0 ..< workers { partialGrads.buffer(i, count: 0).fill(0) }
+            partialGrads.prepare(workers: chunkCount(g), count: weight.count)
         }
         if inputGrad { dInput.resize(g.inputCount) }
         let dx = dInput.pointer
-        forEachChunk(g) { worker, n0, cg in
+        forEachChunk(g) { worker, chunk, n0, cg in
             let col = scratch.buffer(worker, count: 0).pointer
             if paramGrads {
                 Im2Col.im2col(cg, xp + n0 * plane, channelStride: n * plane, col)
                 // dW[out, K] += dy[out, chunk] . col^T
                 BLAS.sgemm(transB: true, m: outChannels, n: k, k: cg.colCols, a: dyp + n0 * l, lda: total,
-                           b: col, ldb: cg.colCols, beta: 1, c: partialGrads.buffer(worker, count: 0).pointer, ldc: k)
+                           b: col, ldb: cg.colCols, c: partialGrads.buffer(chunk, count: 0).pointer, ldc: k)
             }
             if inputGrad {
                 // dcol[K, chunk] = W^T . dy, then scatter back into this chunk's samples.
@@ -109,11 +113,9 @@ public final class Conv2d {
             }
         }
         if paramGrads {
-            let dW = store.grad(weight)
-            for i in 0 ..< workers {
-                let p = partialGrads.buffer(i, count: 0).pointer
-                for j in 0 ..< weight.count { dW[j] += p[j] }
-            }
+            // Per-chunk partial products summed in chunk order: the same bits whichever worker ran what.
+            let parts = (0 ..< chunkCount(g)).map { partialGrads.buffer($0, count: 0).pointer }
+            Parallel.addParts(parts, into: store.grad(weight), count: weight.count)
         }
         return dInput
     }

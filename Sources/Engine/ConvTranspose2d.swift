@@ -49,19 +49,24 @@ public final class ConvTranspose2d {
                             kernelH: kernel, kernelW: kernel, stride: stride, padding: padding)
     }
 
-    private func forEachChunk(_ g: ConvGeometry, _ body: (Int, Int, ConvGeometry) -> Void) {
+    /// Chunks of samples, taken by whichever worker is free; body(worker, chunk, first sample, geometry).
+    private func forEachChunk(_ g: ConvGeometry, _ body: (Int, Int, Int, ConvGeometry) -> Void) {
         let lin = g.outHeight * g.outWidth
         let per = min(maxChunkSamples, Im2Col.chunkSamples(colRows: g.colRows, columnsPerSample: lin, batch: g.batch))
         let chunks = (g.batch + per - 1) / per
         scratch.prepare(workers: Parallel.workers, count: g.colRows * per * lin)
-        Parallel.forEachWorker(chunks) { worker, range in
-            for chunk in range {
-                let n0 = chunk * per
-                var cg = g
-                cg.batch = min(per, g.batch - n0)
-                body(worker, n0, cg)
-            }
+        Parallel.forEachDynamic(chunks) { worker, chunk in
+            let n0 = chunk * per
+            var cg = g
+            cg.batch = min(per, g.batch - n0)
+            body(worker, chunk, n0, cg)
         }
+    }
+
+    func chunkCount(_ g: ConvGeometry) -> Int {
+        let l = g.outHeight * g.outWidth
+        let per = min(maxChunkSamples, Im2Col.chunkSamples(colRows: g.colRows, columnsPerSample: l, batch: g.batch))
+        return (g.batch + per - 1) / per
     }
 
     /// x: (inC, N, H, W) -> (outC, N, outH, outW).
@@ -75,7 +80,7 @@ public final class ConvTranspose2d {
         output.resize(g.inputCount)
         let y = output.pointer, w = store.value(weight), xp = x.pointer
         fillChannels(y, channels: outChannels, count: batch * plane, values: store.value(bias))
-        forEachChunk(g) { worker, n0, cg in
+        forEachChunk(g) { worker, chunk, n0, cg in
             let col = scratch.buffer(worker, count: 0).pointer
             BLAS.sgemm(transA: true, m: k, n: cg.colCols, k: inChannels, a: w, lda: k,
                        b: xp + n0 * lin, ldb: totalIn, c: col, ldc: cg.colCols)
@@ -88,22 +93,21 @@ public final class ConvTranspose2d {
     public func backward(_ dy: FloatBuffer, inputGrad: Bool = true, paramGrads: Bool = true) -> FloatBuffer {
         guard let g = geometry, let x = savedInput else { preconditionFailure("ConvTranspose2d.backward before forward") }
         let k = g.colRows, lin = g.outHeight * g.outWidth, plane = g.height * g.width, totalIn = g.colCols
-        let n = g.batch, workers = Parallel.workers
+        let n = g.batch
         let dyp = dy.pointer, xp = x.pointer, w = store.value(weight)
         if paramGrads {
             addChannelSums(dyp, channels: outChannels, count: n * plane, into: store.grad(bias))
-            partialGrads.prepare(workers: workers, count: weight.count)
-            for i in 0 ..< workers { partialGrads.buffer(i, count: 0).fill(0) }
+            partialGrads.prepare(workers: chunkCount(g), count: weight.count)
         }
         if inputGrad { dInput.resize(inChannels * totalIn) }
         let dx = dInput.pointer
-        forEachChunk(g) { worker, n0, cg in
+        forEachChunk(g) { worker, chunk, n0, cg in
             let col = scratch.buffer(worker, count: 0).pointer
             Im2Col.im2col(cg, dyp + n0 * plane, channelStride: n * plane, col)
             if paramGrads {
                 // dW[in, K] += x[in, chunk] . dcol^T
                 BLAS.sgemm(transB: true, m: inChannels, n: k, k: cg.colCols, a: xp + n0 * lin, lda: totalIn,
-                           b: col, ldb: cg.colCols, beta: 1, c: partialGrads.buffer(worker, count: 0).pointer, ldc: k)
+                           b: col, ldb: cg.colCols, c: partialGrads.buffer(chunk, count: 0).pointer, ldc: k)
             }
             if inputGrad {
                 BLAS.sgemm(m: inChannels, n: cg.colCols, k: k, a: w, lda: k, b: col, ldb: cg.colCols,
@@ -111,11 +115,9 @@ public final class ConvTranspose2d {
             }
         }
         if paramGrads {
-            let dW = store.grad(weight)
-            for i in 0 ..< workers {
-                let p = partialGrads.buffer(i, count: 0).pointer
-                for j in 0 ..< weight.count { dW[j] += p[j] }
-            }
+            // Per-chunk partial products summed in chunk order: the same bits whichever worker ran what.
+            let parts = (0 ..< chunkCount(g)).map { partialGrads.buffer($0, count: 0).pointer }
+            Parallel.addParts(parts, into: store.grad(weight), count: weight.count)
         }
         return dInput
     }

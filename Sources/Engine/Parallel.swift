@@ -1,5 +1,6 @@
 import BLAS
 import Foundation
+import Synchronization
 
 /// Splits work across the cores: the engine's own threads, each calling OpenBLAS
 /// single-threaded. Indices are handed out in contiguous ranges, one per worker, so which
@@ -36,6 +37,41 @@ public enum Parallel {
 private struct UncheckedBox<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
+}
+
+extension Parallel {
+    /// body(worker, index) for every index in 0..<count; workers take the next free index, so
+    /// a worker the OS parks for a while does not hold up the others. Which worker runs an index
+    /// varies: callers must make each index's result independent of the worker (own output
+    /// region, or per-index partial sums reduced in index order).
+    public static func forEachDynamic(_ count: Int, _ body: (Int, Int) -> Void) {
+        BLAS.nativeThreads = 1
+        let w = min(workers, count)
+        if w <= 1 {
+            for i in 0 ..< count { body(0, i) }
+            return
+        }
+        let next = Mutex(0)
+        withoutActuallyEscaping(body) { body in
+            let box = UncheckedBox(body)
+            DispatchQueue.concurrentPerform(iterations: w) { worker in
+                while true {
+                    let i = next.withLock { v -> Int in defer { v += 1 }; return v }
+                    if i >= count { break }
+                    box.value(worker, i)
+                }
+            }
+        }
+    }
+
+    /// dst[j] += sum over parts p (in order p = 0, 1, ...) of parts[p][j]: reproducible.
+    public static func addParts(_ parts: [UnsafeMutablePointer<Float>], into dst: UnsafeMutablePointer<Float>, count: Int) {
+        let blocks = max(1, min(64, count / 4096))
+        forEach(blocks) { b in
+            let lo = count * b / blocks, hi = count * (b + 1) / blocks
+            for p in parts { for j in lo ..< hi { dst[j] += p[j] } }
+        }
+    }
 }
 
 /// Per-worker scratch buffers (column matrices, partial weight gradients).

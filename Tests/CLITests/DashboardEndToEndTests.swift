@@ -87,13 +87,13 @@ import Testing
         // (frames - 1) * hop samples, like torch.istft's default length.
         static let frames = 64, hop = 256
 
-        init() throws {
+        init(audioDevice: String? = nil) throws {
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("cgan-e2e-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             // `swift test` sets NO_COLOR=1, which the dashboard honours; this test wants colours.
             let command = ["env", "-u", "NO_COLOR", binary.path, demo.path, "--out", out.path,
                            "--frames", "\(Self.frames)", "--epochs", "1000", "--seed", "7",
-                           "--audio-device", "file:FILE=\(wav.path),FORMAT=wav"].map(shellQuoted).joined(separator: " ")
+                           "--audio-device", audioDevice ?? "file:FILE=\(wav.path),FORMAT=wav"].map(shellQuoted).joined(separator: " ")
             let inner = "echo $$ > \(shellQuoted(pid.path)); exec \(command)"
             try tmux.run(["new-session", "-d", "-s", tmux.session, "-x", "120", "-y", "40",
                           "-e", "LANG=C.UTF-8", "-e", "LC_ALL=C.UTF-8", "-e", "XDG_CACHE_HOME=\(dir.path)/cache",
@@ -200,6 +200,34 @@ import Testing
         let screen = run.tmux.screen()
         #expect(!screen.contains("Losses") && !screen.contains("▀"), "dashboard still on screen:\n\(screen)")
         #expect(screen.contains("checkpoint"), "no word on the checkpoint:\n\(screen)")
+    }
+
+    @Test(.enabled(if: tmuxPath != nil, "tmux is not installed: the dashboard end-to-end test needs it"))
+    func withoutAnAudioDeviceTheClipGoesToAuditions() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path),
+                     "build the binary first (swift build): \(Self.binary.path)")
+        let run = try Run(audioDevice: "hw:CARD=cgan_no_such_card")
+        defer { run.cleanUp() }
+        // After a few steps the untrained generator's ReLU output is still all zero (silence);
+        // by 20 it makes sound.
+        #expect(run.waitForSteps(20), "no training steps on screen:\n\(run.tmux.screen())")
+        try run.tmux.keys("Enter")
+        // The message line names the file; ALSA's own complaints never reach the screen.
+        let said = Self.waitFor(20) { run.tmux.screen().contains("no audio device: wrote") }
+        let screen = run.tmux.screen()
+        #expect(said, "no 'no audio device' message:\n\(screen)")
+        #expect(!screen.contains("ALSA lib"), "ALSA wrote over the dashboard:\n\(screen)")
+        let folder = run.out.appendingPathComponent("auditions")
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        #expect(files.count == 1 && files[0].hasSuffix("_0001.wav"), "auditions/: \(files)")
+        if let name = files.first {
+            let clip = Self.readWAV16(folder.appendingPathComponent(name))
+            #expect(clip?.samples.count == (Run.frames - 1) * Run.hop)
+            #expect((clip?.samples.map(abs).max() ?? 0) > 0.05)    // peak-normalised sound, not silence
+            #expect(screen.contains(name), "the message does not name \(name):\n\(screen)")
+        }
+        try run.tmux.keys("q")
+        #expect(run.exitStatus(within: 30) == "0")
     }
 }
 

@@ -78,6 +78,32 @@ import Synchronization
         #expect(!stderrText.contains("ALSA lib"), "ALSA wrote to stderr: \(stderrText)")
     }
 
+    @Test func newRequestStopsTheClipPlaying() {
+        let r = Recorder()
+        let player = ALSAPlayer(device: "null") { r.record($0) }
+        defer { player.shutdown() }
+        // The null PCM does not pace, so the first clip is made long (10 min at 22.05 kHz,
+        // 13 M samples, 13 k chunks): it is still being written when the second request comes.
+        let long = [Float](repeating: 0.25, count: 22050 * 60 * 10)
+        let first = player.play(long, sampleRate: 22050)
+        #expect(Self.waitUntil { r.events.withLock { $0.contains { if case .started(first, _) = $0 { true } else { false } } } })
+        let second = player.play(Self.tone, sampleRate: 22050)
+        #expect(Self.waitUntil { r.events.withLock { $0.contains(.finished(id: second)) } })
+        let events = r.events.withLock { $0 }
+        #expect(events.contains(.interrupted(id: first)), "\(events)")
+        #expect(!events.contains(.finished(id: first)))
+        // Order: the first clip stops before the second starts.
+        let stop = events.firstIndex(of: .interrupted(id: first))!
+        let start = events.firstIndex { if case .started(second, _) = $0 { true } else { false } }!
+        #expect(stop < start)
+    }
+
+    static func waitUntil(_ seconds: Double = 20, _ condition: () -> Bool) -> Bool {
+        let end = Date().addingTimeInterval(seconds)
+        while Date() < end { if condition() { return true }; usleep(2000) }
+        return condition()
+    }
+
     @Test func auditionFileIsNumberedWAV() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cgan-auditions-\(getpid())")
         defer { try? FileManager.default.removeItem(at: dir) }
