@@ -13,11 +13,15 @@ enum DashboardLauncher {
     static func run(trainer: Trainer, data: SpectrogramDataset, plan: TrainCommand.Plan,
                     audioDevice: String?) -> Int32? {
         let o = trainer.options
-        let context = DashboardContext(
+        var context = DashboardContext(
             datasetName: plan.datasetLabel, classNames: data.classes, clipCounts: data.clipCounts,
             nMels: o.spectrogram.nMels, frames: o.spectrogram.frames, sampleRate: o.spectrogram.sampleRate,
             batchSize: o.batchSize, totalEpochs: o.epochs, stepsPerEpoch: trainer.stepsPerEpoch,
             outputFolder: trainer.layout.root)
+        // The first clip of each class, shown beside the generated spectrogram on wide terminals.
+        for (i, label) in data.labels.enumerated() where context.realExamples[label] == nil {
+            context.realExamples[label] = data.spectrograms[i]
+        }
         do {
             let outcome = try runDashboard(
                 context: context, events: trainer.events, send: { trainer.send($0) },

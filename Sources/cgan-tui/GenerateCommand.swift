@@ -93,18 +93,26 @@ struct GenerateCommand: ParsableCommand {
         let synth = Synthesizer(config: cfg)
         let size = meta.nMels * meta.frames
         var written = 0
+        // Batches of at most 16: memory stays bounded for any --count, and in evaluation mode
+        // a clip does not depend on the others in its batch.
+        let chunk = 16
         for c in chosen {
-            let spectrograms = model.generate(labels: [Int](repeating: c, count: n), z: z)
             let name = RunLayout.fileSafe(meta.classNames[c])
-            for k in 0 ..< n {
-                let logMel = Array(spectrograms[k * size ..< (k + 1) * size])
-                let wave = synth.waveform(logMel: logMel, iterations: iterations, seed: UInt64(k))
-                try AudioIO.writeWAV(wave, sampleRate: meta.sampleRate, to: dir.appendingPathComponent("\(name)_\(k).wav"))
-                if npy {
-                    try NPY.write(NPY.Array(shape: [meta.nMels, meta.frames], values: logMel),
-                                  to: dir.appendingPathComponent("\(name)_\(k).npy"))
+            for start in stride(from: 0, to: n, by: chunk) {
+                let m = min(chunk, n - start)
+                let spectrograms = model.generate(labels: [Int](repeating: c, count: m),
+                                                  z: Array(z[start * d ..< (start + m) * d]))
+                for j in 0 ..< m {
+                    let k = start + j
+                    let logMel = Array(spectrograms[j * size ..< (j + 1) * size])
+                    let wave = synth.waveform(logMel: logMel, iterations: iterations, seed: UInt64(k))
+                    try AudioIO.writeWAV(wave, sampleRate: meta.sampleRate, to: dir.appendingPathComponent("\(name)_\(k).wav"))
+                    if npy {
+                        try NPY.write(NPY.Array(shape: [meta.nMels, meta.frames], values: logMel),
+                                      to: dir.appendingPathComponent("\(name)_\(k).npy"))
+                    }
+                    written += 1
                 }
-                written += 1
             }
         }
         say("cgan-tui: wrote \(written) clips (\(chosen.count) classes x \(n)) to \(dir.path) from epoch \(meta.epoch), step \(meta.step)")

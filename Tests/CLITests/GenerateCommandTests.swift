@@ -55,6 +55,15 @@ import Testing
         #expect(try NPY.read(cli.path("g3/sweep_0.npy")) == (try NPY.read(cli.path("g1/sweep_0.npy"))))
     }
 
+    /// More clips than one generator batch (16): every index is written once.
+    @Test func manyClipsAcrossBatches() throws {
+        let cli = try trained(); defer { cli.cleanUp() }
+        let r = try cli.run(["generate", "run", "--class", "low", "--count", "18", "--iterations", "1", "--out", "gen"])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let names = Set(try FileManager.default.contentsOfDirectory(atPath: cli.path("gen").path))
+        #expect(names == Set((0 ..< 18).map { "low_\($0).wav" }))
+    }
+
     @Test func badArguments() throws {
         let cli = try trained(); defer { cli.cleanUp() }
         try NPY.write(NPY.Array(shape: [2, 5], values: [Float](repeating: 0, count: 10)), to: cli.path("wrong.npy"))

@@ -26,6 +26,19 @@ import GAN
         assertSnapshot(Screen.render(s, width: 160, height: 48, capabilities: .truecolor), "screen_160x48")
     }
 
+    @Test func realBesideGenerated160x48() {
+        var ctx = Fixtures.context
+        // "Real" examples: the fixture spectrograms of the next class, so the two panels differ.
+        ctx.realExamples = [0: Fixtures.spectrogram(1).logMel, 1: Fixtures.spectrogram(2).logMel]
+        var s = AppState(context: ctx, now: 1000)
+        _ = s.apply(.samplesReady(epoch: 1, step: 5, (0 ..< 3).map { Fixtures.spectrogram($0) }), now: 1000)
+        let b = Screen.render(s, width: 160, height: 48, capabilities: .truecolor)
+        assertSnapshot(b, "screen_160x48_real_beside_generated")
+        #expect(b.text().contains("Real: kick"))
+        // At 80 columns there is no room: the generated spectrogram alone.
+        #expect(!Screen.render(s, width: 80, height: 24, capabilities: .truecolor).text().contains("Real:"))
+    }
+
     @Test func helpOverlay80x24() {
         var s = Fixtures.state()
         _ = s.apply(key: .char("?"), now: s.now)

@@ -1,3 +1,5 @@
+import GAN
+
 /// The whole dashboard: a pure function of the state, the terminal size and its capabilities.
 ///
 ///     ┌ header (title bar + progress, 2-3 rows) ──────────────────────────┐
@@ -60,10 +62,28 @@ public enum Screen {
         }
     }
 
+    /// Width from which a real clip of the class is shown beside the generated one.
+    static let comparisonWidth = 90
+
     static func renderSpectrogram(_ state: AppState, area: Rect, caps: DisplayCapabilities, theme: Theme, into buf: inout CellBuffer) {
+        let c = state.context
+        if area.width >= comparisonWidth, let real = c.realExamples[state.selected], real.count == c.nMels * c.frames {
+            let (left, right) = area.splitLeft(area.width / 2)
+            renderGenerated(state, area: left, caps: caps, theme: theme, title: "Generated", into: &buf)
+            let inner = Panel.render(title: fit("Real: \(state.className) (from the dataset)", right.width - 4, caps.glyphs),
+                                     caption: nil, area: right, theme: theme, glyphs: caps.glyphs, into: &buf)
+            Heatmap.render(GeneratedSpectrogram(classIndex: state.selected, nMels: c.nMels, frames: c.frames, logMel: real),
+                           area: inner, capabilities: caps, into: &buf)
+        } else {
+            renderGenerated(state, area: area, caps: caps, theme: theme, into: &buf)
+        }
+    }
+
+    static func renderGenerated(_ state: AppState, area: Rect, caps: DisplayCapabilities, theme: Theme,
+                                title prefix: String = "Spectrogram", into buf: inout CellBuffer) {
         let glyphs = caps.glyphs
         let origin = state.spectrogramOrigin[state.selected].map { " · \($0)" } ?? ""
-        let title = "Spectrogram: \(state.className)\(origin)"
+        let title = "\(prefix): \(state.className)\(origin)"
         let caption = glyphs == .unicode ? "time → · low frequencies at the bottom" : "time -> | low frequencies at the bottom"
         let inner = Panel.render(title: fit(title, area.width - 4, glyphs), caption: caption, area: area, theme: theme,
                                  glyphs: glyphs, into: &buf)
