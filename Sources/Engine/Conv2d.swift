@@ -112,15 +112,24 @@ public final class Conv2d {
         forEachChunk(g) { worker, chunk, n0, cg in
             let col = scratch.buffer(worker, count: 0).pointer
             let partialRows = Im2Col.tileColumns(cg, maxColumns: tile) < l
-            if inputGrad && partialRows {
-                // Tiles of output rows overlap in the input rows they scatter into: clear first.
-                for c in 0 ..< inChannels { (dx + c * n * plane + n0 * plane).update(repeating: 0, count: cg.batch * plane) }
-            }
-            var first = true
+            var first = true, zeroedTo = 0
             Im2Col.forEachTile(cg, maxColumns: tile) { b, nb, rows in
                 var tg = cg
                 tg.batch = nb
                 let c0 = (n0 + b) * l + rows.lowerBound * cg.outWidth, cols = nb * rows.count * cg.outWidth
+                if inputGrad && partialRows {
+                    // Tiles of output rows overlap in the input rows they scatter into, so col2im
+                    // cannot clear as it goes: clear the input rows this tile reaches first, just before.
+                    let lo = rows.lowerBound == 0 ? 0 : zeroedTo
+                    let hi = rows.upperBound == cg.outHeight ? g.height
+                        : min(g.height, (rows.upperBound - 1) * stride - padding + kernelH)
+                    if hi > lo {
+                        for c in 0 ..< inChannels {
+                            (dx + c * n * plane + (n0 + b) * plane + lo * g.width).update(repeating: 0, count: (hi - lo) * g.width)
+                        }
+                    }
+                    zeroedTo = max(lo, hi)
+                }
                 if paramGrads {
                     Im2Col.im2col(tg, xp + (n0 + b) * plane, channelStride: n * plane, col, outRows: rows)
                     // dW[out, K] += dy[out, tile] . col^T, tiles summed in order into the chunk's partial.
