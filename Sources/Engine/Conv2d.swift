@@ -96,8 +96,11 @@ public final class Conv2d {
     }
 
     /// dy: (outC, N, outH, outW). Adds into dW, db; returns dx (inC, N, H, W) when asked.
+    /// inputChannels: only these channels of dx are computed (the others hold stale values), for
+    /// a caller that needs the gradient of one input channel only.
     @discardableResult
-    public func backward(_ dy: FloatBuffer, inputGrad: Bool = true, paramGrads: Bool = true) -> FloatBuffer {
+    public func backward(_ dy: FloatBuffer, inputGrad: Bool = true, paramGrads: Bool = true,
+                         inputChannels: Range<Int>? = nil) -> FloatBuffer {
         guard let g = geometry, let x = savedInput else { preconditionFailure("Conv2d.backward before forward") }
         let k = g.colRows, total = g.colCols, l = g.outHeight * g.outWidth, plane = g.height * g.width
         let n = g.batch
@@ -107,7 +110,10 @@ public final class Conv2d {
             partialGrads.prepare(workers: chunkCount(g), count: weight.count)
         }
         if inputGrad { dInput.resize(g.inputCount) }
-        let dx = dInput.pointer
+        let channelRange = inputChannels ?? 0 ..< inChannels
+        precondition(channelRange.lowerBound >= 0 && channelRange.upperBound <= inChannels, "Conv2d.backward inputChannels")
+        let kk = kernelH * kernelW, dk = channelRange.count * kk
+        let dx = dInput.pointer + channelRange.lowerBound * n * plane, wx = w + channelRange.lowerBound * kk
         let tile = tileColumns(g)
         forEachChunk(g) { worker, chunk, n0, cg in
             let col = scratch.buffer(worker, count: 0).pointer
@@ -124,7 +130,7 @@ public final class Conv2d {
                     let hi = rows.upperBound == cg.outHeight ? g.height
                         : min(g.height, (rows.upperBound - 1) * stride - padding + kernelH)
                     if hi > lo {
-                        for c in 0 ..< inChannels {
+                        for c in 0 ..< channelRange.count {
                             (dx + c * n * plane + (n0 + b) * plane + lo * g.width).update(repeating: 0, count: (hi - lo) * g.width)
                         }
                     }
@@ -138,10 +144,13 @@ public final class Conv2d {
                                c: partialGrads.buffer(chunk, count: 0).pointer, ldc: k)
                 }
                 if inputGrad {
-                    // dcol[K, tile] = W^T . dy, then scatter back into this tile's samples.
-                    BLAS.sgemm(transA: true, m: k, n: cols, k: outChannels, a: w, lda: k,
+                    // dcol[K, tile] = W^T . dy (the wanted channels' rows), then scatter back into
+                    // this tile's samples.
+                    BLAS.sgemm(transA: true, m: dk, n: cols, k: outChannels, a: wx, lda: k,
                                b: dyp + c0, ldb: total, c: col, ldc: cols)
-                    Im2Col.col2im(tg, col, dx + (n0 + b) * plane, channelStride: n * plane, zeroFirst: !partialRows,
+                    var dg = tg
+                    dg.channels = channelRange.count
+                    Im2Col.col2im(dg, col, dx + (n0 + b) * plane, channelStride: n * plane, zeroFirst: !partialRows,
                                   outRows: rows)
                 }
                 first = false

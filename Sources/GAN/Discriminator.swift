@@ -87,7 +87,10 @@ final class Discriminator {
         d = bn3.backward(d, paramGrads: paramGrads)
         d = conv2.backward(d, paramGrads: paramGrads)
         Activation.leakyReLU(Discriminator.slope).backward(output: conv0.output.pointer, d.pointer, d.pointer, count: d.count)
-        d = conv0.backward(d, inputGrad: inputGrad || paramGrads, paramGrads: paramGrads)
+        // The D step needs only the label-map channel's gradient (for label_embedding), the G step
+        // only the spectrogram's: compute just that channel of conv0's input gradient.
+        let wanted: Range<Int>? = inputGrad == paramGrads ? nil : (inputGrad ? 0 ..< 1 : 1 ..< 2)
+        d = conv0.backward(d, inputGrad: inputGrad || paramGrads, paramGrads: paramGrads, inputChannels: wanted)
         if paramGrads {
             dLabelMap.resize(n * hw)
             dLabelMap.pointer.update(from: d.pointer + n * hw, count: n * hw)

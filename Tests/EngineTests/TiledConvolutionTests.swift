@@ -66,4 +66,26 @@ import Testing
             expectClose("\(name).dbias", store.gradArray(ct.bias), rb.dBias, rtol: 1e-5)
         }
     }
+
+    /// Only some channels of the input gradient (the discriminator's first layer needs one of
+    /// its two): those channels equal the naive ones, whole samples and row tiles alike.
+    @Test func inputGradientOfSomeChannels() {
+        for (range, tile) in [(1 ..< 3, Int.max), (0 ..< 1, 1), (2 ..< 3, 7)] {
+            var rng = SplitMix64(seed: 5)
+            let (n, cin, cout, h, w) = (2, 3, 4, 8, 10)
+            let store = ParameterStore()
+            let conv = Conv2d(store, name: "c", inChannels: cin, outChannels: cout, kernelH: 4, kernelW: 4,
+                              stride: 2, padding: 1)
+            conv.initialize(rng: &rng)
+            conv.maxTileColumns = tile
+            let g = conv.geometry(batch: n, height: h, width: w)
+            let x = Self.random(g.inputCount, &rng)
+            let y = conv.forward(FloatBuffer(x), batch: n, height: h, width: w).array
+            let dy = Self.random(y.count, &rng)
+            let dx = conv.backward(FloatBuffer(dy), paramGrads: false, inputChannels: range).array
+            let ref = conv2dNaiveBackward(g, outChannels: cout, x: x, weight: store.array(conv.weight), dy: dy)
+            let part = range.lowerBound * n * h * w ..< range.upperBound * n * h * w
+            expectClose("channels \(range) tile \(tile).dx", Array(dx[part]), Array(ref.dx[part]), rtol: 1e-5)
+        }
+    }
 }
