@@ -21,6 +21,9 @@ public final class Conv2d {
     // Saved by forward for backward.
     /// Caps the samples per chunk (tests use it to exercise several chunks and workers).
     public var maxChunkSamples = Int.max
+    /// Applied to each output tile right after its gemm, while it is in cache (`output` then
+    /// holds the activated values; the caller does the activation's backward from them).
+    public var activation = Activation.identity
     var savedInput: FloatBuffer?
     var geometry: ConvGeometry?
 
@@ -80,7 +83,7 @@ public final class Conv2d {
         output.resize(outChannels * total)
         let y = output.pointer, w = store.value(weight), xp = x.pointer
         fillChannels(y, channels: outChannels, count: total, values: store.value(bias))
-        let tile = tileColumns(g)
+        let tile = tileColumns(g), act = activation
         forEachChunk(g) { worker, _, n0, cg in
             let col = scratch.buffer(worker, count: 0).pointer
             Im2Col.forEachTile(cg, maxColumns: tile) { b, nb, rows in
@@ -90,6 +93,9 @@ public final class Conv2d {
                 Im2Col.im2col(tg, xp + (n0 + b) * plane, channelStride: batch * plane, col, outRows: rows)
                 BLAS.sgemm(m: outChannels, n: cols, k: k, a: w, lda: k, b: col, ldb: cols,
                            beta: 1, c: y + c0, ldc: total)
+                if act != .identity {
+                    for o in 0 ..< outChannels { act.forwardSerial(y + o * total + c0, y + o * total + c0, count: cols) }
+                }
             }
         }
         return output

@@ -30,6 +30,7 @@ final class Discriminator {
         labelEmbedding = Linear(store, name: "label_embedding", inFeatures: config.numClasses,
                                 outFeatures: config.nMels * config.frames)
         conv0 = Conv2d(store, name: "net.0", inChannels: 2, outChannels: 32, kernelH: 4, kernelW: 4, stride: 2, padding: 1, scratch: scratch)
+        conv0.activation = leaky
         conv2 = Conv2d(store, name: "net.2", inChannels: 32, outChannels: 64, kernelH: 4, kernelW: 4, stride: 2, padding: 1, scratch: scratch)
         bn3 = BatchNorm2d(store, name: "net.3", channels: 64, activation: leaky)
         conv5 = Conv2d(store, name: "net.5", inChannels: 64, outChannels: 128, kernelH: 4, kernelW: 4, stride: 2, padding: 1, scratch: scratch)
@@ -61,7 +62,7 @@ final class Discriminator {
         (input.pointer + n * hw).update(from: map.pointer, count: n * hw) // channel 1: label map
         let H = config.nMels, W = config.frames
         var a = conv0.forward(input, batch: n, height: H, width: W)
-        Activation.leakyReLU(Discriminator.slope).forward(a.pointer, a.pointer, count: a.count)
+        // net.1 LeakyReLU: applied by conv0 to each output tile while it is in cache.
         a = conv2.forward(a, batch: n, height: H / 2, width: W / 2)
         a = bn3.forward(a, training: true)
         a = conv5.forward(a, batch: n, height: H / 4, width: W / 4)
