@@ -1,5 +1,40 @@
 import COpenBLAS
 import Foundation
+import Synchronization
+
+/// Opt-in per-shape gemm timing for performance work (`CGAN_GEMM_PROFILE=1 cgan-tui bench train`):
+/// thread CPU time, FLOPs and calls per (transposes, m, n, k). Off, it costs one branch per call.
+public enum GemmProfile {
+    public static let enabled = ProcessInfo.processInfo.environment["CGAN_GEMM_PROFILE"] != nil
+    private static let table = Mutex<[String: (seconds: Double, flops: Double, calls: Int)]>([:])
+
+    /// CPU time of the calling thread (other processes' load does not count).
+    public static func threadSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+
+    static func add(_ key: String, seconds: Double, flops: Double) {
+        table.withLock { t in
+            var e = t[key] ?? (0, 0, 0)
+            e.seconds += seconds; e.flops += flops; e.calls += 1
+            t[key] = e
+        }
+    }
+
+    public static func reset() { table.withLock { $0 = [:] } }
+
+    /// One line per shape, most CPU time first, then the total.
+    public static func report() -> [String] {
+        let rows = table.withLock { $0 }.sorted { $0.value.seconds > $1.value.seconds }
+        var lines = rows.map { key, v in
+            String(format: "%8.3f CPU-s %7.1f GFLOP/CPU-s %5d calls  %@", v.seconds, v.flops / v.seconds / 1e9, v.calls, key as NSString)
+        }
+        lines.append(String(format: "%8.3f CPU-s in sgemm", rows.reduce(0) { $0 + $1.value.seconds }))
+        return lines
+    }
+}
 
 /// The one Swift file that talks to OpenBLAS. Row-major everywhere.
 public enum BLAS {
@@ -12,6 +47,13 @@ public enum BLAS {
                              b: UnsafePointer<Float>, ldb: Int,
                              beta: Float = 0,
                              c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let t0 = GemmProfile.enabled ? GemmProfile.threadSeconds() : 0
+        defer {
+            if GemmProfile.enabled {
+                GemmProfile.add("\(transA ? "T" : "N")\(transB ? "T" : "N") m \(m) n \(n) k \(k)",
+                                seconds: GemmProfile.threadSeconds() - t0, flops: 2 * Double(m) * Double(n) * Double(k))
+            }
+        }
         cblas_sgemm(CblasRowMajor,
                     transA ? CblasTrans : CblasNoTrans,
                     transB ? CblasTrans : CblasNoTrans,

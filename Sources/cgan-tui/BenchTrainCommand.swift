@@ -57,6 +57,7 @@ struct BenchTrainCommand: ParsableCommand {
         for _ in 0 ..< steps {
             BLAS.nativeThreads = threads
             let g = Self.sgemmGFLOPs(m: 1024, n: 1024, k: 1024, reps: 5, mean: true)
+            GemmProfile.reset()
             let cpu0 = Self.cpuSeconds()
             let t0 = DispatchTime.now().uptimeNanoseconds
             losses = gan.trainStep(real: real, labels: labels, z: z)
@@ -64,6 +65,10 @@ struct BenchTrainCommand: ParsableCommand {
             cpuTotal += Self.cpuSeconds() - cpu0
             times.append(t); sgemms.append(g); ratios.append(flops / t / 1e9 / g)
             for (p, t) in gan.lastStepPhases { phases[p, default: []].append(t) }
+        }
+        if GemmProfile.enabled {   // CGAN_GEMM_PROFILE=1: the last step's products by shape
+            print("sgemm calls of the last step (thread CPU time):")
+            for line in GemmProfile.report() { print(line) }
         }
         let cpuPerStep = cpuTotal / Double(steps)
         let faultsPerStep = Double(Self.minorFaults() - faults0) / Double(steps)
