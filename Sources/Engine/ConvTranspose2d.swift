@@ -49,31 +49,14 @@ public final class ConvTranspose2d {
                             kernelH: kernel, kernelW: kernel, stride: stride, padding: padding)
     }
 
-    /// Chunks of samples, taken by whichever worker is free; body(worker, chunk, first sample, geometry).
-    private func forEachChunk(_ g: ConvGeometry, _ body: (Int, Int, Int, ConvGeometry) -> Void) {
-        let lin = g.outHeight * g.outWidth
-        let per = min(maxChunkSamples, Im2Col.chunkSamples(colRows: g.colRows, columnsPerSample: lin, batch: g.batch))
-        let chunks = (g.batch + per - 1) / per
-        var full = g
-        full.batch = per
-        scratch.prepare(workers: Parallel.workers, count: g.colRows * Im2Col.tileColumns(full, maxColumns: tileColumns(g)))
-        Parallel.forEachDynamic(chunks) { worker, chunk in
-            let n0 = chunk * per
-            var cg = g
-            cg.batch = min(per, g.batch - n0)
-            body(worker, chunk, n0, cg)
-        }
-    }
-
-    /// Caps the columns per tile (tests use it to exercise tiles of a few input rows).
+    /// Caps the columns per tile (tests use it to exercise tiles of a few rows).
     public var maxTileColumns = Int.max
-    func tileColumns(_ g: ConvGeometry) -> Int { min(maxTileColumns, Im2Col.tileColumnTarget(colRows: g.colRows)) }
-
-    func chunkCount(_ g: ConvGeometry) -> Int {
-        let l = g.outHeight * g.outWidth
-        let per = min(maxChunkSamples, Im2Col.chunkSamples(colRows: g.colRows, columnsPerSample: l, batch: g.batch))
-        return (g.batch + per - 1) / per
+    private var schedule: ConvSchedule { ConvSchedule(maxChunkSamples: maxChunkSamples, maxTileColumns: maxTileColumns) }
+    private func forEachChunk(_ g: ConvGeometry, _ body: (Int, Int, Int, ConvGeometry) -> Void) {
+        schedule.forEachChunk(g, scratch: scratch, body)
     }
+    func tileColumns(_ g: ConvGeometry) -> Int { schedule.tileColumns(g) }
+    func chunkCount(_ g: ConvGeometry) -> Int { schedule.chunkCount(g) }
 
     /// x: (inC, N, H, W) -> (outC, N, outH, outW).
     @discardableResult
