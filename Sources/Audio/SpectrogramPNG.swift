@@ -13,25 +13,29 @@ public enum SpectrogramPNG {
     }
 
     /// Panels side by side in rows of up to four, each under its title (5 x 7 font, doubled
-    /// when every title fits the panel width that way; cut at the panel's edge otherwise),
-    /// all on one shared colour scale so panels can be compared.
+    /// when every title fits the panel width that way), all on one shared colour scale so
+    /// panels can be compared. Short spectrograms (the demo's 64 frames) are magnified by a
+    /// whole factor until the longest title fits above its panel, so titles are never cut.
     public static func writeGrid(panels: [(title: String, logMel: [Float])], nMels: Int, frames: Int, to url: URL) throws {
         guard !panels.isEmpty else { throw UserError("cannot write \(url.path): no panels") }
         for p in panels { try check(p.logMel, nMels: nMels, frames: frames) }
         let columns = min(4, panels.count)
         let rows = (panels.count + columns - 1) / columns
         let gap = 8
-        let fontScale = panels.allSatisfy { BitmapFont.textWidth($0.title) * 2 <= frames } ? 2 : 1
+        let longestTitle = panels.map { BitmapFont.textWidth($0.title) }.max() ?? 0
+        let zoom = min(8, max(1, (longestTitle + frames - 1) / frames))
+        let panelW = frames * zoom, panelH = nMels * zoom
+        let fontScale = longestTitle * 2 <= panelW ? 2 : 1
         let titleHeight = BitmapFont.height * fontScale + 2 * 4
-        let cellW = frames + gap, cellH = titleHeight + nMels + gap
+        let cellW = panelW + gap, cellH = titleHeight + panelH + gap
         let width = columns * cellW + gap, height = rows * cellH + gap
         var pixels = [UInt8](repeating: 24, count: width * height * 3)   // dark grey background
         let scale = colourScale(panels.map(\.logMel))
         for (i, panel) in panels.enumerated() {
             let x0 = gap + (i % columns) * cellW
             let y0 = gap + (i / columns) * cellH
-            drawText(panel.title, maxWidth: frames, scale: fontScale, into: &pixels, stride: width, x0: x0, y0: y0 + 4)
-            draw(panel.logMel, nMels: nMels, frames: frames, scale: scale,
+            drawText(panel.title, maxWidth: panelW, scale: fontScale, into: &pixels, stride: width, x0: x0, y0: y0 + 4)
+            draw(panel.logMel, nMels: nMels, frames: frames, scale: scale, zoom: zoom,
                  into: &pixels, stride: width, x0: x0, y0: y0 + titleHeight)
         }
         try PNGWriter.writeRGB(pixels, width: width, height: height, to: url)
@@ -50,14 +54,19 @@ public enum SpectrogramPNG {
         return top > 0 ? 1 / top : 0
     }
 
-    private static func draw(_ logMel: [Float], nMels: Int, frames: Int, scale: Float,
+    /// Each (frame, band) becomes a zoom x zoom block of pixels.
+    private static func draw(_ logMel: [Float], nMels: Int, frames: Int, scale: Float, zoom: Int = 1,
                              into pixels: inout [UInt8], stride: Int, x0: Int, y0: Int) {
         for m in 0 ..< nMels {
-            let y = y0 + (nMels - 1 - m)             // band 0 (lowest) on the bottom row
+            let top = y0 + (nMels - 1 - m) * zoom    // band 0 (lowest) on the bottom rows
             for t in 0 ..< frames {
                 let c = Viridis.rgb(logMel[m * frames + t] * scale)
-                let o = (y * stride + x0 + t) * 3
-                pixels[o] = c.r; pixels[o + 1] = c.g; pixels[o + 2] = c.b
+                for y in top ..< top + zoom {
+                    for x in x0 + t * zoom ..< x0 + (t + 1) * zoom {
+                        let o = (y * stride + x) * 3
+                        pixels[o] = c.r; pixels[o + 1] = c.g; pixels[o + 2] = c.b
+                    }
+                }
             }
         }
     }

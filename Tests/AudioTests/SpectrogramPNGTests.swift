@@ -35,14 +35,18 @@ import Support
         let url = dir.appendingPathComponent("g.png")
         try SpectrogramPNG.writeGrid(panels: [("kick, epoch 3", a), ("snare", b), ("hat", a)], nMels: 8, frames: 20, to: url)
         let (p, w, h) = try PNGWriter.readRGB(url)
-        // Up to four panels per row; each: 8 px gap, 7 px title (too long to double) + 8 px
-        // padding, image.
-        #expect(w == 3 * (20 + 8) + 8)
-        #expect(h == 8 + 7 + 8 + 8 + 8)
+        // "kick, epoch 3" is 13 glyphs = 77 px, wider than 20 frames: panels are magnified 4x
+        // (80 x 32 px) so it fits. Up to four panels per row; each: 8 px gap, 7 px title (too
+        // long to double) + 8 px padding, image.
+        #expect(w == 3 * (80 + 8) + 8)
+        #expect(h == 8 + 7 + 8 + 32 + 8)
         let imageTop = 8 + 15
-        // Shared colour scale: panel a at half of panel b's colour.
+        // Shared colour scale: panel a at half of panel b's colour, over the whole 4x4 block.
         #expect(rgb(p, w, 8, imageTop) == viridis(0.5))
-        #expect(rgb(p, w, 8 + 28, imageTop) == viridis(1))
+        #expect(rgb(p, w, 8 + 79, imageTop + 31) == viridis(0.5))
+        #expect(rgb(p, w, 8 + 88, imageTop) == viridis(1))
+        // The whole title is drawn: the last glyph "3" ends inside the panel, not cut.
+        #expect((0 ..< 7).contains { rgb(p, w, 8 + 72 + 4, 8 + 4 + $0) == [235, 235, 235] })
         // The title is drawn: the top-left pixel of "K" (column 0 of its glyph is set on every row).
         #expect(rgb(p, w, 8, 8 + 4) == [235, 235, 235])
         #expect(rgb(p, w, 8, 8 + 4 + 6) == [235, 235, 235])
