@@ -41,8 +41,8 @@ import Testing
         let store = ParameterStore()
         let conv = Conv2d(store, name: "c", inChannels: 2, outChannels: 3, kernelH: 4, kernelW: 4, stride: 2, padding: 1)
         conv.initialize(rng: &rng)
-        let x = FloatBuffer(Self.random(2 * 2 * 6 * 8, &rng))
-        let r = Self.random(3 * 2 * 3 * 4, &rng)
+        let x = FloatBuffer(randomSigned(2 * 2 * 6 * 8, &rng))
+        let r = randomSigned(3 * 2 * 3 * 4, &rng)
         let loss = { Self.dot(conv.forward(x, batch: 2, height: 6, width: 8), r) }
         _ = loss()
         let dx = conv.backward(FloatBuffer(r)).array
@@ -56,8 +56,8 @@ import Testing
         let store = ParameterStore()
         let ct = ConvTranspose2d(store, name: "t", inChannels: 3, outChannels: 2, kernel: 4, stride: 2, padding: 1)
         ct.initialize(rng: &rng)
-        let x = FloatBuffer(Self.random(3 * 2 * 3 * 4, &rng))
-        let r = Self.random(2 * 2 * 6 * 8, &rng)
+        let x = FloatBuffer(randomSigned(3 * 2 * 3 * 4, &rng))
+        let r = randomSigned(2 * 2 * 6 * 8, &rng)
         let loss = { Self.dot(ct.forward(x, batch: 2, height: 3, width: 4), r) }
         _ = loss()
         let dx = ct.backward(FloatBuffer(r)).array
@@ -71,8 +71,8 @@ import Testing
         let store = ParameterStore()
         let lin = Linear(store, name: "l", inFeatures: 6, outFeatures: 4)
         lin.initialize(rng: &rng)
-        let x = FloatBuffer(Self.random(3 * 6, &rng))
-        let r = Self.random(3 * 4, &rng)
+        let x = FloatBuffer(randomSigned(3 * 6, &rng))
+        let r = randomSigned(3 * 4, &rng)
         let loss = { Self.dot(lin.forward(x, batch: 3), r) }
         _ = loss()
         let dx = lin.backward(FloatBuffer(r)).array
@@ -96,8 +96,8 @@ import Testing
         var found = false
         for seed in UInt64(14) ..< 200 {
             var rng = SplitMix64(seed: seed)
-            x = FloatBuffer(Self.random(2 * 3 * 2 * 2, &rng).map { $0 * 3 })
-            r = Self.random(x.count, &rng)
+            x = FloatBuffer(randomSigned(2 * 3 * 2 * 2, &rng).map { $0 * 3 })
+            r = randomSigned(x.count, &rng)
             let y = plain.forward(x, training: true)
             if act == .identity || (0 ..< y.count).allSatisfy({ abs(y[$0]) > 0.05 }) { found = true; break }
         }

@@ -6,8 +6,6 @@ import Testing
 /// that exercise padding at every edge, strides 1-3, non-square kernels and odd sizes.
 /// Tolerance 1e-5 of the scale: the naive sums are in double, ours in float32 over <= 200 terms.
 @Suite struct NaiveKernelTests {
-    static func random(_ n: Int, _ rng: inout SplitMix64) -> [Float] { (0 ..< n).map { _ in rng.nextUniform() * 2 - 1 } }
-
     @Test(arguments: [
         (3, 2, 5, 4, 4, 2, 1, 9, 13),   // (N, Cin, Cout, kh, kw, stride, pad, H, W)
         (2, 3, 4, 3, 3, 1, 1, 6, 5),
@@ -16,29 +14,7 @@ import Testing
         (4, 5, 1, 4, 8, 1, 0, 4, 8),    // full-extent kernel, as the discriminator's last layer
     ])
     func conv2dMatchesNaive(_ c: (Int, Int, Int, Int, Int, Int, Int, Int, Int)) {
-        for chunk in [Int.max, 1, 2] { conv2d(c, chunk: chunk) }
-    }
-
-    /// chunk: samples per column chunk; 1 and 2 spread a batch over several chunks and workers.
-    func conv2d(_ c: (Int, Int, Int, Int, Int, Int, Int, Int, Int), chunk: Int) {
-        let (n, cin, cout, kh, kw, s, p, h, w) = c
-        var rng = SplitMix64(seed: UInt64(n * 1000 + cin * 100 + kh * 10 + s))
-        let store = ParameterStore()
-        let conv = Conv2d(store, name: "c", inChannels: cin, outChannels: cout, kernelH: kh, kernelW: kw,
-                          stride: s, padding: p)
-        conv.initialize(rng: &rng)
-        conv.maxChunkSamples = chunk
-        let g = conv.geometry(batch: n, height: h, width: w)
-        let x = Self.random(g.inputCount, &rng)
-        let y = conv.forward(FloatBuffer(x), batch: n, height: h, width: w).array
-        let weight = store.array(conv.weight), bias = store.array(conv.bias)
-        expectClose("conv\(c) chunk \(chunk).y", y, conv2dNaive(g, outChannels: cout, x: x, weight: weight, bias: bias), rtol: 1e-5)
-        let dy = Self.random(y.count, &rng)
-        let dx = conv.backward(FloatBuffer(dy)).array
-        let ref = conv2dNaiveBackward(g, outChannels: cout, x: x, weight: weight, dy: dy)
-        expectClose("conv\(c) chunk \(chunk).dx", dx, ref.dx, rtol: 1e-5)
-        expectClose("conv\(c) chunk \(chunk).dweight", store.gradArray(conv.weight), ref.dWeight, rtol: 1e-5)
-        expectClose("conv\(c) chunk \(chunk).dbias", store.gradArray(conv.bias), ref.dBias, rtol: 1e-5)
+        for chunk in [Int.max, 1, 2] { checkConv2dAgainstNaive(c, chunk: chunk) }
     }
 
     @Test(arguments: [
@@ -48,30 +24,7 @@ import Testing
         (2, 2, 1, 4, 2, 1, 8, 16),
     ])
     func convTranspose2dMatchesNaive(_ c: (Int, Int, Int, Int, Int, Int, Int, Int)) {
-        for chunk in [Int.max, 1, 2] { convTranspose2d(c, chunk: chunk) }
-    }
-
-    func convTranspose2d(_ c: (Int, Int, Int, Int, Int, Int, Int, Int), chunk: Int) {
-        let (n, cin, cout, k, s, p, h, w) = c
-        var rng = SplitMix64(seed: UInt64(n * 1000 + cin * 100 + k * 10 + s))
-        let store = ParameterStore()
-        let ct = ConvTranspose2d(store, name: "t", inChannels: cin, outChannels: cout, kernel: k, stride: s,
-                                 padding: p)
-        ct.initialize(rng: &rng)
-        ct.maxChunkSamples = chunk
-        let x = Self.random(cin * n * h * w, &rng)
-        let y = ct.forward(FloatBuffer(x), batch: n, height: h, width: w).array
-        let weight = store.array(ct.weight), bias = store.array(ct.bias)
-        let ref = convTranspose2dNaive(inChannels: cin, outChannels: cout, batch: n, height: h, width: w,
-                                       kernel: k, stride: s, padding: p, x: x, weight: weight, bias: bias)
-        expectClose("convT\(c) chunk \(chunk).y", y, ref, rtol: 1e-5)
-        let dy = Self.random(y.count, &rng)
-        let dx = ct.backward(FloatBuffer(dy)).array
-        let rb = convTranspose2dNaiveBackward(inChannels: cin, outChannels: cout, batch: n, height: h, width: w,
-                                              kernel: k, stride: s, padding: p, x: x, weight: weight, dy: dy)
-        expectClose("convT\(c) chunk \(chunk).dx", dx, rb.dx, rtol: 1e-5)
-        expectClose("convT\(c) chunk \(chunk).dweight", store.gradArray(ct.weight), rb.dWeight, rtol: 1e-5)
-        expectClose("convT\(c) chunk \(chunk).dbias", store.gradArray(ct.bias), rb.dBias, rtol: 1e-5)
+        for chunk in [Int.max, 1, 2] { checkConvTranspose2dAgainstNaive(c, chunk: chunk) }
     }
 
     /// Several chunks over two workers: the same inputs give bit-identical results every time
@@ -84,9 +37,9 @@ import Testing
             let conv = Conv2d(store, name: "c", inChannels: 3, outChannels: 4, kernelH: 4, kernelW: 4, stride: 2, padding: 1)
             conv.initialize(rng: &rng)
             conv.maxChunkSamples = 1
-            let x = Self.random(3 * 6 * 8 * 8, &rng)
+            let x = randomSigned(3 * 6 * 8 * 8, &rng)
             let y = conv.forward(FloatBuffer(x), batch: 6, height: 8, width: 8).array
-            let dx = conv.backward(FloatBuffer(Self.random(y.count, &rng))).array
+            let dx = conv.backward(FloatBuffer(randomSigned(y.count, &rng))).array
             results.append(y + dx + store.gradArray(conv.weight))
         }
         #expect(results[0] == results[1] && results[1] == results[2])
@@ -121,7 +74,7 @@ import Testing
         let store = ParameterStore()
         let lin = Linear(store, name: "l", inFeatures: fin, outFeatures: fout)
         lin.initialize(rng: &rng)
-        let x = NaiveKernelTests.random(n * fin, &rng), dy = NaiveKernelTests.random(n * fout, &rng)
+        let x = randomSigned(n * fin, &rng), dy = randomSigned(n * fout, &rng)
         let w = store.array(lin.weight), b = store.array(lin.bias)
         let y = lin.forward(FloatBuffer(x), batch: n).array
         let dx = lin.backward(FloatBuffer(dy)).array

@@ -8,62 +8,22 @@ import Testing
 /// Tolerance 1e-5 of the scale, as NaiveKernelTests: naive sums in double, ours in float32 over
 /// <= 200 terms.
 @Suite struct TiledConvolutionTests {
-    static func random(_ n: Int, _ rng: inout SplitMix64) -> [Float] { (0 ..< n).map { _ in rng.nextUniform() * 2 - 1 } }
-
     /// (N, Cin, Cout, kh, kw, stride, pad, H, W); tiles of 1 output row, of 2 rows + a partial
     /// last one, and of whole samples (3 columns per output plane below the tile size).
     @Test(arguments: [(3, 2, 5, 4, 4, 2, 1, 9, 13), (2, 3, 4, 3, 3, 1, 1, 6, 5), (5, 2, 3, 4, 8, 1, 0, 4, 8)])
     func conv2dTilesMatchNaive(_ c: (Int, Int, Int, Int, Int, Int, Int, Int, Int)) {
-        let (n, cin, cout, kh, kw, s, p, h, w) = c
+        let (_, _, _, _, kw, s, p, _, w) = c
         for (chunk, tile) in [(Int.max, 1), (2, 1), (Int.max, 13), (Int.max, 2 * ((w + 2 * p - kw) / s + 1)), (1, 3)] {
-            var rng = SplitMix64(seed: UInt64(n * 1000 + cin * 100 + kh * 10 + s))
-            let store = ParameterStore()
-            let conv = Conv2d(store, name: "c", inChannels: cin, outChannels: cout, kernelH: kh, kernelW: kw,
-                              stride: s, padding: p)
-            conv.initialize(rng: &rng)
-            conv.maxChunkSamples = chunk
-            conv.maxTileColumns = tile
-            let g = conv.geometry(batch: n, height: h, width: w)
-            let x = Self.random(g.inputCount, &rng)
-            let y = conv.forward(FloatBuffer(x), batch: n, height: h, width: w).array
-            let weight = store.array(conv.weight), bias = store.array(conv.bias)
-            let name = "conv\(c) chunk \(chunk) tile \(tile)"
-            expectClose("\(name).y", y, conv2dNaive(g, outChannels: cout, x: x, weight: weight, bias: bias), rtol: 1e-5)
-            let dy = Self.random(y.count, &rng)
-            let dx = conv.backward(FloatBuffer(dy)).array
-            let ref = conv2dNaiveBackward(g, outChannels: cout, x: x, weight: weight, dy: dy)
-            expectClose("\(name).dx", dx, ref.dx, rtol: 1e-5)
-            expectClose("\(name).dweight", store.gradArray(conv.weight), ref.dWeight, rtol: 1e-5)
-            expectClose("\(name).dbias", store.gradArray(conv.bias), ref.dBias, rtol: 1e-5)
+            checkConv2dAgainstNaive(c, chunk: chunk, tile: tile)
         }
     }
 
     /// (N, Cin, Cout, k, stride, pad, H, W); tiles count the layer's input positions.
     @Test(arguments: [(2, 3, 4, 4, 2, 1, 3, 5), (3, 2, 3, 3, 1, 1, 4, 4), (2, 2, 1, 4, 2, 1, 8, 16)])
     func convTranspose2dTilesMatchNaive(_ c: (Int, Int, Int, Int, Int, Int, Int, Int)) {
-        let (n, cin, cout, k, s, p, h, w) = c
+        let (_, _, _, _, _, _, h, w) = c
         for (chunk, tile) in [(Int.max, 1), (2, 1), (Int.max, 2 * w + 1), (Int.max, h * w), (1, 3)] {
-            var rng = SplitMix64(seed: UInt64(n * 1000 + cin * 100 + k * 10 + s))
-            let store = ParameterStore()
-            let ct = ConvTranspose2d(store, name: "t", inChannels: cin, outChannels: cout, kernel: k, stride: s,
-                                     padding: p)
-            ct.initialize(rng: &rng)
-            ct.maxChunkSamples = chunk
-            ct.maxTileColumns = tile
-            let x = Self.random(cin * n * h * w, &rng)
-            let y = ct.forward(FloatBuffer(x), batch: n, height: h, width: w).array
-            let weight = store.array(ct.weight), bias = store.array(ct.bias)
-            let name = "convT\(c) chunk \(chunk) tile \(tile)"
-            let ref = convTranspose2dNaive(inChannels: cin, outChannels: cout, batch: n, height: h, width: w,
-                                           kernel: k, stride: s, padding: p, x: x, weight: weight, bias: bias)
-            expectClose("\(name).y", y, ref, rtol: 1e-5)
-            let dy = Self.random(y.count, &rng)
-            let dx = ct.backward(FloatBuffer(dy)).array
-            let rb = convTranspose2dNaiveBackward(inChannels: cin, outChannels: cout, batch: n, height: h, width: w,
-                                                  kernel: k, stride: s, padding: p, x: x, weight: weight, dy: dy)
-            expectClose("\(name).dx", dx, rb.dx, rtol: 1e-5)
-            expectClose("\(name).dweight", store.gradArray(ct.weight), rb.dWeight, rtol: 1e-5)
-            expectClose("\(name).dbias", store.gradArray(ct.bias), rb.dBias, rtol: 1e-5)
+            checkConvTranspose2dAgainstNaive(c, chunk: chunk, tile: tile)
         }
     }
 
@@ -79,9 +39,9 @@ import Testing
             conv.initialize(rng: &rng)
             conv.maxTileColumns = tile
             let g = conv.geometry(batch: n, height: h, width: w)
-            let x = Self.random(g.inputCount, &rng)
+            let x = randomSigned(g.inputCount, &rng)
             let y = conv.forward(FloatBuffer(x), batch: n, height: h, width: w).array
-            let dy = Self.random(y.count, &rng)
+            let dy = randomSigned(y.count, &rng)
             let dx = conv.backward(FloatBuffer(dy), paramGrads: false, inputChannels: range).array
             let ref = conv2dNaiveBackward(g, outChannels: cout, x: x, weight: store.array(conv.weight), dy: dy)
             let part = range.lowerBound * n * h * w ..< range.upperBound * n * h * w
