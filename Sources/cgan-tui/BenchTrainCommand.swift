@@ -57,6 +57,7 @@ struct BenchTrainCommand: ParsableCommand {
         for _ in 0 ..< steps {
             BLAS.nativeThreads = threads
             let g = Self.sgemmGFLOPs(m: 1024, n: 1024, k: 1024, reps: 5, mean: true)
+            Self.letOpenBLASThreadsSleep()
             GemmProfile.reset()
             let cpu0 = Self.cpuSeconds()
             let t0 = DispatchTime.now().uptimeNanoseconds
@@ -135,6 +136,15 @@ struct BenchTrainCommand: ParsableCommand {
             if r > 0 { best = min(best, t); total += t }
         }
         return mean ? flops * Double(reps) / total / 1e9 : flops / best / 1e9
+    }
+
+    /// After a multi-threaded sgemm, OpenBLAS's pool threads keep polling with sched_yield for
+    /// about 2^28 cycles (~0.1 s here) before they sleep. A training step never wakes them (the
+    /// engine calls OpenBLAS single-threaded), so the bench waits them out before timing a step;
+    /// otherwise their polling takes CPU time from the step's workers.
+    static func letOpenBLASThreadsSleep() {
+        BLAS.nativeThreads = 1
+        Thread.sleep(forTimeInterval: 0.3)
     }
 
     static func minorFaults() -> Int {
