@@ -26,6 +26,10 @@ public final class Conv2d {
     public var activation = Activation.identity
     var savedInput: FloatBuffer?
     var geometry: ConvGeometry?
+    /// Winograd-transformed weights (WinogradConv), made from the current weights when needed.
+    let winogradFilters = FloatBuffer()
+    /// Use WinogradConv where it applies (else im2col + sgemm).
+    public var winograd = WinogradConv.enabledByDefault
 
     public init(_ store: ParameterStore, name: String, inChannels: Int, outChannels: Int,
                 kernelH: Int, kernelW: Int, stride: Int, padding: Int, scratch: WorkerBuffers = WorkerBuffers()) {
@@ -65,6 +69,15 @@ public final class Conv2d {
         let k = g.colRows, total = g.colCols, l = g.outHeight * g.outWidth, plane = height * width
         output.resize(outChannels * total)
         let y = output.pointer, w = store.value(weight), xp = x.pointer
+        if winograd && WinogradConv.applies(g, outChannels: outChannels) {
+            var wc = WinogradConv(g, outChannels: outChannels)
+            wc.maxChunkTileRows = maxTileColumns
+            wc.split(xp, into: scratch.phaseSplit)
+            wc.forwardFilters(w, into: winogradFilters)
+            wc.convolve(split: scratch.phaseSplit.pointer, filters: winogradFilters.pointer, bias: store.value(bias),
+                        activation: activation, into: y, scratch: scratch)
+            return output
+        }
         fillChannels(y, channels: outChannels, count: total, values: store.value(bias))
         let tile = tileColumns(g), act = activation
         forEachChunk(g) { worker, _, n0, cg in
@@ -99,6 +112,22 @@ public final class Conv2d {
             partialGrads.prepare(workers: chunkCount(g), count: weight.count)
         }
         if inputGrad { dInput.resize(g.inputCount) }
+        if winograd && WinogradConv.applies(g, outChannels: outChannels) {   // computes every input channel's gradient
+            var wc = WinogradConv(g, outChannels: outChannels)
+            wc.maxChunkTileRows = maxTileColumns
+            if paramGrads {
+                wc.split(xp, into: scratch.phaseSplit)
+                wc.weightGradient(dy: dyp, split: scratch.phaseSplit.pointer, addInto: store.grad(weight),
+                                  partials: partialGrads, scratch: scratch)
+            }
+            if inputGrad {
+                wc.expand(dyp, into: scratch.phaseGrid)
+                wc.transposedFilters(w, into: winogradFilters)
+                wc.convolveTransposed(expanded: scratch.phaseGrid.pointer, filters: winogradFilters.pointer, bias: nil,
+                                      into: dInput.pointer, scratch: scratch)
+            }
+            return dInput
+        }
         let channelRange = inputChannels ?? 0 ..< inChannels
         precondition(channelRange.lowerBound >= 0 && channelRange.upperBound <= inChannels, "Conv2d.backward inputChannels")
         let kk = kernelH * kernelW, dk = channelRange.count * kk

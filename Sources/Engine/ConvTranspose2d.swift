@@ -22,6 +22,10 @@ public final class ConvTranspose2d {
     var savedInput: FloatBuffer?
     /// Geometry of the adjoint convolution (its input is our output).
     var geometry: ConvGeometry?
+    /// Winograd-transformed weights (WinogradConv), made from the current weights when needed.
+    let winogradFilters = FloatBuffer()
+    /// Use WinogradConv where it applies (else im2col + sgemm).
+    public var winograd = WinogradConv.enabledByDefault
 
     public init(_ store: ParameterStore, name: String, inChannels: Int, outChannels: Int,
                 kernel: Int, stride: Int, padding: Int, scratch: WorkerBuffers = WorkerBuffers()) {
@@ -68,6 +72,15 @@ public final class ConvTranspose2d {
         let k = g.colRows, lin = height * width, plane = g.height * g.width, totalIn = g.colCols
         output.resize(g.inputCount)
         let y = output.pointer, w = store.value(weight), xp = x.pointer
+        if winograd && WinogradConv.applies(g, outChannels: inChannels) {   // the adjoint convolution's transpose, plus bias
+            var wc = WinogradConv(g, outChannels: inChannels)
+            wc.maxChunkTileRows = maxTileColumns
+            wc.expand(xp, into: scratch.phaseGrid)
+            wc.transposedFilters(w, into: winogradFilters)
+            wc.convolveTransposed(expanded: scratch.phaseGrid.pointer, filters: winogradFilters.pointer,
+                                  bias: store.value(bias), into: y, scratch: scratch)
+            return output
+        }
         fillChannels(y, channels: outChannels, count: batch * plane, values: store.value(bias))
         let tile = tileColumns(g), ow = g.outWidth
         forEachChunk(g) { worker, _, n0, cg in
@@ -96,6 +109,21 @@ public final class ConvTranspose2d {
         }
         if inputGrad { dInput.resize(inChannels * totalIn) }
         let dx = dInput.pointer
+        if winograd && WinogradConv.applies(g, outChannels: inChannels) {
+            var wc = WinogradConv(g, outChannels: inChannels)
+            wc.maxChunkTileRows = maxTileColumns
+            wc.split(dyp, into: scratch.phaseSplit)
+            if paramGrads {
+                wc.weightGradient(dy: xp, split: scratch.phaseSplit.pointer, addInto: store.grad(weight),
+                                  partials: partialGrads, scratch: scratch)
+            }
+            if inputGrad {
+                wc.forwardFilters(w, into: winogradFilters)
+                wc.convolve(split: scratch.phaseSplit.pointer, filters: winogradFilters.pointer, bias: nil,
+                            activation: .identity, into: dx, scratch: scratch)
+            }
+            return dInput
+        }
         let tile = tileColumns(g), ow = g.outWidth
         forEachChunk(g) { worker, chunk, n0, cg in
             let col = scratch.buffer(worker, count: 0).pointer

@@ -77,6 +77,9 @@ extension Parallel {
 /// Per-worker scratch buffers (column matrices, partial weight gradients).
 public final class WorkerBuffers: @unchecked Sendable {
     private var buffers: [FloatBuffer] = []
+    /// Whole-layer scratch of WinogradConv (the phase-split input and the expanded output side),
+    /// shared by the layers that share this object: one layer runs at a time.
+    public let phaseSplit = FloatBuffer(), phaseGrid = FloatBuffer()
     public init() {}
     /// The buffer of `worker`, holding at least `count` floats (contents undefined).
     public func buffer(_ worker: Int, count: Int) -> FloatBuffer {

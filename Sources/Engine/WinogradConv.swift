@@ -1,0 +1,394 @@
+import BLAS
+
+/// 4x4 convolutions with stride 2 and padding 1 (every strided layer of the seed's model)
+/// by Winograd's minimal filtering, F(2x2, 2x2): 9 multiplications where the direct method
+/// needs 16, so the matrix products do 9/16 of the work.
+///
+/// Stride 2 first becomes stride 1: pad the input by one and split it into its four phases
+/// (even/odd row x even/odd column) on a grid of (H/2 + 1) x (W/2 + 1) cells per sample. Tap
+/// (2u + a, 2v + b) of the kernel reads phase (a, b) shifted by (u, v), so the layer is a 2x2,
+/// stride-1 convolution over 4C channels, and each 2x2 output tile comes from a 3x3 input tile.
+/// The transforms' coefficients are 0 and +-1 (only additions), so rounding stays at the level
+/// of the direct method.
+///
+/// Three products, each a batch of gemms over tiles (chunks of whole tile rows per worker):
+/// - `convolve`: y = conv(x) (Conv2d forward, ConvTranspose2d input gradient);
+/// - `convolveTransposed`: x = conv^T(y) (Conv2d input gradient, ConvTranspose2d forward),
+///   one stride-1 2x2 problem per phase of x, each on the unpadded H/2 x W/2 grid;
+/// - `weightGradient`: dW from dy and x.
+/// `channels` is the convolution's input side, `outChannels` its output side; ConvTranspose2d
+/// uses the adjoint convolution. Weights in Conv2d's layout [out, in, 4, 4] (= ConvTranspose2d's
+/// [in, out, 4, 4] for the adjoint).
+public struct WinogradConv {
+    public let channels: Int, outChannels: Int, batch: Int, height: Int, width: Int
+    /// Caps the tile rows per chunk (tests use it to exercise several chunks and workers).
+    public var maxChunkTileRows = Int.max
+
+    /// Whether layers made from now on use this path where it applies (`Conv2d.winograd`,
+    /// `ConvTranspose2d.winograd`); `bench train --convolution im2col` turns it off to compare.
+    nonisolated(unsafe) public static var enabledByDefault = true
+
+    /// Whether a layer takes this path: 4x4, stride 2, padding 1, output sides even, and
+    /// channel counts wide enough for sgemm (the model's first and last strided layers, with
+    /// 2 and 1 channels on one side, stay on im2col).
+    public static func applies(_ g: ConvGeometry, outChannels: Int) -> Bool {
+        g.kernelH == 4 && g.kernelW == 4 && g.stride == 2 && g.padding == 1
+            && g.height % 4 == 0 && g.width % 4 == 0 && g.channels >= 8 && outChannels >= 8
+    }
+
+    public init(_ g: ConvGeometry, outChannels: Int) {
+        channels = g.channels; self.outChannels = outChannels
+        batch = g.batch; height = g.height; width = g.width
+    }
+
+    var outHeight: Int { height / 2 }
+    var outWidth: Int { width / 2 }
+    var gridH: Int { height / 2 + 1 }
+    var gridW: Int { width / 2 + 1 }
+    var cells: Int { batch * gridH * gridW }
+    /// Zero cells before the expanded planes (reads at row -1 of the first sample).
+    var margin: Int { gridW + 1 }
+    /// Floats per row of the split and expanded buffers; the 16 extra let vector loads run past
+    /// a row's last cell.
+    var rowStride: Int { margin + cells + 16 }
+    var phaseRows: Int { 4 * channels }
+    var tilesPerRow: Int { outWidth / 2 }
+    var tileRows: Int { batch * outHeight / 2 }
+
+    func chunkTileRows(floatsPerTile: Int) -> Int {
+        // About 2 MB of transformed tiles per chunk (measured: 1-8 MB all within noise, 16 MB slower).
+        min(maxChunkTileRows, max(1, (1 << 19) / max(1, floatsPerTile * tilesPerRow)))
+    }
+
+    // MARK: Layouts
+
+    /// split[(a, b, c), cell (n, m, q)] = x[c, n, 2m + a - 1, 2q + b - 1] (0 outside); x is (C, N, H, W).
+    /// Cell (n, m, q) is at margin + (n * gridH + m) * gridW + q of its row.
+    public func split(_ x: UnsafePointer<Float>, into s: FloatBuffer) {
+        s.resize(phaseRows * rowStride)
+        let sp = s.pointer, plane = height * width, gh = gridH, gw = gridW
+        Parallel.forEach(phaseRows, minimumWork: 2) { row in
+            let phase = row / channels, c = row % channels, a = phase / 2, b = phase % 2
+            let base = sp + row * rowStride
+            base.update(repeating: 0, count: margin)
+            for n in 0 ..< batch {
+                let src = x + (c * batch + n) * plane
+                for m in 0 ..< gh {
+                    let d = base + margin + (n * gh + m) * gw, r = 2 * m + a - 1
+                    if r < 0 || r >= height { d.update(repeating: 0, count: gw); continue }
+                    if b == 0 {   // columns 2q - 1: none for q = 0, then 1, 3, ...
+                        d[0] = 0
+                        Im2Col.gatherEven(src + r * width + 1, d + 1, count: gw - 1)
+                    } else {      // columns 2q: 0, 2, ..., none for the last cell
+                        Im2Col.gatherEven(src + r * width, d, count: gw - 1)
+                        d[gw - 1] = 0
+                    }
+                }
+            }
+            (base + margin + cells).update(repeating: 0, count: 16)
+        }
+    }
+
+    /// expanded[o, cell (n, m, q)] = y[o, n, m, q] for m < H/2, q < W/2, else 0; y is (O, N, H/2, W/2).
+    /// Same cell addressing as `split`, so row -1 and column -1 of every sample read zeros.
+    public func expand(_ y: UnsafePointer<Float>, into e: FloatBuffer) {
+        e.resize(outChannels * rowStride)
+        let ep = e.pointer, oh = outHeight, ow = outWidth, gh = gridH, gw = gridW
+        Parallel.forEach(outChannels, minimumWork: 2) { o in
+            let base = ep + o * rowStride
+            base.update(repeating: 0, count: margin)
+            for n in 0 ..< batch {
+                let src = y + (o * batch + n) * oh * ow
+                for m in 0 ..< gh {
+                    let d = base + margin + (n * gh + m) * gw
+                    if m == oh { d.update(repeating: 0, count: gw); continue }
+                    d.update(from: src + m * ow, count: ow)
+                    d[ow] = 0
+                }
+            }
+            (base + margin + cells).update(repeating: 0, count: 16)
+        }
+    }
+
+    // MARK: Transforms (F(2x2, 2x2): B^T d B, G g G^T, A^T m A)
+
+    /// Input tile: 3x3 values at `p` (rows `stride` apart) -> 9 values, 8 tiles at a time when
+    /// tiles are 2 cells apart. Rows: (d0 - d1, d1, d2 - d1), then the same along columns.
+    @inline(__always)
+    static func inputTransform(_ p: UnsafePointer<Float>, stride: Int, into v: UnsafeMutablePointer<Float>, step: Int, tiles: Int) {
+        var t = 0
+        while t + 8 <= tiles {
+            let q = p + 2 * t
+            func row(_ i: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+                let lo = UnsafeRawPointer(q + i * stride).loadUnaligned(as: SIMD16<Float>.self)
+                let hi = UnsafeRawPointer(q + i * stride + 2).loadUnaligned(as: SIMD16<Float>.self)
+                return (lo.evenHalf, lo.oddHalf, hi.evenHalf)
+            }
+            let (a0, a1, a2) = row(0), (b0, b1, b2) = row(1), (c0, c1, c2) = row(2)
+            let t00 = a0 - b0, t01 = a1 - b1, t02 = a2 - b2
+            let t20 = c0 - b0, t21 = c1 - b1, t22 = c2 - b2
+            func put(_ e: Int, _ x: SIMD8<Float>) { UnsafeMutableRawPointer(v + e * step + t).storeBytes(of: x, as: SIMD8<Float>.self) }
+            put(0, t00 - t01); put(1, t01); put(2, t02 - t01)
+            put(3, b0 - b1); put(4, b1); put(5, b2 - b1)
+            put(6, t20 - t21); put(7, t21); put(8, t22 - t21)
+            t += 8
+        }
+        while t < tiles {
+            let q = p + 2 * t
+            let a0 = q[0], a1 = q[1], a2 = q[2]
+            let b0 = q[stride], b1 = q[stride + 1], b2 = q[stride + 2]
+            let c0 = q[2 * stride], c1 = q[2 * stride + 1], c2 = q[2 * stride + 2]
+            let t00 = a0 - b0, t01 = a1 - b1, t02 = a2 - b2
+            let t20 = c0 - b0, t21 = c1 - b1, t22 = c2 - b2
+            v[t] = t00 - t01; v[step + t] = t01; v[2 * step + t] = t02 - t01
+            v[3 * step + t] = b0 - b1; v[4 * step + t] = b1; v[5 * step + t] = b2 - b1
+            v[6 * step + t] = t20 - t21; v[7 * step + t] = t21; v[8 * step + t] = t22 - t21
+            t += 1
+        }
+    }
+
+    /// Filter 2x2 -> 9 values at f[0], f[step], ...: rows (g0, g0 + g1, g1), then the same along columns.
+    @inline(__always)
+    static func filterTransform(_ g00: Float, _ g01: Float, _ g10: Float, _ g11: Float,
+                                into f: UnsafeMutablePointer<Float>, step: Int) {
+        let s0 = g00 + g10, s1 = g01 + g11
+        f[0] = g00; f[step] = g00 + g01; f[2 * step] = g01
+        f[3 * step] = s0; f[4 * step] = s0 + s1; f[5 * step] = s1
+        f[6 * step] = g10; f[7 * step] = g10 + g11; f[8 * step] = g11
+    }
+
+    /// 9 values -> 2x2: rows (m0 + m1, m1 + m2), then the same along columns.
+    @inline(__always)
+    static func outputTransform(_ m: (Float, Float, Float, Float, Float, Float, Float, Float, Float)) -> (Float, Float, Float, Float) {
+        let r00 = m.0 + m.3, r01 = m.1 + m.4, r02 = m.2 + m.5
+        let r10 = m.3 + m.6, r11 = m.4 + m.7, r12 = m.5 + m.8
+        return (r00 + r01, r01 + r02, r10 + r11, r11 + r12)
+    }
+
+    /// outputTransform for 8 tiles: m[e * plane + t ..< +8] -> the four outputs (00, 01, 10, 11), plus `bias`.
+    @inline(__always)
+    static func outputTransform8(_ m: UnsafePointer<Float>, plane: Int, bias: Float)
+        -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        func ld(_ e: Int) -> SIMD8<Float> { UnsafeRawPointer(m + e * plane).loadUnaligned(as: SIMD8<Float>.self) }
+        let r00 = ld(0) + ld(3), r01 = ld(1) + ld(4), r02 = ld(2) + ld(5)
+        let r10 = ld(3) + ld(6), r11 = ld(4) + ld(7), r12 = ld(5) + ld(8)
+        let b = SIMD8<Float>(repeating: bias)
+        return (r00 + r01 + b, r01 + r02 + b, r10 + r11 + b, r11 + r12 + b)
+    }
+
+    /// U[e][o, (a, b, c)] = (G g G^T)[e] for g(u, v) = w[o, c, 2u + a, 2v + b]: 9 matrices [O, 4C].
+    func forwardFilters(_ w: UnsafePointer<Float>, into u: FloatBuffer) {
+        let k = phaseRows, o = outChannels
+        u.resize(9 * o * k)
+        let up = u.pointer
+        for oc in 0 ..< o {
+            for c in 0 ..< channels {
+                let wp = w + (oc * channels + c) * 16
+                for phase in 0 ..< 4 {
+                    let a = phase / 2, b = phase % 2
+                    Self.filterTransform(wp[a * 4 + b], wp[a * 4 + 2 + b], wp[(2 + a) * 4 + b], wp[(2 + a) * 4 + 2 + b],
+                                         into: up + oc * k + phase * channels + c, step: o * k)
+                }
+            }
+        }
+    }
+
+    /// For phase (a', b') of x: U[a'b'][e][c, o] = (G g G^T)[e] for g(t, s) = w[o, c, 3 - a' - 2t, 3 - b' - 2s].
+    func transposedFilters(_ w: UnsafePointer<Float>, into u: FloatBuffer) {
+        let o = outChannels, c = channels
+        u.resize(36 * c * o)
+        let up = u.pointer
+        for oc in 0 ..< o {
+            for ch in 0 ..< c {
+                let wp = w + (oc * c + ch) * 16
+                for phase in 0 ..< 4 {
+                    let a = phase / 2, b = phase % 2
+                    let k0 = 3 - a, k1 = 1 - a, l0 = 3 - b, l1 = 1 - b
+                    Self.filterTransform(wp[k0 * 4 + l0], wp[k0 * 4 + l1], wp[k1 * 4 + l0], wp[k1 * 4 + l1],
+                                         into: up + (phase * 9 * c + ch) * o + oc, step: c * o)
+                }
+            }
+        }
+    }
+
+    // MARK: The three products
+
+    /// y (O, N, H/2, W/2) = act(conv(x) + bias), from split(x) and forwardFilters(w).
+    public func convolve(split s: UnsafePointer<Float>, filters u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                         activation: Activation, into y: UnsafeMutablePointer<Float>, scratch: WorkerBuffers) {
+        let k = phaseRows, o = outChannels, tw = tilesPerRow, th = outHeight / 2, oh = outHeight, ow = outWidth
+        let rows = chunkTileRows(floatsPerTile: 9 * (k + o)), chunks = (tileRows + rows - 1) / rows
+        let gh = gridH, gw = gridW, rs = rowStride, mg = margin
+        scratch.prepare(workers: Parallel.workers, count: 9 * (k + o) * rows * tw)
+        Parallel.forEachDynamic(chunks) { worker, chunk in
+            let r0 = chunk * rows, nr = min(rows, tileRows - r0), nt = nr * tw
+            let v = scratch.buffer(worker, count: 0).pointer, mm = v + 9 * k * nt
+            for row in 0 ..< k {
+                for r in 0 ..< nr {
+                    let n = (r0 + r) / th, ti = (r0 + r) % th
+                    Self.inputTransform(s + row * rs + mg + (n * gh + 2 * ti) * gw, stride: gw,
+                                        into: v + row * nt + r * tw, step: k * nt, tiles: tw)
+                }
+            }
+            for e in 0 ..< 9 {
+                BLAS.sgemm(m: o, n: nt, k: k, a: u + e * o * k, lda: k, b: v + e * k * nt, ldb: nt,
+                           c: mm + e * o * nt, ldc: nt)
+            }
+            let plane = o * nt
+            for ch in 0 ..< o {
+                let bc = bias?[ch] ?? 0
+                for r in 0 ..< nr {
+                    let n = (r0 + r) / th, ti = (r0 + r) % th
+                    let y0 = y + ((ch * batch + n) * oh + 2 * ti) * ow, y1 = y0 + ow
+                    let m = mm + ch * nt + r * tw
+                    var t = 0
+                    while t + 8 <= tw {
+                        let z = Self.outputTransform8(m + t, plane: plane, bias: bc)
+                        var top = SIMD16<Float>(), bottom = SIMD16<Float>()
+                        top.evenHalf = z.0; top.oddHalf = z.1; bottom.evenHalf = z.2; bottom.oddHalf = z.3
+                        UnsafeMutableRawPointer(y0 + 2 * t).storeBytes(of: top, as: SIMD16<Float>.self)
+                        UnsafeMutableRawPointer(y1 + 2 * t).storeBytes(of: bottom, as: SIMD16<Float>.self)
+                        t += 8
+                    }
+                    while t < tw {
+                        let z = Self.outputTransform((m[t], m[plane + t], m[2 * plane + t], m[3 * plane + t], m[4 * plane + t],
+                                                      m[5 * plane + t], m[6 * plane + t], m[7 * plane + t], m[8 * plane + t]))
+                        y0[2 * t] = z.0 + bc; y0[2 * t + 1] = z.1 + bc
+                        y1[2 * t] = z.2 + bc; y1[2 * t + 1] = z.3 + bc
+                        t += 1
+                    }
+                    if activation != .identity {   // while the two rows are in cache
+                        activation.forwardSerial(y0, y0, count: ow)
+                        activation.forwardSerial(y1, y1, count: ow)
+                    }
+                }
+            }
+        }
+    }
+
+    /// x (C, N, H, W) = conv^T(y) + bias, from expand(y) and transposedFilters(w). Phase (a', b') of x
+    /// at (i, j) sums y over rows i - 1 + a' + t and columns j - 1 + b' + s, t, s in {0, 1}.
+    /// Every element of x is written once (no clearing needed).
+    public func convolveTransposed(expanded ex: UnsafePointer<Float>, filters u: UnsafePointer<Float>,
+                                   bias: UnsafePointer<Float>?, into x: UnsafeMutablePointer<Float>, scratch: WorkerBuffers) {
+        let c = channels, o = outChannels, tw = tilesPerRow, th = outHeight / 2, h = height, w = width
+        let rows = chunkTileRows(floatsPerTile: 9 * (c + o)), chunks = (tileRows + rows - 1) / rows
+        let gh = gridH, gw = gridW, rs = rowStride, mg = margin
+        scratch.prepare(workers: Parallel.workers, count: 9 * (c + o) * rows * tw)
+        Parallel.forEachDynamic(chunks) { worker, chunk in
+            let r0 = chunk * rows, nr = min(rows, tileRows - r0), nt = nr * tw
+            let v = scratch.buffer(worker, count: 0).pointer, mm = v + 9 * o * nt
+            for phase in 0 ..< 4 {
+                let a = phase / 2, b = phase % 2
+                for row in 0 ..< o {
+                    for r in 0 ..< nr {
+                        let n = (r0 + r) / th, ti = (r0 + r) % th
+                        let start = mg + (n * gh + 2 * ti - 1 + a) * gw - 1 + b
+                        Self.inputTransform(ex + row * rs + start, stride: gw, into: v + row * nt + r * tw, step: o * nt, tiles: tw)
+                    }
+                }
+                for e in 0 ..< 9 {
+                    BLAS.sgemm(m: c, n: nt, k: o, a: u + (phase * 9 + e) * c * o, lda: o, b: v + e * o * nt, ldb: nt,
+                               c: mm + e * c * nt, ldc: nt)
+                }
+                let plane = c * nt
+                for ch in 0 ..< c {
+                    let bc = bias?[ch] ?? 0
+                    for r in 0 ..< nr {
+                        let n = (r0 + r) / th, ti = (r0 + r) % th
+                        // Output rows i = 2ti, 2ti + 1 of this phase are x rows 2i + a.
+                        let x0 = x + ((ch * batch + n) * h + 4 * ti + a) * w + b, x1 = x0 + 2 * w
+                        let m = mm + ch * nt + r * tw
+                        var t = 0
+                        while t + 8 <= tw {
+                            let z = Self.outputTransform8(m + t, plane: plane, bias: bc)
+                            for l in 0 ..< 8 {
+                                x0[4 * (t + l)] = z.0[l]; x0[4 * (t + l) + 2] = z.1[l]
+                                x1[4 * (t + l)] = z.2[l]; x1[4 * (t + l) + 2] = z.3[l]
+                            }
+                            t += 8
+                        }
+                        while t < tw {
+                            let z = Self.outputTransform((m[t], m[plane + t], m[2 * plane + t], m[3 * plane + t], m[4 * plane + t],
+                                                          m[5 * plane + t], m[6 * plane + t], m[7 * plane + t], m[8 * plane + t]))
+                            x0[4 * t] = z.0 + bc; x0[4 * t + 2] = z.1 + bc
+                            x1[4 * t] = z.2 + bc; x1[4 * t + 2] = z.3 + bc
+                            t += 1
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// grad[o, c, 2u + a, 2v + b] += sum over n, i, j of dy[o, n, i, j] * split[(a, b, c)](i + u, j + v).
+    /// Per tile the 2x2 block of dy is the "filter" and the 3x3 block of x the data, so the same
+    /// transforms apply; the sum over tiles is a gemm per transform point. Each worker sums a
+    /// fixed run of chunks in order, and the workers' partials are added in worker order: the
+    /// same bits for the same worker count.
+    public func weightGradient(dy: UnsafePointer<Float>, split s: UnsafePointer<Float>,
+                               addInto grad: UnsafeMutablePointer<Float>, partials: WorkerBuffers, scratch: WorkerBuffers) {
+        let k = phaseRows, o = outChannels, tw = tilesPerRow, th = outHeight / 2, oh = outHeight, ow = outWidth
+        let rows = chunkTileRows(floatsPerTile: 9 * (k + o)), chunks = (tileRows + rows - 1) / rows
+        let gh = gridH, gw = gridW, rs = rowStride, mg = margin
+        let workers = min(Parallel.workers, chunks), size = 9 * o * k
+        scratch.prepare(workers: workers, count: 9 * (k + o) * rows * tw)
+        partials.prepare(workers: workers, count: size)
+        Parallel.forEachWorker(chunks) { worker, range in
+            let v = scratch.buffer(worker, count: 0).pointer, p = partials.buffer(worker, count: 0).pointer
+            for chunk in range {
+                let r0 = chunk * rows, nr = min(rows, tileRows - r0), nt = nr * tw
+                let ud = v + 9 * k * nt
+                for row in 0 ..< k {
+                    for r in 0 ..< nr {
+                        let n = (r0 + r) / th, ti = (r0 + r) % th
+                        Self.inputTransform(s + row * rs + mg + (n * gh + 2 * ti) * gw, stride: gw,
+                                            into: v + row * nt + r * tw, step: k * nt, tiles: tw)
+                    }
+                }
+                for ch in 0 ..< o {
+                    for r in 0 ..< nr {
+                        let n = (r0 + r) / th, ti = (r0 + r) % th
+                        let d0 = dy + ((ch * batch + n) * oh + 2 * ti) * ow, d1 = d0 + ow
+                        let dst = ud + ch * nt + r * tw, step = o * nt
+                        var t = 0
+                        while t + 8 <= tw {   // the same transform, 8 tiles at a time
+                            let top = UnsafeRawPointer(d0 + 2 * t).loadUnaligned(as: SIMD16<Float>.self)
+                            let bottom = UnsafeRawPointer(d1 + 2 * t).loadUnaligned(as: SIMD16<Float>.self)
+                            let g00 = top.evenHalf, g01 = top.oddHalf, g10 = bottom.evenHalf, g11 = bottom.oddHalf
+                            let s0 = g00 + g10, s1 = g01 + g11
+                            func put(_ e: Int, _ x: SIMD8<Float>) { UnsafeMutableRawPointer(dst + e * step + t).storeBytes(of: x, as: SIMD8<Float>.self) }
+                            put(0, g00); put(1, g00 + g01); put(2, g01); put(3, s0); put(4, s0 + s1); put(5, s1)
+                            put(6, g10); put(7, g10 + g11); put(8, g11)
+                            t += 8
+                        }
+                        while t < tw {
+                            Self.filterTransform(d0[2 * t], d0[2 * t + 1], d1[2 * t], d1[2 * t + 1], into: dst + t, step: step)
+                            t += 1
+                        }
+                    }
+                }
+                for e in 0 ..< 9 {
+                    BLAS.sgemm(transB: true, m: o, n: k, k: nt, a: ud + e * o * nt, lda: nt, b: v + e * k * nt, ldb: nt,
+                               beta: chunk == range.lowerBound ? 0 : 1, c: p + e * o * k, ldc: k)
+                }
+            }
+        }
+        let parts = (0 ..< workers).map { partials.buffer($0, count: 0).pointer }
+        Parallel.forEach(o, minimumWork: 2) { oc in
+            for kk in 0 ..< k {
+                func m(_ e: Int) -> Float {
+                    let at = (e * o + oc) * k + kk
+                    var sum: Float = 0
+                    for part in parts { sum += part[at] }
+                    return sum
+                }
+                let z = Self.outputTransform((m(0), m(1), m(2), m(3), m(4), m(5), m(6), m(7), m(8)))
+                let phase = kk / channels, c = kk % channels, a = phase / 2, b = phase % 2
+                let g = grad + (oc * channels + c) * 16
+                g[a * 4 + b] += z.0; g[a * 4 + 2 + b] += z.1
+                g[(2 + a) * 4 + b] += z.2; g[(2 + a) * 4 + 2 + b] += z.3
+            }
+        }
+    }
+}
