@@ -58,7 +58,7 @@ public enum TorchBench {
             String(format: "%.1f", f.0) + (i == 0 ? " samples/s " : " ") + f.1
         }
         let kernels = m.cpuCapability.map { ", \($0)" } ?? ""
-        let best = formats.count > 1 ? "its best (\(m.bestFormat))" : "it"
+        let best = formats.count > 1 ? "its best (\(m.bestFormat))" : "its speed"
         return "PyTorch \(m.torchVersion) measured in this run (\(m.threads) thread\(m.threads == 1 ? "" : "s")\(kernels)): "
             + formats.joined(separator: ", ")
             + String(format: " -> cgan-tui is %.2fx ", ours / m.bestSamplesPerSecond) + best
