@@ -5,8 +5,9 @@ import Foundation
 import GAN
 import Support
 
-/// `cgan-tui bench train [--json]`: sgemm speed, then the seed's training step at batch 16,
-/// 128 x 512, with its analytic FLOP count, achieved GFLOP/s and the ratio to sgemm.
+/// `cgan-tui bench train [--json] [--torch]`: sgemm speed, then the seed's training step at
+/// batch 16, 128 x 512, with its analytic FLOP count, achieved GFLOP/s and the ratio to sgemm.
+/// With `--torch`, PyTorch is then timed on the same step by `scripts/torch_step_bench.py`.
 struct BenchTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "train", abstract: "sgemm GFLOP/s and one training step: samples/s, achieved GFLOP/s, peak RSS.")
 
@@ -21,6 +22,12 @@ struct BenchTrainCommand: ParsableCommand {
 
     @Option(help: "Compute threads (default: one per core).")
     var threads: Int?
+
+    @Flag(help: "After our own timing, time PyTorch on the same step (python3 --torch-script, same threads, steps and batch) and print the ratio. Skipped with a one-line reason when python3, the script or PyTorch is missing.")
+    var torch = false
+
+    @Option(help: ArgumentHelp("The PyTorch benchmark script run by --torch (relative to the current folder).", valueName: "path"))
+    var torchScript = "scripts/torch_step_bench.py"
 
     func run() throws {
         guard steps >= 1, batch >= 2 else { throw UserError("--steps must be >= 1 and --batch >= 2") }
@@ -85,9 +92,11 @@ struct BenchTrainCommand: ParsableCommand {
                      100 * gflops / sgemmBest, sgemmBest, 100 * ratio, steps, sgemm))
         print(String(format: "  fastest step %.3f s -> %.1f samples/s, %.1f GFLOP/s (load average %@)",
                      best, Double(n) / best, flops / best / 1e9, Self.loadAverage() as NSString))
-        // 19 samples/s is the figure for PyTorch 2.13; it is not measured in this run.
-        // `python3 scripts/torch_step_bench.py` times PyTorch on the same step here.
-        print(String(format: "  vs 19 samples/s (the issue's PyTorch 2.13 figure, not measured here; see scripts/torch_step_bench.py): %.2fx (median), %.2fx (fastest)", samplesPerSecond / 19, Double(n) / best / 19))
+        if !torch {
+            // 19 samples/s is the figure for PyTorch 2.13; it is not measured in this run.
+            // `--torch` (scripts/torch_step_bench.py) times PyTorch on the same step here.
+            print(String(format: "  vs 19 samples/s (the issue's PyTorch 2.13 figure, not measured here; see scripts/torch_step_bench.py): %.2fx (median), %.2fx (fastest)", samplesPerSecond / 19, Double(n) / best / 19))
+        }
         print(String(format: "  resident: %.0f MB after building the model, %.0f MB after the first step; %.0f page faults per step",
                      rssModel, rssWarm, faultsPerStep))
         print(String(format: "  peak RSS %.0f MB; process CPU time %.2f s per step (%.1f GFLOP per CPU-second)", rss, cpuPerStep, flops / cpuPerStep / 1e9))
@@ -103,16 +112,91 @@ struct BenchTrainCommand: ParsableCommand {
             print(String(format: "  %-16@ m %6d n %6d k %6d: %6.1f GFLOP/s", s.label as NSString, s.m, s.n, s.k,
                          Self.sgemmGFLOPs(m: s.m, n: s.n, k: s.k)))
         }
+        // PyTorch last, once all of our own work is done and OpenBLAS's threads sleep, so the
+        // two never compete for the cores.
+        var torchResult: TorchBench.Measurement?
+        if torch {
+            Self.letOpenBLASThreadsSleep()
+            switch Self.runTorchScript(torchScript, threads: threads, steps: steps, batch: n) {
+            case .success(let m):
+                torchResult = m
+                print(TorchBench.summary(m, oursSamplesPerSecond: samplesPerSecond))
+            case .failure(let skipped):
+                print("PyTorch comparison skipped: \(skipped.reason)")
+            }
+        }
         if json {
-            let object: [String: Any] = [
+            var object: [String: Any] = [
                 "train_samples_per_s": samplesPerSecond, "train_gflops": gflops, "sgemm_gflops": sgemmBest,
                 "peak_rss_mb": rss, "train_step_seconds": median, "train_gflop_per_step": flops / 1e9,
                 "ratio_to_sgemm": gflops / sgemmBest, "ratio_to_sgemm_paired": ratio, "sgemm_gflops_paired": sgemm, "train_samples_per_s_best": Double(n) / best,
                 "train_gflops_best": flops / best / 1e9, "cpu_seconds_per_step": cpuPerStep, "batch": n, "threads": threads, "openblas_core": BLAS.coreName,
             ]
+            if let m = torchResult {
+                object["torch_samples_per_s"] = m.bestSamplesPerSecond
+                object["speedup_vs_torch"] = samplesPerSecond / m.bestSamplesPerSecond
+                object["torch_best_format"] = m.bestFormat
+                object["torch_version"] = m.torchVersion
+            }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         }
+    }
+
+    /// Runs `python3 SCRIPT --json --threads T --steps S --batch B`, echoing its human-readable
+    /// lines, and reads the JSON object on its last stdout line.
+    static func runTorchScript(_ script: String, threads: Int, steps: Int, batch: Int) -> Result<TorchBench.Measurement, TorchBench.Skipped> {
+        let fm = FileManager.default
+        let scriptURL = URL(fileURLWithPath: script)
+        guard fm.fileExists(atPath: scriptURL.path) else {
+            return .failure(TorchBench.Skipped("script not found: \(script) (--torch-script; the default is relative to the current folder)"))
+        }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        guard let python = path.split(separator: ":").map({ URL(fileURLWithPath: String($0)).appendingPathComponent("python3") })
+            .first(where: { fm.isExecutableFile(atPath: $0.path) }) else {
+            return .failure(TorchBench.Skipped("python3 not found on PATH"))
+        }
+        let arguments = [scriptURL.path, "--json", "--threads", "\(threads)", "--steps", "\(steps)", "--batch", "\(batch)"]
+        print("PyTorch: running \(python.path) \(arguments.map(shellQuoted).joined(separator: " "))")
+        fflush(nil)
+        let p = Process()
+        p.executableURL = python
+        p.arguments = arguments
+        p.standardInput = FileHandle.nullDevice
+        let out = Pipe()
+        p.standardOutput = out
+        // stderr goes to a file rather than a second pipe, so neither stream can fill up and
+        // block the script while we read the other.
+        let errURL = fm.temporaryDirectory.appendingPathComponent("cgan-tui-torch-\(ProcessInfo.processInfo.processIdentifier).err")
+        guard fm.createFile(atPath: errURL.path, contents: nil), let errHandle = try? FileHandle(forWritingTo: errURL) else {
+            return .failure(TorchBench.Skipped("cannot create \(errURL.path) for the script's stderr"))
+        }
+        defer { try? fm.removeItem(at: errURL) }
+        p.standardError = errHandle
+        do { try p.run() } catch {
+            try? errHandle.close()
+            return .failure(TorchBench.Skipped("cannot run \(python.path): \(error.localizedDescription)"))
+        }
+        // Its human-readable lines are shown as they come (the JSON object is not).
+        var data = Data(), shown = 0
+        while true {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            data.append(chunk)
+            while let newline = data[shown...].firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: data[shown ..< newline], as: UTF8.self)
+                shown = newline + 1
+                if !line.hasPrefix("{") { print("  torch: \(line)"); fflush(nil) }
+            }
+        }
+        p.waitUntilExit()
+        try? errHandle.close()
+        let stdout = String(decoding: data, as: UTF8.self)
+        let stderr = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
+        if p.terminationReason == .uncaughtSignal {
+            return .failure(TorchBench.Skipped("the script was killed by signal \(p.terminationStatus)"))
+        }
+        return TorchBench.interpret(status: p.terminationStatus, stdout: stdout, stderr: stderr)
     }
 
     /// Best (or mean) of several runs of C = A B (row-major), after a warm-up.

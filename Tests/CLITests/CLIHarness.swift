@@ -29,7 +29,7 @@ struct CLI {
 
     func path(_ relative: String) -> URL { dir.appendingPathComponent(relative) }
 
-    func makeProcess(_ args: [String], executable: URL = CLI.binary) -> (Process, Pipe, Pipe) {
+    func makeProcess(_ args: [String], executable: URL = CLI.binary, environment: [String: String] = [:]) -> (Process, Pipe, Pipe) {
         let p = Process()
         p.executableURL = executable
         p.arguments = args
@@ -37,6 +37,7 @@ struct CLI {
         var env = ProcessInfo.processInfo.environment
         env["XDG_CACHE_HOME"] = dir.appendingPathComponent("cache").path
         env.removeValue(forKey: "CGAN_TUI_DEMO")
+        env.merge(environment) { _, new in new }
         p.environment = env
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
@@ -47,8 +48,8 @@ struct CLI {
 
     /// Runs to completion. stdout is a pipe, so training is headless with plain log lines.
     @discardableResult
-    func run(_ args: [String], executable: URL = CLI.binary) throws -> Result {
-        let (p, out, err) = makeProcess(args, executable: executable)
+    func run(_ args: [String], executable: URL = CLI.binary, environment: [String: String] = [:]) throws -> Result {
+        let (p, out, err) = makeProcess(args, executable: executable, environment: environment)
         try p.run()
         // Read both pipes before waiting so a chatty child never blocks on a full pipe.
         let errData = LockedData()
