@@ -6,6 +6,9 @@ public struct GemmShape: Sendable, Hashable {
     public var m: Int, n: Int, k: Int
     public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
     public var label: String
+    /// The layer computes this product with WinogradConv: its gemms do 9/16 of these FLOPs.
+    public var winograd = false
+    public var performedFLOPs: Double { winograd ? flops * 9 / 16 : flops }
 }
 
 extension ConditionalGAN {
@@ -15,32 +18,40 @@ extension ConditionalGAN {
         var g: [GemmShape] = []
         // Generator: fc, then four ConvTranspose2d (col = W^T x: m = out*16, n = N*Lin, k = in).
         let gLayers = [(256, 128, h, w), (128, 64, 2 * h, 2 * w), (64, 32, 4 * h, 4 * w), (32, 1, 8 * h, 8 * w)]
+        let gConvs = [generator.ct0, generator.ct3, generator.ct6, generator.ct9]
+        let gWinograd = gLayers.enumerated().map { i, l in
+            gConvs[i].winograd && WinogradConv.applies(gConvs[i].geometry(batch: n, height: l.2, width: l.3), outChannels: l.0)
+        }
         func gForward() {
             g.append(GemmShape(m: n, n: 256 * h * w, k: c.latentDim + c.numClasses, label: "G fc"))
             for (i, (cin, cout, hh, ww)) in gLayers.enumerated() {
-                g.append(GemmShape(m: cout * 16, n: n * hh * ww, k: cin, label: "G convT\(i) fwd"))
+                g.append(GemmShape(m: cout * 16, n: n * hh * ww, k: cin, label: "G convT\(i) fwd", winograd: gWinograd[i]))
             }
         }
         func gBackward() {
             for (i, (cin, cout, hh, ww)) in gLayers.enumerated().reversed() {
-                g.append(GemmShape(m: cin, n: cout * 16, k: n * hh * ww, label: "G convT\(i) dW"))
-                g.append(GemmShape(m: cin, n: n * hh * ww, k: cout * 16, label: "G convT\(i) dX"))
+                g.append(GemmShape(m: cin, n: cout * 16, k: n * hh * ww, label: "G convT\(i) dW", winograd: gWinograd[i]))
+                g.append(GemmShape(m: cin, n: n * hh * ww, k: cout * 16, label: "G convT\(i) dX", winograd: gWinograd[i]))
             }
             g.append(GemmShape(m: 256 * h * w, n: c.latentDim + c.numClasses, k: n, label: "G fc dW"))
         }
         // Discriminator: label embedding, then five Conv2d (y = W col: m = out, n = N*Lout, k = in*kh*kw).
         let dLayers = [(2, 32, 8 * h, 8 * w, 16), (32, 64, 4 * h, 4 * w, 16), (64, 128, 2 * h, 2 * w, 16),
                        (128, 256, h, w, 16), (256, 1, 1, 1, h * w)]
+        let dConvs = [discriminator.conv0, discriminator.conv2, discriminator.conv5, discriminator.conv8, discriminator.conv11]
+        let dWinograd = dLayers.enumerated().map { i, l in
+            dConvs[i].winograd && WinogradConv.applies(dConvs[i].geometry(batch: n, height: 2 * l.2, width: 2 * l.3), outChannels: l.1)
+        }
         func dForward() {
             g.append(GemmShape(m: n, n: c.nMels * c.frames, k: c.numClasses, label: "D embed"))
             for (i, (cin, cout, oh, ow, kk)) in dLayers.enumerated() {
-                g.append(GemmShape(m: cout, n: n * oh * ow, k: cin * kk, label: "D conv\(i) fwd"))
+                g.append(GemmShape(m: cout, n: n * oh * ow, k: cin * kk, label: "D conv\(i) fwd", winograd: dWinograd[i]))
             }
         }
         func dBackward(params: Bool) {
             for (i, (cin, cout, oh, ow, kk)) in dLayers.enumerated().reversed() {
-                if params { g.append(GemmShape(m: cout, n: cin * kk, k: n * oh * ow, label: "D conv\(i) dW")) }
-                g.append(GemmShape(m: cin * kk, n: n * oh * ow, k: cout, label: "D conv\(i) dX"))
+                if params { g.append(GemmShape(m: cout, n: cin * kk, k: n * oh * ow, label: "D conv\(i) dW", winograd: dWinograd[i])) }
+                g.append(GemmShape(m: cin * kk, n: n * oh * ow, k: cout, label: "D conv\(i) dX", winograd: dWinograd[i]))
             }
             if params { g.append(GemmShape(m: c.nMels * c.frames, n: c.numClasses, k: n, label: "D embed dW")) }
         }
@@ -52,5 +63,8 @@ extension ConditionalGAN {
         return g
     }
 
+    /// FLOPs of the step as direct convolution (im2col + sgemm): the analytic count.
     public func trainStepFLOPs(batch: Int) -> Double { trainStepGemms(batch: batch).reduce(0) { $0 + $1.flops } }
+    /// FLOPs the step's matrix products actually perform (Winograd layers do 9/16 of the direct count).
+    public func trainStepPerformedFLOPs(batch: Int) -> Double { trainStepGemms(batch: batch).reduce(0) { $0 + $1.performedFLOPs } }
 }

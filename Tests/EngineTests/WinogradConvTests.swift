@@ -1,0 +1,75 @@
+import Engine
+import Support
+import Testing
+
+/// The Winograd path of Conv2d and ConvTranspose2d against the direct-sum kernels, at shapes
+/// where it applies (4x4, stride 2, padding 1, >= 8 channels on both sides, output sides even):
+/// output and every gradient, over one chunk and over one tile row per chunk (several chunks on
+/// both workers), with tile rows both shorter and longer than the 8-tile vector loops.
+/// Tolerance 1e-5 of the scale, as for im2col: the transforms only add and subtract, so the
+/// rounding is of the same order as the direct method's (observed below 1e-6).
+@Suite struct WinogradConvTests {
+    static let convCases = [
+        (2, 8, 9, 8, 12),    // (N, Cin, Cout, H, W): 3 tiles per row (scalar tails only)
+        (1, 8, 8, 4, 40),    // 10 tiles per row: one 8-tile vector step and a tail of 2
+        (3, 10, 8, 8, 36),   // 9 tiles per row
+    ]
+
+    @Test(arguments: convCases)
+    func conv2dMatchesNaive(_ c: (Int, Int, Int, Int, Int)) {
+        let (n, cin, cout, h, w) = c
+        let g = ConvGeometry(channels: cin, batch: n, height: h, width: w, kernelH: 4, kernelW: 4, stride: 2, padding: 1)
+        #expect(WinogradConv.applies(g, outChannels: cout))
+        for chunk in [Int.max, 1] {
+            checkConv2dAgainstNaive((n, cin, cout, 4, 4, 2, 1, h, w), chunk: Int.max, tile: chunk)
+        }
+    }
+
+    @Test(arguments: [
+        (2, 9, 8, 4, 6),     // (N, Cin, Cout, H, W) of the transposed layer's input
+        (1, 8, 10, 2, 20),
+        (2, 16, 8, 4, 18),
+    ])
+    func convTranspose2dMatchesNaive(_ c: (Int, Int, Int, Int, Int)) {
+        let (n, cin, cout, h, w) = c
+        let g = ConvGeometry(channels: cout, batch: n, height: 2 * h, width: 2 * w, kernelH: 4, kernelW: 4, stride: 2, padding: 1)
+        #expect(WinogradConv.applies(g, outChannels: cin))
+        for chunk in [Int.max, 1] {
+            checkConvTranspose2dAgainstNaive((n, cin, cout, 4, 2, 1, h, w), chunk: Int.max, tile: chunk)
+        }
+    }
+
+    /// The layers fall back to im2col where Winograd does not apply (the model's first and last
+    /// strided layers, odd half-sizes, other kernels).
+    @Test func appliesOnlyWhereItShould() {
+        func geometry(_ c: Int, _ h: Int, _ w: Int, k: Int = 4, s: Int = 2, p: Int = 1) -> ConvGeometry {
+            ConvGeometry(channels: c, batch: 2, height: h, width: w, kernelH: k, kernelW: k, stride: s, padding: p)
+        }
+        #expect(WinogradConv.applies(geometry(32, 64, 256), outChannels: 64))
+        #expect(!WinogradConv.applies(geometry(2, 128, 512), outChannels: 32))   // D's first conv
+        #expect(!WinogradConv.applies(geometry(1, 128, 512), outChannels: 32))   // G's last (adjoint)
+        #expect(!WinogradConv.applies(geometry(8, 6, 8), outChannels: 8))        // output height 3
+        #expect(!WinogradConv.applies(geometry(8, 8, 8, k: 3, s: 1), outChannels: 8))
+    }
+
+    /// Winograd and im2col layers with the same weights agree, and the Winograd result is the
+    /// same bits on every run (chunks go to workers in fixed ranges for the weight gradient).
+    @Test func agreesWithIm2colAndIsDeterministic() {
+        let (n, cin, cout, h, w) = (4, 16, 8, 8, 40)
+        var results: [[Float]] = []
+        for winograd in [true, true, false] {
+            var rng = SplitMix64(seed: 91)
+            let store = ParameterStore()
+            let conv = Conv2d(store, name: "c", inChannels: cin, outChannels: cout, kernelH: 4, kernelW: 4, stride: 2, padding: 1)
+            conv.initialize(rng: &rng)
+            conv.winograd = winograd
+            conv.maxTileColumns = 1   // Winograd: one tile row per chunk
+            let x = randomSigned(cin * n * h * w, &rng)
+            let y = conv.forward(FloatBuffer(x), batch: n, height: h, width: w).array
+            let dx = conv.backward(FloatBuffer(randomSigned(y.count, &rng))).array
+            results.append(y + dx + store.gradArray(conv.weight))
+        }
+        #expect(results[0] == results[1])
+        expectClose("winograd vs im2col", results[0], results[2], rtol: 1e-5)
+    }
+}
