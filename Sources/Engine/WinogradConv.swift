@@ -321,21 +321,24 @@ public struct WinogradConv {
         }
     }
 
+    /// Chunks of the weight gradient are summed in this many fixed groups (each in chunk order,
+    /// then the groups in order), whatever the worker count: the same bits for 1 or 2 threads.
+    static let gradientGroups = 4
+
     /// grad[o, c, 2u + a, 2v + b] += sum over n, i, j of dy[o, n, i, j] * split[(a, b, c)](i + u, j + v).
     /// Per tile the 2x2 block of dy is the "filter" and the 3x3 block of x the data, so the same
-    /// transforms apply; the sum over tiles is a gemm per transform point. Each worker sums a
-    /// fixed run of chunks in order, and the workers' partials are added in worker order: the
-    /// same bits for the same worker count.
+    /// transforms apply; the sum over tiles is a gemm per transform point.
     public func weightGradient(dy: UnsafePointer<Float>, split s: UnsafePointer<Float>,
                                addInto grad: UnsafeMutablePointer<Float>, partials: WorkerBuffers, scratch: WorkerBuffers) {
         let k = phaseRows, o = outChannels, tw = tilesPerRow, th = outHeight / 2, oh = outHeight, ow = outWidth
         let rows = chunkTileRows(floatsPerTile: 9 * (k + o)), chunks = (tileRows + rows - 1) / rows
         let gh = gridH, gw = gridW, rs = rowStride, mg = margin
-        let workers = min(Parallel.workers, chunks), size = 9 * o * k
-        scratch.prepare(workers: workers, count: 9 * (k + o) * rows * tw)
-        partials.prepare(workers: workers, count: size)
-        Parallel.forEachWorker(chunks) { worker, range in
-            let v = scratch.buffer(worker, count: 0).pointer, p = partials.buffer(worker, count: 0).pointer
+        let groups = min(Self.gradientGroups, chunks), size = 9 * o * k
+        scratch.prepare(workers: Parallel.workers, count: 9 * (k + o) * rows * tw)
+        partials.prepare(workers: groups, count: size)
+        Parallel.forEachDynamic(groups) { worker, group in
+            let v = scratch.buffer(worker, count: 0).pointer, p = partials.buffer(group, count: 0).pointer
+            let range = chunks * group / groups ..< chunks * (group + 1) / groups
             for chunk in range {
                 let r0 = chunk * rows, nr = min(rows, tileRows - r0), nt = nr * tw
                 let ud = v + 9 * k * nt
@@ -374,7 +377,7 @@ public struct WinogradConv {
                 }
             }
         }
-        let parts = (0 ..< workers).map { partials.buffer($0, count: 0).pointer }
+        let parts = (0 ..< groups).map { partials.buffer($0, count: 0).pointer }
         Parallel.forEach(o, minimumWork: 2) { oc in
             for kk in 0 ..< k {
                 func m(_ e: Int) -> Float {
