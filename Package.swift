@@ -28,13 +28,16 @@ let package = Package(
         systemLibrary("CSampleRate", "samplerate", "libsamplerate0-dev"),
         systemLibrary("CPNG", "libpng", "libpng-dev"),
 
+        // The engine's own C kernels (AVX2 chosen at run time); optimised in debug builds too.
+        .target(name: "CWinograd", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
+
         // Domain modules. Each C module is imported by exactly one Swift file.
         .target(name: "Support", swiftSettings: optimisedInDebug),
         .target(name: "BLAS", dependencies: ["COpenBLAS"], swiftSettings: optimisedInDebug),
         .target(name: "Audio",
                 dependencies: ["Support", "BLAS", "CSndFile", "CFFTW", "CSampleRate", "CPNG"],
                 swiftSettings: optimisedInDebug),
-        .target(name: "Engine", dependencies: ["Support", "BLAS"], swiftSettings: optimisedInDebug),
+        .target(name: "Engine", dependencies: ["Support", "BLAS", "CWinograd"], swiftSettings: optimisedInDebug),
         .target(name: "GAN", dependencies: ["Support", "Engine", "Audio"], swiftSettings: optimisedInDebug),
         .target(name: "Playback", dependencies: ["Support", "CALSA"]),
         .target(name: "Dashboard", dependencies: ["Support", "GAN", "Playback", "CNcursesW"],

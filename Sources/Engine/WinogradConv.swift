@@ -1,4 +1,5 @@
 import BLAS
+import CWinograd
 
 /// 4x4 convolutions with stride 2 and padding 1 (every strided layer of the seed's model)
 /// by Winograd's minimal filtering, F(2x2, 2x2): 9 multiplications where the direct method
@@ -27,6 +28,8 @@ public struct WinogradConv {
     /// Whether layers made from now on use this path where it applies (`Conv2d.winograd`,
     /// `ConvTranspose2d.winograd`); `bench train --convolution im2col` turns it off to compare.
     nonisolated(unsafe) public static var enabledByDefault = true
+    /// The transform kernels: AVX2 when the CPU has it (1), portable C (0); the same bits either way.
+    nonisolated(unsafe) public static var kernelISA: Int32 = 1
 
     /// Whether a layer takes this path: 4x4, stride 2, padding 1, output sides even, and
     /// channel counts wide enough for sgemm (the model's first and last strided layers, with
@@ -112,41 +115,6 @@ public struct WinogradConv {
 
     // MARK: Transforms (F(2x2, 2x2): B^T d B, G g G^T, A^T m A)
 
-    /// Input tile: 3x3 values at `p` (rows `stride` apart) -> 9 values, 8 tiles at a time when
-    /// tiles are 2 cells apart. Rows: (d0 - d1, d1, d2 - d1), then the same along columns.
-    @inline(__always)
-    static func inputTransform(_ p: UnsafePointer<Float>, stride: Int, into v: UnsafeMutablePointer<Float>, step: Int, tiles: Int) {
-        var t = 0
-        while t + 8 <= tiles {
-            let q = p + 2 * t
-            func row(_ i: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
-                let lo = UnsafeRawPointer(q + i * stride).loadUnaligned(as: SIMD16<Float>.self)
-                let hi = UnsafeRawPointer(q + i * stride + 2).loadUnaligned(as: SIMD16<Float>.self)
-                return (lo.evenHalf, lo.oddHalf, hi.evenHalf)
-            }
-            let (a0, a1, a2) = row(0), (b0, b1, b2) = row(1), (c0, c1, c2) = row(2)
-            let t00 = a0 - b0, t01 = a1 - b1, t02 = a2 - b2
-            let t20 = c0 - b0, t21 = c1 - b1, t22 = c2 - b2
-            func put(_ e: Int, _ x: SIMD8<Float>) { UnsafeMutableRawPointer(v + e * step + t).storeBytes(of: x, as: SIMD8<Float>.self) }
-            put(0, t00 - t01); put(1, t01); put(2, t02 - t01)
-            put(3, b0 - b1); put(4, b1); put(5, b2 - b1)
-            put(6, t20 - t21); put(7, t21); put(8, t22 - t21)
-            t += 8
-        }
-        while t < tiles {
-            let q = p + 2 * t
-            let a0 = q[0], a1 = q[1], a2 = q[2]
-            let b0 = q[stride], b1 = q[stride + 1], b2 = q[stride + 2]
-            let c0 = q[2 * stride], c1 = q[2 * stride + 1], c2 = q[2 * stride + 2]
-            let t00 = a0 - b0, t01 = a1 - b1, t02 = a2 - b2
-            let t20 = c0 - b0, t21 = c1 - b1, t22 = c2 - b2
-            v[t] = t00 - t01; v[step + t] = t01; v[2 * step + t] = t02 - t01
-            v[3 * step + t] = b0 - b1; v[4 * step + t] = b1; v[5 * step + t] = b2 - b1
-            v[6 * step + t] = t20 - t21; v[7 * step + t] = t21; v[8 * step + t] = t22 - t21
-            t += 1
-        }
-    }
-
     /// Filter 2x2 -> 9 values at f[0], f[step], ...: rows (g0, g0 + g1, g1), then the same along columns.
     @inline(__always)
     static func filterTransform(_ g00: Float, _ g01: Float, _ g10: Float, _ g11: Float,
@@ -165,23 +133,24 @@ public struct WinogradConv {
         return (r00 + r01, r01 + r02, r10 + r11, r11 + r12)
     }
 
-    /// outputTransform for 8 tiles: m[e * plane + t ..< +8] -> the four outputs (00, 01, 10, 11), plus `bias`.
-    @inline(__always)
-    static func outputTransform8(_ m: UnsafePointer<Float>, plane: Int, bias: Float)
-        -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
-        func ld(_ e: Int) -> SIMD8<Float> { UnsafeRawPointer(m + e * plane).loadUnaligned(as: SIMD8<Float>.self) }
-        let r00 = ld(0) + ld(3), r01 = ld(1) + ld(4), r02 = ld(2) + ld(5)
-        let r10 = ld(3) + ld(6), r11 = ld(4) + ld(7), r12 = ld(5) + ld(8)
-        let b = SIMD8<Float>(repeating: bias)
-        return (r00 + r01 + b, r01 + r02 + b, r10 + r11 + b, r11 + r12 + b)
-    }
+    // The C transform kernels (isa 1: AVX2 when the CPU has it, 0: portable), named for tests.
+    public static func inputTransform(_ p: UnsafePointer<Float>, stride: Int, into v: UnsafeMutablePointer<Float>,
+                                      step: Int, tiles: Int, isa: Int32) { wg_input_transform(p, stride, v, step, tiles, isa) }
+    public static func outputRows(_ m: UnsafePointer<Float>, plane: Int, tiles: Int, bias: Float, _ y0: UnsafeMutablePointer<Float>,
+                                  _ y1: UnsafeMutablePointer<Float>, isa: Int32) { wg_output_rows(m, plane, tiles, bias, y0, y1, isa) }
+    public static func outputPhase(_ m: UnsafePointer<Float>, plane: Int, tiles: Int, bias: Float, _ x0: UnsafeMutablePointer<Float>,
+                                   _ x1: UnsafeMutablePointer<Float>, isa: Int32) { wg_output_phase(m, plane, tiles, bias, x0, x1, isa) }
+    public static func filterRows(_ d0: UnsafePointer<Float>, _ d1: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
+                                  step: Int, tiles: Int, isa: Int32) { wg_filter_rows(d0, d1, dst, step, tiles, isa) }
+    /// Whether this CPU runs the AVX2 kernels.
+    public static var hasAVX2: Bool { wg_has_avx2() != 0 }
 
     /// U[e][o, (a, b, c)] = (G g G^T)[e] for g(u, v) = w[o, c, 2u + a, 2v + b]: 9 matrices [O, 4C].
     func forwardFilters(_ w: UnsafePointer<Float>, into u: FloatBuffer) {
         let k = phaseRows, o = outChannels
         u.resize(9 * o * k)
         let up = u.pointer
-        for oc in 0 ..< o {
+        Parallel.forEach(o, minimumWork: 2) { oc in
             for c in 0 ..< channels {
                 let wp = w + (oc * channels + c) * 16
                 for phase in 0 ..< 4 {
@@ -198,7 +167,7 @@ public struct WinogradConv {
         let o = outChannels, c = channels
         u.resize(36 * c * o)
         let up = u.pointer
-        for oc in 0 ..< o {
+        Parallel.forEach(o, minimumWork: 2) { oc in
             for ch in 0 ..< c {
                 let wp = w + (oc * c + ch) * 16
                 for phase in 0 ..< 4 {
@@ -216,6 +185,7 @@ public struct WinogradConv {
     /// y (O, N, H/2, W/2) = act(conv(x) + bias), from split(x) and forwardFilters(w).
     public func convolve(split s: UnsafePointer<Float>, filters u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                          activation: Activation, into y: UnsafeMutablePointer<Float>, scratch: WorkerBuffers) {
+        let isa = Self.kernelISA
         let k = phaseRows, o = outChannels, tw = tilesPerRow, th = outHeight / 2, oh = outHeight, ow = outWidth
         let rows = chunkTileRows(floatsPerTile: 9 * (k + o)), chunks = (tileRows + rows - 1) / rows
         let gh = gridH, gw = gridW, rs = rowStride, mg = margin
@@ -226,8 +196,7 @@ public struct WinogradConv {
             for row in 0 ..< k {
                 for r in 0 ..< nr {
                     let n = (r0 + r) / th, ti = (r0 + r) % th
-                    Self.inputTransform(s + row * rs + mg + (n * gh + 2 * ti) * gw, stride: gw,
-                                        into: v + row * nt + r * tw, step: k * nt, tiles: tw)
+                    wg_input_transform(s + row * rs + mg + (n * gh + 2 * ti) * gw, gw, v + row * nt + r * tw, k * nt, tw, isa)
                 }
             }
             for e in 0 ..< 9 {
@@ -241,22 +210,7 @@ public struct WinogradConv {
                     let n = (r0 + r) / th, ti = (r0 + r) % th
                     let y0 = y + ((ch * batch + n) * oh + 2 * ti) * ow, y1 = y0 + ow
                     let m = mm + ch * nt + r * tw
-                    var t = 0
-                    while t + 8 <= tw {
-                        let z = Self.outputTransform8(m + t, plane: plane, bias: bc)
-                        var top = SIMD16<Float>(), bottom = SIMD16<Float>()
-                        top.evenHalf = z.0; top.oddHalf = z.1; bottom.evenHalf = z.2; bottom.oddHalf = z.3
-                        UnsafeMutableRawPointer(y0 + 2 * t).storeBytes(of: top, as: SIMD16<Float>.self)
-                        UnsafeMutableRawPointer(y1 + 2 * t).storeBytes(of: bottom, as: SIMD16<Float>.self)
-                        t += 8
-                    }
-                    while t < tw {
-                        let z = Self.outputTransform((m[t], m[plane + t], m[2 * plane + t], m[3 * plane + t], m[4 * plane + t],
-                                                      m[5 * plane + t], m[6 * plane + t], m[7 * plane + t], m[8 * plane + t]))
-                        y0[2 * t] = z.0 + bc; y0[2 * t + 1] = z.1 + bc
-                        y1[2 * t] = z.2 + bc; y1[2 * t + 1] = z.3 + bc
-                        t += 1
-                    }
+                    wg_output_rows(m, plane, tw, bc, y0, y1, isa)
                     if activation != .identity {   // while the two rows are in cache
                         activation.forwardSerial(y0, y0, count: ow)
                         activation.forwardSerial(y1, y1, count: ow)
@@ -271,6 +225,7 @@ public struct WinogradConv {
     /// Every element of x is written once (no clearing needed).
     public func convolveTransposed(expanded ex: UnsafePointer<Float>, filters u: UnsafePointer<Float>,
                                    bias: UnsafePointer<Float>?, into x: UnsafeMutablePointer<Float>, scratch: WorkerBuffers) {
+        let isa = Self.kernelISA
         let c = channels, o = outChannels, tw = tilesPerRow, th = outHeight / 2, h = height, w = width
         let rows = chunkTileRows(floatsPerTile: 9 * (c + o)), chunks = (tileRows + rows - 1) / rows
         let gh = gridH, gw = gridW, rs = rowStride, mg = margin
@@ -284,7 +239,7 @@ public struct WinogradConv {
                     for r in 0 ..< nr {
                         let n = (r0 + r) / th, ti = (r0 + r) % th
                         let start = mg + (n * gh + 2 * ti - 1 + a) * gw - 1 + b
-                        Self.inputTransform(ex + row * rs + start, stride: gw, into: v + row * nt + r * tw, step: o * nt, tiles: tw)
+                        wg_input_transform(ex + row * rs + start, gw, v + row * nt + r * tw, o * nt, tw, isa)
                     }
                 }
                 for e in 0 ..< 9 {
@@ -299,22 +254,7 @@ public struct WinogradConv {
                         // Output rows i = 2ti, 2ti + 1 of this phase are x rows 2i + a.
                         let x0 = x + ((ch * batch + n) * h + 4 * ti + a) * w + b, x1 = x0 + 2 * w
                         let m = mm + ch * nt + r * tw
-                        var t = 0
-                        while t + 8 <= tw {
-                            let z = Self.outputTransform8(m + t, plane: plane, bias: bc)
-                            for l in 0 ..< 8 {
-                                x0[4 * (t + l)] = z.0[l]; x0[4 * (t + l) + 2] = z.1[l]
-                                x1[4 * (t + l)] = z.2[l]; x1[4 * (t + l) + 2] = z.3[l]
-                            }
-                            t += 8
-                        }
-                        while t < tw {
-                            let z = Self.outputTransform((m[t], m[plane + t], m[2 * plane + t], m[3 * plane + t], m[4 * plane + t],
-                                                          m[5 * plane + t], m[6 * plane + t], m[7 * plane + t], m[8 * plane + t]))
-                            x0[4 * t] = z.0 + bc; x0[4 * t + 2] = z.1 + bc
-                            x1[4 * t] = z.2 + bc; x1[4 * t + 2] = z.3 + bc
-                            t += 1
-                        }
+                        wg_output_phase(m, plane, tw, bc, x0, x1, isa)
                     }
                 }
             }
@@ -330,6 +270,7 @@ public struct WinogradConv {
     /// transforms apply; the sum over tiles is a gemm per transform point.
     public func weightGradient(dy: UnsafePointer<Float>, split s: UnsafePointer<Float>,
                                addInto grad: UnsafeMutablePointer<Float>, partials: WorkerBuffers, scratch: WorkerBuffers) {
+        let isa = Self.kernelISA
         let k = phaseRows, o = outChannels, tw = tilesPerRow, th = outHeight / 2, oh = outHeight, ow = outWidth
         let rows = chunkTileRows(floatsPerTile: 9 * (k + o)), chunks = (tileRows + rows - 1) / rows
         let gh = gridH, gw = gridW, rs = rowStride, mg = margin
@@ -345,8 +286,7 @@ public struct WinogradConv {
                 for row in 0 ..< k {
                     for r in 0 ..< nr {
                         let n = (r0 + r) / th, ti = (r0 + r) % th
-                        Self.inputTransform(s + row * rs + mg + (n * gh + 2 * ti) * gw, stride: gw,
-                                            into: v + row * nt + r * tw, step: k * nt, tiles: tw)
+                        wg_input_transform(s + row * rs + mg + (n * gh + 2 * ti) * gw, gw, v + row * nt + r * tw, k * nt, tw, isa)
                     }
                 }
                 for ch in 0 ..< o {
@@ -354,21 +294,7 @@ public struct WinogradConv {
                         let n = (r0 + r) / th, ti = (r0 + r) % th
                         let d0 = dy + ((ch * batch + n) * oh + 2 * ti) * ow, d1 = d0 + ow
                         let dst = ud + ch * nt + r * tw, step = o * nt
-                        var t = 0
-                        while t + 8 <= tw {   // the same transform, 8 tiles at a time
-                            let top = UnsafeRawPointer(d0 + 2 * t).loadUnaligned(as: SIMD16<Float>.self)
-                            let bottom = UnsafeRawPointer(d1 + 2 * t).loadUnaligned(as: SIMD16<Float>.self)
-                            let g00 = top.evenHalf, g01 = top.oddHalf, g10 = bottom.evenHalf, g11 = bottom.oddHalf
-                            let s0 = g00 + g10, s1 = g01 + g11
-                            func put(_ e: Int, _ x: SIMD8<Float>) { UnsafeMutableRawPointer(dst + e * step + t).storeBytes(of: x, as: SIMD8<Float>.self) }
-                            put(0, g00); put(1, g00 + g01); put(2, g01); put(3, s0); put(4, s0 + s1); put(5, s1)
-                            put(6, g10); put(7, g10 + g11); put(8, g11)
-                            t += 8
-                        }
-                        while t < tw {
-                            Self.filterTransform(d0[2 * t], d0[2 * t + 1], d1[2 * t], d1[2 * t + 1], into: dst + t, step: step)
-                            t += 1
-                        }
+                        wg_filter_rows(d0, d1, dst, step, tw, isa)
                     }
                 }
                 for e in 0 ..< 9 {

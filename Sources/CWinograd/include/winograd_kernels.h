@@ -1,0 +1,23 @@
+// The transforms of F(2x2, 2x2) Winograd convolution (Engine/WinogradConv.swift), in C so they
+// can use AVX2 when the CPU has it (chosen at run time: Swift here compiles for baseline
+// x86-64). The Swift versions in WinogradConv.swift are the reference tests compare with.
+// isa: 1 = AVX2 if this CPU has it, 0 = portable C.
+#ifndef CGAN_WINOGRAD_KERNELS_H
+#define CGAN_WINOGRAD_KERNELS_H
+
+// v[e * step + t], e < 9, t < tiles = B^T d B for the 3x3 tile at p + 2t (rows `stride` apart).
+// May read a float or two past the last tile's right column (callers pad their rows).
+void wg_input_transform(const float *p, long stride, float *v, long step, long tiles, int isa);
+
+// The 2x2 output of tile t from m[e * plane + t], plus bias: y0[2t], y0[2t+1], y1[2t], y1[2t+1].
+void wg_output_rows(const float *m, long plane, long tiles, float bias, float *y0, float *y1, int isa);
+
+// The same, written two apart (one phase of a stride-2 output): x0[4t], x0[4t+2], x1[4t], x1[4t+2].
+void wg_output_phase(const float *m, long plane, long tiles, float bias, float *x0, float *x1, int isa);
+
+// dst[e * step + t] = G g G^T for the 2x2 block g = (d0[2t], d0[2t+1]; d1[2t], d1[2t+1]).
+void wg_filter_rows(const float *d0, const float *d1, float *dst, long step, long tiles, int isa);
+
+// 1 when this CPU has AVX2.
+int wg_has_avx2(void);
+#endif

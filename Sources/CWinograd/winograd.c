@@ -1,0 +1,163 @@
+#include "winograd_kernels.h"
+#include <immintrin.h>
+
+int wg_has_avx2(void) { return __builtin_cpu_supports("avx2") ? 1 : 0; }
+
+// ---- Portable versions (the compiler vectorizes what it can for baseline x86-64).
+
+static void input_portable(const float *p, long stride, float *v, long step, long tiles) {
+    for (long t = 0; t < tiles; t++) {
+        const float *q = p + 2 * t;
+        float a0 = q[0], a1 = q[1], a2 = q[2];
+        float b0 = q[stride], b1 = q[stride + 1], b2 = q[stride + 2];
+        float c0 = q[2 * stride], c1 = q[2 * stride + 1], c2 = q[2 * stride + 2];
+        float t00 = a0 - b0, t01 = a1 - b1, t02 = a2 - b2, t20 = c0 - b0, t21 = c1 - b1, t22 = c2 - b2;
+        v[t] = t00 - t01; v[step + t] = t01; v[2 * step + t] = t02 - t01;
+        v[3 * step + t] = b0 - b1; v[4 * step + t] = b1; v[5 * step + t] = b2 - b1;
+        v[6 * step + t] = t20 - t21; v[7 * step + t] = t21; v[8 * step + t] = t22 - t21;
+    }
+}
+
+#define OUTPUT_SCALAR(t)                                                                   \
+    float r00 = m[t] + m[3 * plane + t], r01 = m[plane + t] + m[4 * plane + t];            \
+    float r02 = m[2 * plane + t] + m[5 * plane + t];                                       \
+    float r10 = m[3 * plane + t] + m[6 * plane + t], r11 = m[4 * plane + t] + m[7 * plane + t]; \
+    float r12 = m[5 * plane + t] + m[8 * plane + t];                                       \
+    float z0 = r00 + r01 + bias, z1 = r01 + r02 + bias, z2 = r10 + r11 + bias, z3 = r11 + r12 + bias;
+
+static void output_rows_portable(const float *m, long plane, long tiles, float bias, float *y0, float *y1) {
+    for (long t = 0; t < tiles; t++) {
+        OUTPUT_SCALAR(t)
+        y0[2 * t] = z0; y0[2 * t + 1] = z1; y1[2 * t] = z2; y1[2 * t + 1] = z3;
+    }
+}
+
+static void output_phase_portable(const float *m, long plane, long tiles, float bias, float *x0, float *x1) {
+    for (long t = 0; t < tiles; t++) {
+        OUTPUT_SCALAR(t)
+        x0[4 * t] = z0; x0[4 * t + 2] = z1; x1[4 * t] = z2; x1[4 * t + 2] = z3;
+    }
+}
+
+static void filter_portable(const float *d0, const float *d1, float *f, long step, long tiles) {
+    for (long t = 0; t < tiles; t++) {
+        float g00 = d0[2 * t], g01 = d0[2 * t + 1], g10 = d1[2 * t], g11 = d1[2 * t + 1];
+        float s0 = g00 + g10, s1 = g01 + g11;
+        f[t] = g00; f[step + t] = g00 + g01; f[2 * step + t] = g01;
+        f[3 * step + t] = s0; f[4 * step + t] = s0 + s1; f[5 * step + t] = s1;
+        f[6 * step + t] = g10; f[7 * step + t] = g10 + g11; f[8 * step + t] = g11;
+    }
+}
+
+// ---- AVX2 versions: 8 tiles per step, the same operations in the same order (same bits).
+
+#define AVX2 __attribute__((target("avx2")))
+
+// Even and odd elements of the 16 floats at q.
+AVX2 static inline void deinterleave(const float *q, __m256 *even, __m256 *odd) {
+    __m256 a = _mm256_loadu_ps(q), b = _mm256_loadu_ps(q + 8);
+    __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+    __m256 o = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+    *even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0)));
+    *odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+// Interleave: (a0 b0 a1 b1 ...) into lo (first 8) and hi (next 8).
+AVX2 static inline void interleave(__m256 a, __m256 b, __m256 *lo, __m256 *hi) {
+    __m256 l = _mm256_unpacklo_ps(a, b), h = _mm256_unpackhi_ps(a, b);   // per 128-bit lane
+    *lo = _mm256_permute2f128_ps(l, h, 0x20);
+    *hi = _mm256_permute2f128_ps(l, h, 0x31);
+}
+
+AVX2 static void input_avx2(const float *p, long stride, float *v, long step, long tiles) {
+    long t = 0;
+    for (; t + 8 <= tiles; t += 8) {
+        const float *q = p + 2 * t;
+        __m256 a0, a1, a2, b0, b1, b2, c0, c1, c2, junk;
+        deinterleave(q, &a0, &a1); deinterleave(q + 2, &a2, &junk);
+        deinterleave(q + stride, &b0, &b1); deinterleave(q + stride + 2, &b2, &junk);
+        deinterleave(q + 2 * stride, &c0, &c1); deinterleave(q + 2 * stride + 2, &c2, &junk);
+        __m256 t00 = _mm256_sub_ps(a0, b0), t01 = _mm256_sub_ps(a1, b1), t02 = _mm256_sub_ps(a2, b2);
+        __m256 t20 = _mm256_sub_ps(c0, b0), t21 = _mm256_sub_ps(c1, b1), t22 = _mm256_sub_ps(c2, b2);
+        float *w = v + t;
+        _mm256_storeu_ps(w, _mm256_sub_ps(t00, t01)); _mm256_storeu_ps(w + step, t01);
+        _mm256_storeu_ps(w + 2 * step, _mm256_sub_ps(t02, t01));
+        _mm256_storeu_ps(w + 3 * step, _mm256_sub_ps(b0, b1)); _mm256_storeu_ps(w + 4 * step, b1);
+        _mm256_storeu_ps(w + 5 * step, _mm256_sub_ps(b2, b1));
+        _mm256_storeu_ps(w + 6 * step, _mm256_sub_ps(t20, t21)); _mm256_storeu_ps(w + 7 * step, t21);
+        _mm256_storeu_ps(w + 8 * step, _mm256_sub_ps(t22, t21));
+    }
+    input_portable(p + 2 * t, stride, v + t, step, tiles - t);
+}
+
+#define OUTPUT_AVX2(t)                                                                          \
+    const float *mm = m + t;                                                                    \
+    __m256 m0 = _mm256_loadu_ps(mm), m1 = _mm256_loadu_ps(mm + plane), m2 = _mm256_loadu_ps(mm + 2 * plane); \
+    __m256 m3 = _mm256_loadu_ps(mm + 3 * plane), m4 = _mm256_loadu_ps(mm + 4 * plane);          \
+    __m256 m5 = _mm256_loadu_ps(mm + 5 * plane), m6 = _mm256_loadu_ps(mm + 6 * plane);          \
+    __m256 m7 = _mm256_loadu_ps(mm + 7 * plane), m8 = _mm256_loadu_ps(mm + 8 * plane);          \
+    __m256 r00 = _mm256_add_ps(m0, m3), r01 = _mm256_add_ps(m1, m4), r02 = _mm256_add_ps(m2, m5); \
+    __m256 r10 = _mm256_add_ps(m3, m6), r11 = _mm256_add_ps(m4, m7), r12 = _mm256_add_ps(m5, m8); \
+    __m256 bb = _mm256_set1_ps(bias);                                                          \
+    __m256 z0 = _mm256_add_ps(_mm256_add_ps(r00, r01), bb), z1 = _mm256_add_ps(_mm256_add_ps(r01, r02), bb); \
+    __m256 z2 = _mm256_add_ps(_mm256_add_ps(r10, r11), bb), z3 = _mm256_add_ps(_mm256_add_ps(r11, r12), bb);
+
+AVX2 static void output_rows_avx2(const float *m, long plane, long tiles, float bias, float *y0, float *y1) {
+    long t = 0;
+    for (; t + 8 <= tiles; t += 8) {
+        OUTPUT_AVX2(t)
+        __m256 lo, hi;
+        interleave(z0, z1, &lo, &hi); _mm256_storeu_ps(y0 + 2 * t, lo); _mm256_storeu_ps(y0 + 2 * t + 8, hi);
+        interleave(z2, z3, &lo, &hi); _mm256_storeu_ps(y1 + 2 * t, lo); _mm256_storeu_ps(y1 + 2 * t + 8, hi);
+    }
+    output_rows_portable(m + t, plane, tiles - t, bias, y0 + 2 * t, y1 + 2 * t);
+}
+
+AVX2 static void output_phase_avx2(const float *m, long plane, long tiles, float bias, float *x0, float *x1) {
+    long t = 0;
+    for (; t + 8 <= tiles; t += 8) {
+        OUTPUT_AVX2(t)
+        // Stride-2 stores: the other phase fills the gaps, so no vector store may cover them.
+        float a[8], b[8], c[8], d[8];
+        _mm256_storeu_ps(a, z0); _mm256_storeu_ps(b, z1); _mm256_storeu_ps(c, z2); _mm256_storeu_ps(d, z3);
+        for (int l = 0; l < 8; l++) {
+            x0[4 * (t + l)] = a[l]; x0[4 * (t + l) + 2] = b[l];
+            x1[4 * (t + l)] = c[l]; x1[4 * (t + l) + 2] = d[l];
+        }
+    }
+    output_phase_portable(m + t, plane, tiles - t, bias, x0 + 4 * t, x1 + 4 * t);
+}
+
+AVX2 static void filter_avx2(const float *d0, const float *d1, float *f, long step, long tiles) {
+    long t = 0;
+    for (; t + 8 <= tiles; t += 8) {
+        __m256 g00, g01, g10, g11;
+        deinterleave(d0 + 2 * t, &g00, &g01); deinterleave(d1 + 2 * t, &g10, &g11);
+        __m256 s0 = _mm256_add_ps(g00, g10), s1 = _mm256_add_ps(g01, g11);
+        float *w = f + t;
+        _mm256_storeu_ps(w, g00); _mm256_storeu_ps(w + step, _mm256_add_ps(g00, g01)); _mm256_storeu_ps(w + 2 * step, g01);
+        _mm256_storeu_ps(w + 3 * step, s0); _mm256_storeu_ps(w + 4 * step, _mm256_add_ps(s0, s1)); _mm256_storeu_ps(w + 5 * step, s1);
+        _mm256_storeu_ps(w + 6 * step, g10); _mm256_storeu_ps(w + 7 * step, _mm256_add_ps(g10, g11)); _mm256_storeu_ps(w + 8 * step, g11);
+    }
+    filter_portable(d0 + 2 * t, d1 + 2 * t, f + t, step, tiles - t);
+}
+
+// ---- Entry points.
+
+void wg_input_transform(const float *p, long stride, float *v, long step, long tiles, int isa) {
+    if (isa && wg_has_avx2()) input_avx2(p, stride, v, step, tiles); else input_portable(p, stride, v, step, tiles);
+}
+
+void wg_output_rows(const float *m, long plane, long tiles, float bias, float *y0, float *y1, int isa) {
+    if (isa && wg_has_avx2()) output_rows_avx2(m, plane, tiles, bias, y0, y1);
+    else output_rows_portable(m, plane, tiles, bias, y0, y1);
+}
+
+void wg_output_phase(const float *m, long plane, long tiles, float bias, float *x0, float *x1, int isa) {
+    if (isa && wg_has_avx2()) output_phase_avx2(m, plane, tiles, bias, x0, x1);
+    else output_phase_portable(m, plane, tiles, bias, x0, x1);
+}
+
+void wg_filter_rows(const float *d0, const float *d1, float *dst, long step, long tiles, int isa) {
+    if (isa && wg_has_avx2()) filter_avx2(d0, d1, dst, step, tiles); else filter_portable(d0, d1, dst, step, tiles);
+}
