@@ -74,40 +74,6 @@ import Testing
         #expect(r.stdout.contains("\nPyTorch comparison skipped: python3 not found on PATH\n"))
     }
 
-    /// A `python3` on PATH that answers like the script (a shell script: CI has no Python) shows
-    /// the arguments passed, the summary line and the JSON keys.
-    @Test func measuredComparisonIsPrintedAndAddedToJSON() throws {
-        let cli = try CLI(); defer { cli.cleanUp() }
-        let bin = cli.path("bin")
-        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
-        let fake = bin.appendingPathComponent("python3")
-        try Data("""
-            #!/bin/sh
-            echo "args: $*"
-            echo '{"best_format": "channels_last", "best_samples_per_s": 4.0, "channels_last_samples_per_s": 4.0, "cpu_capability": "TEST", "nchw_samples_per_s": 2.0, "threads": 1, "torch_version": "9.9.9"}'
-
-            """.utf8).write(to: fake)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fake.path)
-        try Data("# stands in for scripts/torch_step_bench.py\n".utf8).write(to: cli.path("bench.py"))
-        let r = try cli.run(Self.quick + ["--torch", "--torch-script", "bench.py"],
-                            environment: ["PATH": bin.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "")])
-        #expect(r.status == 0, "stderr: \(r.stderr)")
-        let script = cli.path("bench.py").resolvingSymlinksInPath().path
-        let argsLine = try #require(r.stdout.split(separator: "\n").first { $0.hasPrefix("  torch: args: ") })
-        // The temporary folder may be reached through a symlink; compare the resolved script path.
-        let passed = argsLine.dropFirst("  torch: args: ".count).split(separator: " ").map(String.init)
-        #expect(passed.count == 8 && URL(fileURLWithPath: passed[0]).resolvingSymlinksInPath().path == script)
-        #expect(Array(passed.dropFirst()) == ["--json", "--threads", "1", "--steps", "1", "--batch", "2"])
-        #expect(r.stdout.contains("\nPyTorch 9.9.9 measured in this run (1 thread, TEST): 2.0 samples/s NCHW, 4.0 channels_last -> cgan-tui is "))
-        #expect(!r.stdout.contains("skipped"))
-        let object = try Self.lastJSON(r.stdout)
-        let ours = try #require(object["train_samples_per_s"] as? Double)
-        #expect(object["torch_samples_per_s"] as? Double == 4.0)
-        let speedup = try #require(object["speedup_vs_torch"] as? Double)
-        // Both numbers went through JSON's decimal text; 1e-9 relative covers its last digit.
-        #expect(abs(speedup - ours / 4) <= 1e-9 * speedup)
-    }
-
     @Test func withoutTorchTheIssueFigureStays() throws {
         let cli = try CLI(); defer { cli.cleanUp() }
         let r = try cli.run(Self.quick)
