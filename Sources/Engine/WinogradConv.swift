@@ -63,6 +63,15 @@ public struct WinogradConv {
         min(maxChunkTileRows, max(1, (1 << 19) / max(1, floatsPerTile * tilesPerRow)))
     }
 
+    /// The gemm each chunk runs (9 per chunk; 36 for `convolveTransposed`), as [m, n, k]:
+    /// what `bench train` times for the layers on this path.
+    public var gemmShapes: (convolve: [Int], transposed: [Int], weightGradient: [Int]) {
+        let k = phaseRows, o = outChannels, tw = tilesPerRow
+        let forward = min(tileRows, chunkTileRows(floatsPerTile: 9 * (k + o))) * tw
+        let transposed = min(tileRows, chunkTileRows(floatsPerTile: 9 * (channels + o))) * tw
+        return ([o, forward, k], [channels, transposed, o], [o, k, forward])
+    }
+
     // MARK: Layouts
 
     /// split[(a, b, c), cell (n, m, q)] = x[c, n, 2m + a - 1, 2q + b - 1] (0 outside); x is (C, N, H, W).

@@ -115,13 +115,17 @@ struct BenchTrainCommand: ParsableCommand {
         // The model's largest distinct products, each timed alone.
         var seen = Set<String>()
         BLAS.nativeThreads = threads
-        print("sgemm at the model's shapes (batch \(batch), \(threads) thread(s), best of several):")
+        print("sgemm at the model's shapes (batch \(batch), best of several): im2col products whole, \(threads) thread(s);")
+        print("  Winograd products as each chunk's gemm, 1 thread (each worker runs its own chunks)")
         for s in gan.trainStepGemms(batch: batch).sorted(by: { $0.flops > $1.flops }) where s.flops > 1e8 {
-            let key = "\(s.m)x\(s.n)x\(s.k)"
-            guard seen.insert(key).inserted, seen.count <= 12 else { continue }
-            print(String(format: "  %-16@ m %6d n %6d k %6d: %6.1f GFLOP/s", s.label as NSString, s.m, s.n, s.k,
-                         Self.sgemmGFLOPs(m: s.m, n: s.n, k: s.k)))
+            let shape = s.winogradGemm ?? [s.m, s.n, s.k]
+            guard seen.insert("\(shape)").inserted, seen.count <= 14 else { continue }
+            BLAS.nativeThreads = s.winograd ? 1 : threads
+            print(String(format: "  %-16@ %@ m %6d n %6d k %6d: %6.1f GFLOP/s", s.label as NSString,
+                         (s.winograd ? "Winograd" : "im2col  ") as NSString, shape[0], shape[1], shape[2],
+                         Self.sgemmGFLOPs(m: shape[0], n: shape[1], k: shape[2])))
         }
+        BLAS.nativeThreads = threads
         // PyTorch last, once all of our own work is done and OpenBLAS's threads sleep, so the
         // two never compete for the cores.
         var torchResult: TorchBench.Measurement?
