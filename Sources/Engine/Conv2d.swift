@@ -73,7 +73,7 @@ public final class Conv2d {
             var wc = WinogradConv(g, outChannels: outChannels)
             wc.maxChunkTileRows = maxTileColumns
             wc.split(xp, into: scratch.phaseSplit)
-            wc.forwardFilters(w, into: winogradFilters)
+            wc.filters(w, into: winogradFilters, transposed: false)
             wc.convolve(split: scratch.phaseSplit.pointer, filters: winogradFilters.pointer, bias: store.value(bias),
                         activation: activation, into: y, scratch: scratch)
             return output
@@ -122,7 +122,7 @@ public final class Conv2d {
             }
             if inputGrad {
                 wc.expand(dyp, into: scratch.phaseGrid)
-                wc.transposedFilters(w, into: winogradFilters)
+                wc.filters(w, into: winogradFilters, transposed: true)
                 wc.convolveTransposed(expanded: scratch.phaseGrid.pointer, filters: winogradFilters.pointer, bias: nil,
                                       into: dInput.pointer, scratch: scratch)
             }

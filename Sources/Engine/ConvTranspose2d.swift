@@ -76,7 +76,7 @@ public final class ConvTranspose2d {
             var wc = WinogradConv(g, outChannels: inChannels)
             wc.maxChunkTileRows = maxTileColumns
             wc.expand(xp, into: scratch.phaseGrid)
-            wc.transposedFilters(w, into: winogradFilters)
+            wc.filters(w, into: winogradFilters, transposed: true)
             wc.convolveTransposed(expanded: scratch.phaseGrid.pointer, filters: winogradFilters.pointer,
                                   bias: store.value(bias), into: y, scratch: scratch)
             return output
@@ -118,7 +118,7 @@ public final class ConvTranspose2d {
                                   partials: partialGrads, scratch: scratch)
             }
             if inputGrad {
-                wc.forwardFilters(w, into: winogradFilters)
+                wc.filters(w, into: winogradFilters, transposed: false)
                 wc.convolve(split: scratch.phaseSplit.pointer, filters: winogradFilters.pointer, bias: nil,
                             activation: .identity, into: dx, scratch: scratch)
             }

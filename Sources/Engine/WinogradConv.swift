@@ -154,26 +154,12 @@ public struct WinogradConv {
     /// Whether this CPU runs the AVX2 kernels.
     public static var hasAVX2: Bool { wg_has_avx2() != 0 }
 
-    /// U[e][o, (a, b, c)] = (G g G^T)[e] for g(u, v) = w[o, c, 2u + a, 2v + b]: 9 matrices [O, 4C].
-    func forwardFilters(_ w: UnsafePointer<Float>, into u: FloatBuffer) {
-        let k = phaseRows, o = outChannels
-        u.resize(9 * o * k)
-        let up = u.pointer
-        Parallel.forEach(o, minimumWork: 2) { oc in
-            for c in 0 ..< channels {
-                let wp = w + (oc * channels + c) * 16
-                for phase in 0 ..< 4 {
-                    let a = phase / 2, b = phase % 2
-                    Self.filterTransform(wp[a * 4 + b], wp[a * 4 + 2 + b], wp[(2 + a) * 4 + b], wp[(2 + a) * 4 + 2 + b],
-                                         into: up + oc * k + phase * channels + c, step: o * k)
-                }
-            }
-        }
-    }
-
-    /// For phase (a', b') of x: U[a'b'][e][c, o] = (G g G^T)[e] for g(t, s) = w[o, c, 3 - a' - 2t, 3 - b' - 2s].
-    func transposedFilters(_ w: UnsafePointer<Float>, into u: FloatBuffer) {
-        let o = outChannels, c = channels
+    /// The transformed filters (G g G^T) of every 2x2 sub-kernel, for `convolve` (transposed false):
+    /// U[e][o, (a, b, c)] with g(u, v) = w[o, c, 2u + a, 2v + b], 9 matrices [O, 4C]; or for
+    /// `convolveTransposed` (true), per phase (a', b') of x: U[a'b'][e][c, o] with
+    /// g(t, s) = w[o, c, 3 - a' - 2t, 3 - b' - 2s].
+    func filters(_ w: UnsafePointer<Float>, into u: FloatBuffer, transposed: Bool) {
+        let o = outChannels, c = channels, k = phaseRows
         u.resize(36 * c * o)
         let up = u.pointer
         Parallel.forEach(o, minimumWork: 2) { oc in
@@ -181,9 +167,11 @@ public struct WinogradConv {
                 let wp = w + (oc * c + ch) * 16
                 for phase in 0 ..< 4 {
                     let a = phase / 2, b = phase % 2
-                    let k0 = 3 - a, k1 = 1 - a, l0 = 3 - b, l1 = 1 - b
-                    Self.filterTransform(wp[k0 * 4 + l0], wp[k0 * 4 + l1], wp[k1 * 4 + l0], wp[k1 * 4 + l1],
-                                         into: up + (phase * 9 * c + ch) * o + oc, step: c * o)
+                    // Kernel rows of taps t = 0, 1 and columns of taps s = 0, 1.
+                    let (r0, r1, c0, c1) = transposed ? (3 - a, 1 - a, 3 - b, 1 - b) : (a, 2 + a, b, 2 + b)
+                    let dst = transposed ? up + (phase * 9 * c + ch) * o + oc : up + oc * k + phase * c + ch
+                    Self.filterTransform(wp[r0 * 4 + c0], wp[r0 * 4 + c1], wp[r1 * 4 + c0], wp[r1 * 4 + c1],
+                                         into: dst, step: transposed ? c * o : o * k)
                 }
             }
         }
@@ -191,7 +179,7 @@ public struct WinogradConv {
 
     // MARK: The three products
 
-    /// y (O, N, H/2, W/2) = act(conv(x) + bias), from split(x) and forwardFilters(w).
+    /// y (O, N, H/2, W/2) = act(conv(x) + bias), from split(x) and filters(w, transposed: false).
     public func convolve(split s: UnsafePointer<Float>, filters u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                          activation: Activation, into y: UnsafeMutablePointer<Float>, scratch: WorkerBuffers) {
         let isa = Self.kernelISA
@@ -229,7 +217,7 @@ public struct WinogradConv {
         }
     }
 
-    /// x (C, N, H, W) = conv^T(y) + bias, from expand(y) and transposedFilters(w). Phase (a', b') of x
+    /// x (C, N, H, W) = conv^T(y) + bias, from expand(y) and filters(w, transposed: true). Phase (a', b') of x
     /// at (i, j) sums y over rows i - 1 + a' + t and columns j - 1 + b' + s, t, s in {0, 1}.
     /// Every element of x is written once (no clearing needed).
     public func convolveTransposed(expanded ex: UnsafePointer<Float>, filters u: UnsafePointer<Float>,

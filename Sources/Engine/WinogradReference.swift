@@ -37,23 +37,15 @@ extension WinogradConv {
     }
 
 
-    public static func outputRowsReference(_ m: UnsafePointer<Float>, plane: Int, tiles: Int, bias: Float,
-                                           _ y0: UnsafeMutablePointer<Float>, _ y1: UnsafeMutablePointer<Float>) {
+    /// `outputRows` (spacing 1: y0[2t], y0[2t + 1], ...) and `outputPhase` (spacing 2: x0[4t], x0[4t + 2], ...).
+    public static func outputReference(_ m: UnsafePointer<Float>, plane: Int, tiles: Int, bias: Float,
+                                       _ y0: UnsafeMutablePointer<Float>, _ y1: UnsafeMutablePointer<Float>, spacing: Int) {
         for t in 0 ..< tiles {
             let z = outputTransform((m[t], m[plane + t], m[2 * plane + t], m[3 * plane + t], m[4 * plane + t],
                                      m[5 * plane + t], m[6 * plane + t], m[7 * plane + t], m[8 * plane + t]))
-            y0[2 * t] = z.0 + bias; y0[2 * t + 1] = z.1 + bias
-            y1[2 * t] = z.2 + bias; y1[2 * t + 1] = z.3 + bias
-        }
-    }
-
-    public static func outputPhaseReference(_ m: UnsafePointer<Float>, plane: Int, tiles: Int, bias: Float,
-                                            _ x0: UnsafeMutablePointer<Float>, _ x1: UnsafeMutablePointer<Float>) {
-        for t in 0 ..< tiles {
-            let z = outputTransform((m[t], m[plane + t], m[2 * plane + t], m[3 * plane + t], m[4 * plane + t],
-                                     m[5 * plane + t], m[6 * plane + t], m[7 * plane + t], m[8 * plane + t]))
-            x0[4 * t] = z.0 + bias; x0[4 * t + 2] = z.1 + bias
-            x1[4 * t] = z.2 + bias; x1[4 * t + 2] = z.3 + bias
+            let at = 2 * spacing * t
+            y0[at] = z.0 + bias; y0[at + spacing] = z.1 + bias
+            y1[at] = z.2 + bias; y1[at + spacing] = z.3 + bias
         }
     }
 

@@ -37,9 +37,9 @@ import Testing
         m.withUnsafeBufferPointer { mp in
             let mb = mp.baseAddress!
             var r0 = [Float](repeating: -7, count: 4 * tiles), r1 = r0
-            WinogradConv.outputRowsReference(mb, plane: plane, tiles: tiles, bias: 0.25, &r0, &r1)
+            WinogradConv.outputReference(mb, plane: plane, tiles: tiles, bias: 0.25, &r0, &r1, spacing: 1)
             var p0 = r0.map { _ in Float(-7) }, p1 = p0
-            WinogradConv.outputPhaseReference(mb, plane: plane, tiles: tiles, bias: 0.25, &p0, &p1)
+            WinogradConv.outputReference(mb, plane: plane, tiles: tiles, bias: 0.25, &p0, &p1, spacing: 2)
             for isa: Int32 in [0, 1] {
                 var y0 = [Float](repeating: -7, count: 4 * tiles), y1 = y0
                 WinogradConv.outputRows(mb, plane: plane, tiles: tiles, bias: 0.25, &y0, &y1, isa: isa)
