@@ -98,7 +98,7 @@ import Testing
             try tmux.run(["new-session", "-d", "-s", tmux.session, "-x", "120", "-y", "40",
                           "-e", "LANG=C.UTF-8", "-e", "LC_ALL=C.UTF-8", "-e", "XDG_CACHE_HOME=\(dir.path)/cache",
                           "-e", "CGAN_TUI_TRACE=\(trace.path)",
-                          "cd \(shellQuoted(dir.path)) && sh -c \(shellQuoted(inner)); echo $? > \(shellQuoted(status.path)); sleep 60"])
+                          "cd \(shellQuoted(dir.path)) && sh -c \(shellQuoted(inner)); echo $? > \(shellQuoted(status.path + ".tmp")) && mv \(shellQuoted(status.path + ".tmp")) \(shellQuoted(status.path)); sleep 60"])
         }
 
         func cleanUp() { tmux.kill(); try? FileManager.default.removeItem(at: dir) }
@@ -113,6 +113,8 @@ import Testing
             }
         }
 
+        /// The shell writes the status beside and renames it, so a file that exists is complete
+        /// (a plain `echo $? > status` was once read after the truncate and before the write).
         func exitStatus(within seconds: Double) -> String? {
             _ = waitFor(seconds) { FileManager.default.fileExists(atPath: status.path) }
             return (try? String(contentsOf: status, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
