@@ -49,6 +49,13 @@ static void filter_portable(const float *d0, const float *d1, float *f, long ste
     }
 }
 
+static void split_portable(const float *src, long width, float *odd, float *even) {
+    long half = width / 2;
+    odd[0] = 0;
+    for (long q = 0; q < half; q++) { even[q] = src[2 * q]; odd[q + 1] = src[2 * q + 1]; }
+    even[half] = 0;
+}
+
 // ---- AVX2 versions: 8 tiles per step, the same operations in the same order (same bits).
 
 #define AVX2 __attribute__((target("avx2")))
@@ -142,6 +149,19 @@ AVX2 static void filter_avx2(const float *d0, const float *d1, float *f, long st
     filter_portable(d0 + 2 * t, d1 + 2 * t, f + t, step, tiles - t);
 }
 
+AVX2 static void split_avx2(const float *src, long width, float *odd, float *even) {
+    long half = width / 2, q = 0;
+    odd[0] = 0;
+    for (; q + 8 <= half; q += 8) {
+        __m256 e, o;
+        deinterleave(src + 2 * q, &e, &o);
+        _mm256_storeu_ps(even + q, e);
+        _mm256_storeu_ps(odd + q + 1, o);
+    }
+    for (; q < half; q++) { even[q] = src[2 * q]; odd[q + 1] = src[2 * q + 1]; }
+    even[half] = 0;
+}
+
 // ---- Entry points.
 
 void wg_input_transform(const float *p, long stride, float *v, long step, long tiles, int isa) {
@@ -160,4 +180,8 @@ void wg_output_phase(const float *m, long plane, long tiles, float bias, float *
 
 void wg_filter_rows(const float *d0, const float *d1, float *dst, long step, long tiles, int isa) {
     if (isa && wg_has_avx2()) filter_avx2(d0, d1, dst, step, tiles); else filter_portable(d0, d1, dst, step, tiles);
+}
+
+void wg_split_row(const float *src, long width, float *odd, float *even, int isa) {
+    if (isa && wg_has_avx2()) split_avx2(src, width, odd, even); else split_portable(src, width, odd, even);
 }

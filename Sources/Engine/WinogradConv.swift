@@ -75,31 +75,36 @@ public struct WinogradConv {
     // MARK: Layouts
 
     /// split[(a, b, c), cell (n, m, q)] = x[c, n, 2m + a - 1, 2q + b - 1] (0 outside); x is (C, N, H, W).
-    /// Cell (n, m, q) is at margin + (n * gridH + m) * gridW + q of its row.
+    /// Cell (n, m, q) is at margin + (n * gridH + m) * gridW + q of its row. Both column phases of
+    /// a row come from one pass over the input row.
     public func split(_ x: UnsafePointer<Float>, into s: FloatBuffer) {
         s.resize(phaseRows * rowStride)
-        let sp = s.pointer, plane = height * width, gh = gridH, gw = gridW
-        Parallel.forEach(phaseRows, minimumWork: 2) { row in
-            let phase = row / channels, c = row % channels, a = phase / 2, b = phase % 2
-            let base = sp + row * rowStride
-            base.update(repeating: 0, count: margin)
+        let sp = s.pointer, plane = height * width, gh = gridH, gw = gridW, isa = Self.kernelISA
+        Parallel.forEach(2 * channels, minimumWork: 2) { item in
+            let a = item / channels, c = item % channels
+            let odd = sp + (2 * a * channels + c) * rowStride, even = odd + channels * rowStride   // b = 0, b = 1
+            for row in [odd, even] {
+                row.update(repeating: 0, count: margin)
+                (row + margin + cells).update(repeating: 0, count: 16)
+            }
             for n in 0 ..< batch {
                 let src = x + (c * batch + n) * plane
                 for m in 0 ..< gh {
-                    let d = base + margin + (n * gh + m) * gw, r = 2 * m + a - 1
-                    if r < 0 || r >= height { d.update(repeating: 0, count: gw); continue }
-                    if b == 0 {   // columns 2q - 1: none for q = 0, then 1, 3, ...
-                        d[0] = 0
-                        Im2Col.gatherEven(src + r * width + 1, d + 1, count: gw - 1)
-                    } else {      // columns 2q: 0, 2, ..., none for the last cell
-                        Im2Col.gatherEven(src + r * width, d, count: gw - 1)
-                        d[gw - 1] = 0
+                    let at = margin + (n * gh + m) * gw, r = 2 * m + a - 1
+                    if r < 0 || r >= height {
+                        (odd + at).update(repeating: 0, count: gw)
+                        (even + at).update(repeating: 0, count: gw)
+                    } else {
+                        wg_split_row(src + r * width, width, odd + at, even + at, isa)
                     }
                 }
             }
-            (base + margin + cells).update(repeating: 0, count: 16)
         }
     }
+
+    /// One row of `split` (the kernel above), named for tests.
+    public static func splitRow(_ src: UnsafePointer<Float>, width: Int, odd: UnsafeMutablePointer<Float>,
+                                even: UnsafeMutablePointer<Float>, isa: Int32) { wg_split_row(src, width, odd, even, isa) }
 
     /// expanded[o, cell (n, m, q)] = y[o, n, m, q] for m < H/2, q < W/2, else 0; y is (O, N, H/2, W/2).
     /// Same cell addressing as `split`, so row -1 and column -1 of every sample read zeros.

@@ -68,4 +68,17 @@ import Testing
             }
         }
     }
+
+    /// One input row into its two column phases, against the definition.
+    @Test(arguments: [2, 14, 16, 18, 34, 40])
+    func splitRow(_ width: Int) {
+        let src = random(width, seed: 300 + UInt64(width)), half = width / 2
+        var expectedOdd = [Float](repeating: 0, count: half + 1), expectedEven = expectedOdd
+        for q in 0 ..< half { expectedEven[q] = src[2 * q]; expectedOdd[q + 1] = src[2 * q + 1] }
+        for isa: Int32 in [0, 1] {
+            var odd = [Float](repeating: 9, count: half + 1), even = odd
+            WinogradConv.splitRow(src, width: width, odd: &odd, even: &even, isa: isa)
+            #expect(odd == expectedOdd && even == expectedEven, "isa \(isa), width \(width)")
+        }
+    }
 }

@@ -18,6 +18,10 @@ void wg_output_phase(const float *m, long plane, long tiles, float bias, float *
 // dst[e * step + t] = G g G^T for the 2x2 block g = (d0[2t], d0[2t+1]; d1[2t], d1[2t+1]).
 void wg_filter_rows(const float *d0, const float *d1, float *dst, long step, long tiles, int isa);
 
+// Both column phases of one input row (width even): even[q] = src[2q] for q < width/2, then 0;
+// odd[0] = 0, then odd[q] = src[2q - 1] for q = 1 ... width/2 (rows of width/2 + 1 cells).
+void wg_split_row(const float *src, long width, float *odd, float *even, int isa);
+
 // 1 when this CPU has AVX2.
 int wg_has_avx2(void);
 #endif
