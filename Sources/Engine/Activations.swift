@@ -27,11 +27,9 @@ public enum Activation: Sendable, Equatable {
     /// y = act(x), may be in place. Split across workers for large buffers.
     public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
         if count >= 1 << 16 {
-            Parallel.forEachWorker(Parallel.workers) { _, range in
-                for part in range {
-                    let lo = count * part / Parallel.workers, hi = count * (part + 1) / Parallel.workers
-                    forwardSerial(x + lo, y + lo, count: hi - lo)
-                }
+            // One contiguous range per worker (the worker count is read once, inside forEachWorker).
+            Parallel.forEachWorker(count) { _, range in
+                forwardSerial(x + range.lowerBound, y + range.lowerBound, count: range.count)
             }
         } else {
             forwardSerial(x, y, count: count)
@@ -50,11 +48,9 @@ public enum Activation: Sendable, Equatable {
     public func backward(output y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
                          _ dx: UnsafeMutablePointer<Float>, count: Int) {
         if count >= 1 << 16 {
-            Parallel.forEachWorker(Parallel.workers) { _, range in
-                for part in range {
-                    let lo = count * part / Parallel.workers, hi = count * (part + 1) / Parallel.workers
-                    backwardSerial(output: y + lo, dy + lo, dx + lo, count: hi - lo)
-                }
+            Parallel.forEachWorker(count) { _, range in
+                let lo = range.lowerBound
+                backwardSerial(output: y + lo, dy + lo, dx + lo, count: range.count)
             }
         } else {
             backwardSerial(output: y, dy, dx, count: count)

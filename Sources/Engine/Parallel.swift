@@ -7,8 +7,12 @@ import Synchronization
 /// worker does what depends only on the worker count (results are reproducible for a
 /// given `--threads`).
 public enum Parallel {
-    /// Worker count: `--threads` (BLAS.threads), at least 1.
-    public static var workers: Int { max(1, BLAS.threads) }
+    /// Worker count: `--threads` (BLAS.threads), at least 1, unless the calling task overrides it.
+    public static var workers: Int { workerOverride ?? max(1, BLAS.threads) }
+
+    /// A worker count for the work of one task only (tests compare thread counts with it while
+    /// other tests run: changing `BLAS.threads` would change their worker count mid-layer).
+    @TaskLocal public static var workerOverride: Int?
 
     /// Runs body(i) for i in 0..<count, in `workers` contiguous chunks when worth it.
     @inline(__always)

@@ -2,6 +2,7 @@ import Foundation
 @testable import GAN
 import Support
 import BLAS
+import Engine
 import Testing
 
 @Suite struct ConditionalGANTests {
@@ -50,21 +51,21 @@ import Testing
 
 /// Work is cut into chunks by shape alone and partial gradients are summed in chunk order, so
 /// the thread count does not change a single bit (checked at a shape with several chunks per
-/// layer). Serialized: it sets the process-wide thread count.
+/// layer). The worker count is set for this test's task only, so suites running beside it keep theirs.
 @Suite(.serialized) struct ThreadIndependenceTests {
     @Test func oneAndTwoThreadsGiveIdenticalSteps() {
         let config = ModelConfig(numClasses: 2, nMels: 128, frames: 256)
         var rng = SplitMix64(seed: 9)
         let real = (0 ..< 4 * 128 * 256).map { _ in rng.nextUniform() * 3 }
         let z = rng.normals(4 * 100), labels = [0, 1, 1, 0]
-        let saved = BLAS.threads
-        defer { BLAS.threads = saved }
         var results: [[Float]] = []
         for threads in [1, 2] {
-            BLAS.threads = threads
-            let gan = ConditionalGAN(config: config, seed: 3)
-            let (d, g) = gan.trainStep(real: real, labels: labels, z: z)
-            results.append([d, g] + gan.generator.store.values.array + gan.discriminator.store.values.array)
+            Parallel.$workerOverride.withValue(threads) {
+                #expect(Parallel.workers == threads)
+                let gan = ConditionalGAN(config: config, seed: 3)
+                let (d, g) = gan.trainStep(real: real, labels: labels, z: z)
+                results.append([d, g] + gan.generator.store.values.array + gan.discriminator.store.values.array)
+            }
         }
         #expect(results[0] == results[1])
     }
