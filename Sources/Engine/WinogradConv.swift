@@ -156,8 +156,6 @@ public struct WinogradConv {
                                    _ x1: UnsafeMutablePointer<Float>, isa: Int32) { wg_output_phase(m, plane, tiles, bias, x0, x1, isa) }
     public static func filterRows(_ d0: UnsafePointer<Float>, _ d1: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
                                   step: Int, tiles: Int, isa: Int32) { wg_filter_rows(d0, d1, dst, step, tiles, isa) }
-    /// Whether this CPU runs the AVX2 kernels.
-    public static var hasAVX2: Bool { wg_has_avx2() != 0 }
 
     /// The transformed filters (G g G^T) of every 2x2 sub-kernel, for `convolve` (transposed false):
     /// U[e][o, (a, b, c)] with g(u, v) = w[o, c, 2u + a, 2v + b], 9 matrices [O, 4C]; or for
@@ -184,23 +182,32 @@ public struct WinogradConv {
 
     // MARK: The three products
 
+    /// B^T d B of every 3x3 window for tile rows r0 ..< r0 + nr of `planes` rows of a split or
+    /// expanded buffer, into v[e][plane][tile] (nr * tilesPerRow tiles). Tile (n, ti, tj) reads
+    /// grid rows from 2ti + rowShift and columns from 2tj + columnShift.
+    func transformTiles(_ base: UnsafePointer<Float>, planes: Int, firstTileRow r0: Int, tileRows nr: Int,
+                        rowShift: Int = 0, columnShift: Int = 0, into v: UnsafeMutablePointer<Float>) {
+        let tw = tilesPerRow, th = outHeight / 2, nt = nr * tw, gh = gridH, gw = gridW, rs = rowStride
+        let first = margin + rowShift * gw + columnShift, isa = Self.kernelISA
+        for row in 0 ..< planes {
+            for r in 0 ..< nr {
+                let n = (r0 + r) / th, ti = (r0 + r) % th
+                wg_input_transform(base + row * rs + first + (n * gh + 2 * ti) * gw, gw, v + row * nt + r * tw, planes * nt, tw, isa)
+            }
+        }
+    }
+
     /// y (O, N, H/2, W/2) = act(conv(x) + bias), from split(x) and filters(w, transposed: false).
     public func convolve(split s: UnsafePointer<Float>, filters u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                          activation: Activation, into y: UnsafeMutablePointer<Float>, scratch: WorkerBuffers) {
         let isa = Self.kernelISA
         let k = phaseRows, o = outChannels, tw = tilesPerRow, th = outHeight / 2, oh = outHeight, ow = outWidth
         let rows = chunkTileRows(floatsPerTile: 9 * (k + o)), chunks = (tileRows + rows - 1) / rows
-        let gh = gridH, gw = gridW, rs = rowStride, mg = margin
         scratch.prepare(workers: Parallel.workers, count: 9 * (k + o) * rows * tw)
         Parallel.forEachDynamic(chunks) { worker, chunk in
             let r0 = chunk * rows, nr = min(rows, tileRows - r0), nt = nr * tw
             let v = scratch.buffer(worker, count: 0).pointer, mm = v + 9 * k * nt
-            for row in 0 ..< k {
-                for r in 0 ..< nr {
-                    let n = (r0 + r) / th, ti = (r0 + r) % th
-                    wg_input_transform(s + row * rs + mg + (n * gh + 2 * ti) * gw, gw, v + row * nt + r * tw, k * nt, tw, isa)
-                }
-            }
+            transformTiles(s, planes: k, firstTileRow: r0, tileRows: nr, into: v)
             for e in 0 ..< 9 {
                 BLAS.sgemm(m: o, n: nt, k: k, a: u + e * o * k, lda: k, b: v + e * k * nt, ldb: nt,
                            c: mm + e * o * nt, ldc: nt)
@@ -230,20 +237,13 @@ public struct WinogradConv {
         let isa = Self.kernelISA
         let c = channels, o = outChannels, tw = tilesPerRow, th = outHeight / 2, h = height, w = width
         let rows = chunkTileRows(floatsPerTile: 9 * (c + o)), chunks = (tileRows + rows - 1) / rows
-        let gh = gridH, gw = gridW, rs = rowStride, mg = margin
         scratch.prepare(workers: Parallel.workers, count: 9 * (c + o) * rows * tw)
         Parallel.forEachDynamic(chunks) { worker, chunk in
             let r0 = chunk * rows, nr = min(rows, tileRows - r0), nt = nr * tw
             let v = scratch.buffer(worker, count: 0).pointer, mm = v + 9 * o * nt
             for phase in 0 ..< 4 {
                 let a = phase / 2, b = phase % 2
-                for row in 0 ..< o {
-                    for r in 0 ..< nr {
-                        let n = (r0 + r) / th, ti = (r0 + r) % th
-                        let start = mg + (n * gh + 2 * ti - 1 + a) * gw - 1 + b
-                        wg_input_transform(ex + row * rs + start, gw, v + row * nt + r * tw, o * nt, tw, isa)
-                    }
-                }
+                transformTiles(ex, planes: o, firstTileRow: r0, tileRows: nr, rowShift: a - 1, columnShift: b - 1, into: v)
                 for e in 0 ..< 9 {
                     BLAS.sgemm(m: c, n: nt, k: o, a: u + (phase * 9 + e) * c * o, lda: o, b: v + e * o * nt, ldb: nt,
                                c: mm + e * c * nt, ldc: nt)
@@ -275,7 +275,6 @@ public struct WinogradConv {
         let isa = Self.kernelISA
         let k = phaseRows, o = outChannels, tw = tilesPerRow, th = outHeight / 2, oh = outHeight, ow = outWidth
         let rows = chunkTileRows(floatsPerTile: 9 * (k + o)), chunks = (tileRows + rows - 1) / rows
-        let gh = gridH, gw = gridW, rs = rowStride, mg = margin
         let groups = min(Self.gradientGroups, chunks), size = 9 * o * k
         scratch.prepare(workers: Parallel.workers, count: 9 * (k + o) * rows * tw)
         partials.prepare(workers: groups, count: size)
@@ -285,12 +284,7 @@ public struct WinogradConv {
             for chunk in range {
                 let r0 = chunk * rows, nr = min(rows, tileRows - r0), nt = nr * tw
                 let ud = v + 9 * k * nt
-                for row in 0 ..< k {
-                    for r in 0 ..< nr {
-                        let n = (r0 + r) / th, ti = (r0 + r) % th
-                        wg_input_transform(s + row * rs + mg + (n * gh + 2 * ti) * gw, gw, v + row * nt + r * tw, k * nt, tw, isa)
-                    }
-                }
+                transformTiles(s, planes: k, firstTileRow: r0, tileRows: nr, into: v)
                 for ch in 0 ..< o {
                     for r in 0 ..< nr {
                         let n = (r0 + r) / th, ti = (r0 + r) % th
