@@ -25,6 +25,7 @@ extension ConditionalGAN {
         w.metadata["format"] = "cgan-tui"
         w.metadata["config"] = String(decoding: try Self.encoder().encode(metadata), as: UTF8.self)
         w.metadata["model"] = String(decoding: try Self.encoder().encode(config), as: UTF8.self)
+        w.metadata["recipe"] = String(decoding: try Self.encoder().encode(recipe), as: UTF8.self)
         for (prefix, store, bns) in [("generator", generator.store, generator.batchNorms),
                                      ("discriminator", discriminator.store, discriminator.batchNorms)] {
             for p in store.entries { w.add("\(prefix).\(p.name)", shape: p.shape, floats: store.array(p)) }
@@ -85,7 +86,14 @@ extension ConditionalGAN {
         if let le = file.tensors["discriminator.label_embedding.weight"], le.shape.count == 2, le.shape[1] != meta.classNames.count {
             throw UserError("\(name): checkpoint lists \(meta.classNames.count) classes but discriminator.label_embedding.weight has \(le.shape[1])")
         }
-        let gan = ConditionalGAN(config: config, seed: 0)
+        // Checkpoints written before recipes existed were trained with the seed's.
+        var recipe = Recipe.seed
+        if let recipeText = file.metadata["recipe"] {
+            do { recipe = try decoder().decode(Recipe.self, from: Data(recipeText.utf8)); try recipe.validate() } catch {
+                throw UserError("\(name): checkpoint recipe is not valid for this version")
+            }
+        }
+        let gan = ConditionalGAN(config: config, recipe: recipe, seed: 0)
         for (prefix, store, bns) in [("generator", gan.generator.store, gan.generator.batchNorms),
                                      ("discriminator", gan.discriminator.store, gan.discriminator.batchNorms)] {
             for p in store.entries { store.set(p, try file.floats("\(prefix).\(p.name)", shape: p.shape, file: name)) }

@@ -2,10 +2,11 @@ import Engine
 import Foundation
 import Support
 
-/// The seed's conditional GAN: generator, discriminator, one Adam each, and the seed's
-/// training step. Not thread-safe: the trainer owns it on its queue.
+/// The conditional GAN: generator, discriminator, one Adam each, and the training step of its
+/// recipe (`Recipe.seed`: the seed's step exactly). Not thread-safe: the trainer owns it on its queue.
 public final class ConditionalGAN {
     public let config: ModelConfig
+    public let recipe: Recipe
     let generator: Generator
     let discriminator: Discriminator
     var adamG: Adam
@@ -17,11 +18,12 @@ public final class ConditionalGAN {
     public var step: Int { adamG.step }
 
     /// PyTorch-default initialisation drawn from SplitMix64(seed): generator then discriminator.
-    public init(config: ModelConfig, seed: UInt64) {
+    public init(config: ModelConfig, recipe: Recipe = .seed, seed: UInt64) {
         precondition((try? config.validate()) != nil, "invalid ModelConfig \(config)")
         self.config = config
+        self.recipe = recipe
         generator = Generator(config: config, scratch: scratch)
-        discriminator = Discriminator(config: config, scratch: scratch)
+        discriminator = Discriminator(config: config, scratch: scratch, projection: recipe.projection)
         // Backward passes run one layer at a time and never overlap between G and D (the
         // spectrogram gradient is copied out before G's backward), so all input gradients
         // alternate between two buffers and all layers share one set of partial-gradient buffers.
@@ -35,29 +37,42 @@ public final class ConditionalGAN {
         for c in [g.ct0, g.ct3, g.ct6, g.ct9] { c.partialGrads = partials }
         adamG = Adam(learningRate: config.learningRate, beta1: config.beta1, beta2: config.beta2)
         adamD = adamG
+        adamD.learningRate = config.learningRate * recipe.discriminatorLRScale
         var rng = SplitMix64(seed: seed)
         generator.initialize(rng: &rng)
         discriminator.initialize(rng: &rng)
     }
 
-    /// One step exactly as the seed: fake = G(z, labels); D on real (target 1) and on the
-    /// detached fake (target 0), lossD = lossReal + lossFake, D update; then G through the
-    /// updated D (target 1), G update. D's parameter gradients are not computed in the G step.
+    /// One step as the seed: fake = G(z, labels); D on real (target 1) and on the detached
+    /// fake (target 0), lossD = lossReal + lossFake, D update; then G through the updated D
+    /// (target 1), G update. D's parameter gradients are not computed in the G step.
+    /// The recipe may lower the real target and add instance noise (drawn from `noise`) to
+    /// everything D sees; with `Recipe.seed` the step is the seed's exactly.
     /// real: batch * nMels * frames, labels: batch class indices, z: batch * latentDim.
-    public func trainStep(real: [Float], labels: [Int], z: [Float]) -> (lossD: Float, lossG: Float) {
-        let n = labels.count
-        precondition(real.count == n * config.nMels * config.frames, "real must hold batch * nMels * frames values")
+    public func trainStep(real: [Float], labels: [Int], z: [Float], noise: SplitMix64 = SplitMix64(seed: 0)) -> (lossD: Float, lossG: Float) {
+        let n = labels.count, size = n * config.nMels * config.frames
+        precondition(real.count == size, "real must hold batch * nMels * frames values")
         let ones = [Float](repeating: 1, count: n), zeros = [Float](repeating: 0, count: n)
+        let realTargets = [Float](repeating: recipe.realTarget, count: n)
         var clock = PhaseClock()
-        let fake = generator.forward(labels: labels, z: z, training: true)
+        var fake = generator.forward(labels: labels, z: z, training: true)
+        var real = real
+        let sigma = recipe.noise(atStep: step)
+        if sigma > 0 {
+            var rng = noise
+            for i in real.indices { real[i] += sigma * rng.nextNormal() }
+            noisyFake.resize(size)
+            for i in 0 ..< size { noisyFake.pointer[i] = fake.pointer[i] + sigma * rng.nextNormal() }
+            fake = noisyFake
+        }
         clock.lap("G forward")
 
         // Discriminator step.
         discriminator.store.zeroGrad()
         let logitsReal = real.withUnsafeBufferPointer { discriminator.forward($0.baseAddress!, labels: labels) }
-        let lossReal = BCEWithLogits.forward(logits: logitsReal, targets: ones)
+        let lossReal = BCEWithLogits.forward(logits: logitsReal, targets: realTargets)
         clock.lap("D forward real")
-        discriminator.backward(BCEWithLogits.backward(logits: logitsReal, targets: ones), paramGrads: true, inputGrad: false)
+        discriminator.backward(BCEWithLogits.backward(logits: logitsReal, targets: realTargets), paramGrads: true, inputGrad: false)
         clock.lap("D backward real")
         let logitsFake = discriminator.forward(fake.pointer, labels: labels)
         let lossFake = BCEWithLogits.forward(logits: logitsFake, targets: zeros)
@@ -85,6 +100,7 @@ public final class ConditionalGAN {
         return (lossReal + lossFake, lossG)
     }
     private let generatorGradient = FloatBuffer()
+    private let noisyFake = FloatBuffer()
 
     /// Wall time of each phase of the last trainStep (for `bench train`).
     public private(set) var lastStepPhases: [(phase: String, seconds: Double)] = []

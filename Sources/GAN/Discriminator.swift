@@ -6,6 +6,8 @@ import Support
 /// spectrogram as a second channel -> net.0 Conv(2->32, k4 s2 p1), net.1 LeakyReLU(0.2),
 /// net.2 Conv(32->64), net.3 BN, net.4 LReLU, net.5 Conv(64->128), net.6 BN, net.7 LReLU,
 /// net.8 Conv(128->256), net.9 BN, net.10 LReLU, net.11 Conv(256->1, kernel (nMels/16, frames/16)).
+/// With `projection` (not in the seed) the logit also gets <projection(onehot), mean of net.10's output
+/// over positions>: a class embedding times the last features (projection discriminator).
 final class Discriminator {
     let config: ModelConfig
     let store = ParameterStore()
@@ -15,6 +17,7 @@ final class Discriminator {
     let conv5: Conv2d, bn6: BatchNorm2d
     let conv8: Conv2d, bn9: BatchNorm2d
     let conv11: Conv2d
+    let projection: Linear?
     var batchNorms: [(name: String, layer: BatchNorm2d)] { [("net.3", bn3), ("net.6", bn6), ("net.9", bn9)] }
     static let slope: Float = 0.2
 
@@ -22,9 +25,11 @@ final class Discriminator {
     let input = FloatBuffer()      // (2, N, nMels, frames)
     let dLabelMap = FloatBuffer()
     let dLogits = FloatBuffer()
+    let pooled = FloatBuffer()     // [N, 256]: net.10's output averaged over positions
+    let dEmbedding = FloatBuffer()
     private(set) var batch = 0
 
-    init(config: ModelConfig, scratch: WorkerBuffers) {
+    init(config: ModelConfig, scratch: WorkerBuffers, projection: Bool = false) {
         self.config = config
         let leaky = Activation.leakyReLU(Discriminator.slope)
         labelEmbedding = Linear(store, name: "label_embedding", inFeatures: config.numClasses,
@@ -39,11 +44,13 @@ final class Discriminator {
         bn9 = BatchNorm2d(store, name: "net.9", channels: 256, activation: leaky)
         conv11 = Conv2d(store, name: "net.11", inChannels: 256, outChannels: 1, kernelH: config.baseH,
                         kernelW: config.baseW, stride: 1, padding: 0, scratch: scratch)
+        self.projection = projection ? Linear(store, name: "projection", inFeatures: config.numClasses, outFeatures: 256) : nil
     }
 
     func initialize(rng: inout SplitMix64) {
         labelEmbedding.initialize(rng: &rng)
         for c in [conv0, conv2, conv5, conv8, conv11] { c.initialize(rng: &rng) }
+        projection?.initialize(rng: &rng)
     }
 
     /// x: [N, nMels * frames] spectrograms; returns N logits. Always training mode (as the seed).
@@ -69,8 +76,26 @@ final class Discriminator {
         a = bn6.forward(a, training: true)
         a = conv8.forward(a, batch: n, height: H / 8, width: W / 8)
         a = bn9.forward(a, training: true)
-        a = conv11.forward(a, batch: n, height: H / 16, width: W / 16)
-        return a.array
+        let features = a
+        var logits = conv11.forward(a, batch: n, height: H / 16, width: W / 16).array
+        if let projection {
+            let e = projection.forward(onehot, batch: n), positions = (H / 16) * (W / 16), channels = 256
+            pooled.resize(n * channels)
+            for c in 0 ..< channels {
+                for i in 0 ..< n {
+                    let row = features.pointer + (c * n + i) * positions
+                    var s: Float = 0
+                    for p in 0 ..< positions { s += row[p] }
+                    pooled.pointer[i * channels + c] = s / Float(positions)
+                }
+            }
+            for i in 0 ..< n {
+                var dot: Float = 0
+                for c in 0 ..< channels { dot += e.pointer[i * channels + c] * pooled.pointer[i * channels + c] }
+                logits[i] += dot
+            }
+        }
+        return logits
     }
 
     /// dLogits: N values. paramGrads: add into D's gradients (D step); without them (G step)
@@ -81,6 +106,24 @@ final class Discriminator {
         let n = batch, hw = config.nMels * config.frames
         dLogits.copy(from: dLogitValues)
         var d = conv11.backward(dLogits, paramGrads: paramGrads)
+        if let projection {
+            // logit += sum_c e[n,c] * mean_p f[c,n,p]: df[c,n,p] += dlogit[n] e[n,c] / P; de[n,c] = dlogit[n] pooled[n,c].
+            let e = projection.output, channels = 256, positions = (config.nMels / 16) * (config.frames / 16)
+            for c in 0 ..< channels {
+                for i in 0 ..< n {
+                    let add = dLogitValues[i] * e.pointer[i * channels + c] / Float(positions)
+                    let row = d.pointer + (c * n + i) * positions
+                    for p in 0 ..< positions { row[p] += add }
+                }
+            }
+            if paramGrads {
+                dEmbedding.resize(n * channels)
+                for i in 0 ..< n {
+                    for c in 0 ..< channels { dEmbedding.pointer[i * channels + c] = dLogitValues[i] * pooled.pointer[i * channels + c] }
+                }
+                projection.backward(dEmbedding, inputGrad: false)
+            }
+        }
         d = bn9.backward(d, paramGrads: paramGrads)
         d = conv8.backward(d, paramGrads: paramGrads)
         d = bn6.backward(d, paramGrads: paramGrads)

@@ -65,7 +65,7 @@ public final class Trainer: @unchecked Sendable {
     /// `UserError` when the checkpoint does not fit the dataset or the options.
     public init(dataset: SpectrogramDataset, options: TrainingOptions, layout: RunLayout,
                 datasetPath: String, commandLine: [String],
-                resume: (model: ConditionalGAN, metadata: CheckpointMetadata)? = nil) throws {
+                resume: (model: ConditionalGAN, metadata: CheckpointMetadata)? = nil, window: ClipWindow? = nil) throws {
         guard !dataset.classes.isEmpty, !dataset.spectrograms.isEmpty else {
             throw UserError("the dataset has no usable clips")
         }
@@ -91,13 +91,15 @@ public final class Trainer: @unchecked Sendable {
             }
             options.learningRate = mc.learningRate; options.beta1 = mc.beta1; options.beta2 = mc.beta2
             options.seed = meta.seed
+            options.recipe = resume.model.recipe
             model = resume.model
             completedEpochs = meta.epoch
             // Mid-epoch stop: continue the same shuffled epoch after the batches already done.
             let inEpoch = model.step - meta.epoch * stepsPerEpoch
             resumeStepInEpoch = (0 ..< stepsPerEpoch).contains(inEpoch) ? inEpoch : 0
         } else {
-            model = ConditionalGAN(config: options.modelConfig(classes: dataset.classes.count), seed: options.seed)
+            model = ConditionalGAN(config: options.modelConfig(classes: dataset.classes.count), recipe: options.recipe,
+                                   seed: options.seed)
             completedEpochs = 0
             resumeStepInEpoch = 0
         }
@@ -105,7 +107,9 @@ public final class Trainer: @unchecked Sendable {
         outputSynth = Synthesizer(config: cfg)
         auditionSynth = Synthesizer(config: cfg)
         try layout.create()
-        runConfig = RunConfig(dataset: datasetPath, classes: dataset.classes, options: options, commandLine: commandLine)
+        var runConfig = RunConfig(dataset: datasetPath, classes: dataset.classes, options: options, commandLine: commandLine)
+        runConfig.window = window
+        self.runConfig = runConfig
         try runConfig.write(to: layout.config)
         metrics = try MetricsLog(url: layout.metrics, keepStepsUpTo: resume == nil ? 0 : model.step)
         var latentRNG = RunRandom.stream(seed: options.seed, .preview, 0)
@@ -205,7 +209,8 @@ public final class Trainer: @unchecked Sendable {
                 let z = zRNG.normals(indices.count * latentDim)
 
                 let t0 = DispatchTime.now()
-                let (lossD, lossG) = model.trainStep(real: real, labels: labels, z: z)
+                let (lossD, lossG) = model.trainStep(real: real, labels: labels, z: z,
+                                                     noise: RunRandom.stream(seed: options.seed, .noise, epoch, stepInEpoch))
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0.uptimeNanoseconds) / 1e9
                 let step = model.step
 

@@ -21,8 +21,34 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
     public var griffinLimIterations = 32
     /// Between epochs, fresh samples for the front end at most this often (seconds; 0: only at epoch ends).
     public var previewSeconds: Double = 5
+    /// How the model trains (`--recipe`).
+    public var recipe = Recipe.standard
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case epochs, batchSize, learningRate, beta1, beta2, latentDim, spectrogram, seed, threads
+        case checkpointEvery, griffinLimIterations, previewSeconds, recipe
+    }
+
+    /// Fields missing from an older `config.json` keep their defaults, except the recipe: a run
+    /// recorded before recipes existed trained with the seed's.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? epochs
+        batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? batchSize
+        learningRate = try c.decodeIfPresent(Float.self, forKey: .learningRate) ?? learningRate
+        beta1 = try c.decodeIfPresent(Float.self, forKey: .beta1) ?? beta1
+        beta2 = try c.decodeIfPresent(Float.self, forKey: .beta2) ?? beta2
+        latentDim = try c.decodeIfPresent(Int.self, forKey: .latentDim) ?? latentDim
+        spectrogram = try c.decodeIfPresent(SpectrogramConfig.self, forKey: .spectrogram) ?? spectrogram
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? seed
+        threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? threads
+        checkpointEvery = try c.decodeIfPresent(Int.self, forKey: .checkpointEvery) ?? checkpointEvery
+        griffinLimIterations = try c.decodeIfPresent(Int.self, forKey: .griffinLimIterations) ?? griffinLimIterations
+        previewSeconds = try c.decodeIfPresent(Double.self, forKey: .previewSeconds) ?? previewSeconds
+        recipe = try c.decodeIfPresent(Recipe.self, forKey: .recipe) ?? .seed
+    }
 
     public func modelConfig(classes: Int) -> ModelConfig {
         var c = ModelConfig(numClasses: classes)
@@ -39,6 +65,8 @@ public struct RunConfig: Sendable, Codable, Equatable {
     public var classes: [String]
     public var options: TrainingOptions
     public var commandLine: [String]
+    /// The window the default recipe chose from the clips (nil: `--frames`, the demo's or the seed's).
+    public var window: ClipWindow?
     public init(dataset: String, classes: [String], options: TrainingOptions, commandLine: [String]) {
         self.dataset = dataset; self.classes = classes; self.options = options; self.commandLine = commandLine
     }
@@ -107,7 +135,7 @@ public struct RunLayout: Sendable, Equatable {
 /// each epoch and the latent of each step depend only on (seed, purpose, epoch, step), so a
 /// resumed run draws exactly what the uninterrupted run would have drawn.
 enum RunRandom {
-    enum Purpose: UInt64 { case shuffle = 1, latent = 2, preview = 3, synthesis = 4 }
+    enum Purpose: UInt64 { case shuffle = 1, latent = 2, preview = 3, synthesis = 4, noise = 9 }
 
     static func stream(seed: UInt64, _ purpose: Purpose, _ a: Int = 0, _ b: Int = 0) -> SplitMix64 {
         var s = seed

@@ -35,8 +35,10 @@ struct TrainCommand: ParsableCommand {
     var latentDim: Int?
     @Option(name: .customLong("n-mels"), parsing: .unconditional, help: "Mel bands, a multiple of 16 (default 128; demo: \(Demo.nMels)).")
     var nMels: Int?
-    @Option(parsing: .unconditional, help: "Spectrogram frames, a multiple of 16 (default 512; demo: \(Demo.frames)).")
+    @Option(parsing: .unconditional, help: "Spectrogram frames, a multiple of 16: 512 frames = 5.9 s at 22050 Hz (default: chosen from the clips' lengths by the default recipe, 512 with --recipe seed; demo: \(Demo.frames) = 0.73 s).")
     var frames: Int?
+    @Option(help: "Training recipe: default (tuned on real recordings, window fitted to the clips), seed (the original PyTorch script exactly), or a JSON file of recipe fields (see the README).")
+    var recipe: String?
     @Option(name: .customLong("sample-rate"), parsing: .unconditional, help: "Sample rate in Hz (default 22050).")
     var sampleRate: Int?
     @Option(parsing: .unconditional, help: "Random seed: same seed and --threads give the same run (default 0).")
@@ -78,6 +80,8 @@ struct TrainCommand: ParsableCommand {
         var options: TrainingOptions
         var runFolder: URL
         var resume: (model: ConditionalGAN, metadata: CheckpointMetadata)?
+        /// Pick the window from the clips (the recipe's coverage) after loading them at `options.spectrogram.frames`.
+        var windowCoverage: Double?
     }
 
     func validateNumbers() throws {
@@ -150,6 +154,9 @@ struct TrainCommand: ParsableCommand {
             if let seed, UInt64(seed) != meta.seed {
                 throw UserError("--seed \(seed) does not match the checkpoint's seed \(meta.seed)")
             }
+            if let recipe, try Recipe.named(recipe) != resumed!.model.recipe {
+                throw UserError("--recipe \(recipe) does not match the checkpoint's recipe '\(resumed!.model.recipe.name)'; a resumed run keeps its recipe")
+            }
             if let dataset {
                 datasetURL = URL(fileURLWithPath: dataset)
             } else if let saved {
@@ -193,7 +200,11 @@ struct TrainCommand: ParsableCommand {
             }
             options.learningRate = Float(v)
         }
+        var windowCoverage: Double?
         if resumed == nil {
+            options.recipe = try Recipe.named(recipe ?? "default")
+            // The demo and an explicit --frames keep their window; the seed's recipe keeps 512.
+            if frames == nil, dataset != nil, let c = options.recipe.windowCoverage { windowCoverage = c }
             if let v = latentDim { options.latentDim = v }
             if let v = nMels { options.spectrogram.nMels = v }
             if let v = frames { options.spectrogram.frames = v }
@@ -222,7 +233,7 @@ struct TrainCommand: ParsableCommand {
             }
         }
         return Plan(datasetURL: datasetURL, datasetLabel: label, options: options,
-                    runFolder: runFolder!.standardizedFileURL, resume: resumed)
+                    runFolder: runFolder!.standardizedFileURL, resume: resumed, windowCoverage: windowCoverage)
     }
 
     // MARK: - Run
@@ -236,13 +247,25 @@ struct TrainCommand: ParsableCommand {
         let threads = options.threads
         ComputeThreads.set(threads)
 
-        let data = try loadDataset(plan, threads: threads, interactive: interactive)
+        var data = try loadDataset(plan, threads: threads, interactive: interactive)
+        var window: ClipWindow?
+        if let coverage = plan.windowCoverage {
+            let w = ClipWindow.choose(lengths: data.soundingFrames, coverage: coverage, config: data.config,
+                                      maximum: data.config.frames)
+            data = data.cropped(toFrames: w.frames)
+            options.spectrogram.frames = w.frames
+            window = w
+        }
         let layout = RunLayout(root: plan.runFolder)
         let trainer = try Trainer(dataset: data, options: options, layout: layout,
                                   datasetPath: plan.datasetURL.standardizedFileURL.path,
-                                  commandLine: CommandLine.arguments, resume: plan.resume)
+                                  commandLine: CommandLine.arguments, resume: plan.resume, window: window)
         let counts = zip(data.classes, data.clipCounts).map { "\($0) \($1)" }.joined(separator: ", ")
         say("cgan-tui: \(data.classes.count) classes (\(counts)), \(data.spectrograms.count) clips, \(String(format: "%.1f", data.totalSeconds)) s of audio; \(options.spectrogram.nMels) x \(options.spectrogram.frames) log-mel")
+        if let w = window {
+            say("cgan-tui: window \(w.frames) frames (\(String(format: "%.2f", w.seconds)) s) holds the sounding part of \(percent(w.covered)) of the clips; \(percent(w.cut)) are cut short (--frames N to choose)")
+        }
+        say("cgan-tui: recipe \(options.recipe.name)" + (options.recipe == .seed ? " (the original PyTorch script's training)" : ""))
         say("cgan-tui: run folder \(layout.root.path)" + (plan.resume != nil ? " (resuming at epoch \(trainer.startEpoch), step \(trainer.startStep))" : ""))
 
         let (startEpoch, startStep) = (trainer.startEpoch, trainer.startStep)
@@ -332,6 +355,8 @@ struct TrainCommand: ParsableCommand {
         do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch { return nil }
         return dir
     }
+
+    func percent(_ share: Double) -> String { "\(Int((share * 100).rounded()))%" }
 
     func relativePath(_ url: URL) -> String {
         let cwd = FileManager.default.currentDirectoryPath + "/"

@@ -89,6 +89,26 @@ import Support
         for m in [missing, allSkipped] { #expect(m?.contains("\n") == false) }
     }
 
+    /// The default recipe loads at 512 frames and crops to the window it picks: that must equal
+    /// loading at the window directly, bit for bit (the resampler and the STFT see the same samples), for
+    /// clips longer and shorter than the window, at 44.1 kHz and 22.05 kHz.
+    @Test func croppingEqualsLoadingTheShorterWindow() throws {
+        let root = try Fixtures.temporaryFolder("dataset")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let fm = FileManager.default
+        try fm.createDirectory(at: root.appendingPathComponent("a"), withIntermediateDirectories: true)
+        try AudioIO.write(testSignal(seconds: 2.0, sampleRate: 44100, seed: 3), sampleRate: 44100, format: .flac,
+                          to: root.appendingPathComponent("a/long.flac"))
+        try AudioIO.write(testSignal(seconds: 0.3, sampleRate: 22050, seed: 4), sampleRate: 22050, format: .wav16,
+                          to: root.appendingPathComponent("a/short.wav"))
+        let wide = try DatasetLoader.load(root, config: SpectrogramConfig(frames: 512), cacheDirectory: nil, threads: 1)
+        let narrow = try DatasetLoader.load(root, config: SpectrogramConfig(frames: 96), cacheDirectory: nil, threads: 1)
+        let cropped = wide.cropped(toFrames: 96)
+        #expect(cropped.config == narrow.config)
+        #expect(cropped.spectrograms.count == 2)
+        #expect(cropped.spectrograms == narrow.spectrograms)
+    }
+
     @Test func cacheIsReusedAndNeverTrustedBlindly() throws {
         let root = try Fixtures.temporaryFolder("dataset")
         let cache = try Fixtures.temporaryFolder("cache")

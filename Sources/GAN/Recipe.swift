@@ -1,0 +1,107 @@
+import Foundation
+import Support
+
+/// How a run trains, as one value the trainer is given (saved in `config.json` and in every
+/// checkpoint). `Recipe.seed` is the original PyTorch script exactly: the engine's PyTorch
+/// equality tests run it. `Recipe.standard` (`--recipe default`) is what cgan-tui trains with
+/// unless told otherwise; its values were chosen on real drum recordings (see the README).
+public struct Recipe: Sendable, Codable, Equatable {
+    /// "seed", "default", or a user's name for a recipe file.
+    public var name: String
+    /// The spectrogram window: nil keeps `--frames` (the seed: 512); a share in (0, 1] picks
+    /// the smallest multiple of 16 frames that holds the sounding part of that share of the clips.
+    public var windowCoverage: Double?
+    /// The discriminator's learning rate as a multiple of the generator's (`--lr`).
+    public var discriminatorLRScale: Float
+    /// BCE target for real clips in the discriminator step (one-sided label smoothing below 1).
+    public var realTarget: Float
+    /// Standard deviation of Gaussian noise added to every spectrogram the discriminator sees
+    /// (real and generated) at step 0, falling linearly to 0 at `instanceNoiseSteps`.
+    public var instanceNoise: Float
+    public var instanceNoiseSteps: Int
+    /// Adds a projection term to the discriminator's logit: the inner product of a learned class
+    /// embedding with its last features averaged over positions (Miyato & Koyama 2018). The
+    /// label-map input channel stays. Adds `discriminator.projection.*` to checkpoints.
+    public var projection: Bool
+
+    public init(name: String, windowCoverage: Double? = nil, discriminatorLRScale: Float = 1, realTarget: Float = 1,
+                instanceNoise: Float = 0, instanceNoiseSteps: Int = 0, projection: Bool = false) {
+        self.name = name; self.windowCoverage = windowCoverage; self.discriminatorLRScale = discriminatorLRScale
+        self.realTarget = realTarget; self.instanceNoise = instanceNoise; self.instanceNoiseSteps = instanceNoiseSteps
+        self.projection = projection
+    }
+
+    /// The original script: BCE with hard targets, one Adam setting, no noise, `--frames` as given.
+    public static let seed = Recipe(name: "seed")
+
+    /// The default recipe.
+    public static let standard = Recipe(name: "default", windowCoverage: 0.9, discriminatorLRScale: 0.5,
+                                        realTarget: 0.9, instanceNoise: 0, instanceNoiseSteps: 0, projection: true)
+
+    /// `--recipe seed|default|FILE.json`. A file gives any subset of the fields (snake_case);
+    /// the rest come from the default recipe.
+    public static func named(_ text: String) throws -> Recipe {
+        switch text {
+        case "seed": return .seed
+        case "default": return .standard
+        default:
+            guard let data = FileManager.default.contents(atPath: text) else {
+                throw UserError("--recipe: '\(text)' is neither seed, default nor a readable recipe file")
+            }
+            let recipe: Recipe
+            do { recipe = try JSONDecoder().decode(Recipe.self, from: data) } catch {
+                throw UserError("--recipe: \(text) is not a recipe (JSON with fields such as \"real_target\": 0.9)")
+            }
+            try recipe.validate()
+            return recipe
+        }
+    }
+
+    public func validate() throws {
+        if let c = windowCoverage, !(c > 0 && c <= 1) { throw UserError("recipe window_coverage must be in (0, 1], got \(c)") }
+        guard discriminatorLRScale.isFinite, discriminatorLRScale > 0, discriminatorLRScale <= 100 else {
+            throw UserError("recipe discriminator_lr_scale must be in (0, 100], got \(discriminatorLRScale)")
+        }
+        guard realTarget.isFinite, realTarget > 0, realTarget <= 1 else { throw UserError("recipe real_target must be in (0, 1], got \(realTarget)") }
+        guard instanceNoise.isFinite, instanceNoise >= 0, instanceNoise <= 10 else {
+            throw UserError("recipe instance_noise must be in [0, 10], got \(instanceNoise)")
+        }
+        guard instanceNoiseSteps >= 0 else { throw UserError("recipe instance_noise_steps must be 0 or more") }
+    }
+
+    /// The instance-noise standard deviation for optimizer step `step` (0-based).
+    func noise(atStep step: Int) -> Float {
+        guard instanceNoise > 0, step < instanceNoiseSteps else { return 0 }
+        return instanceNoise * Float(instanceNoiseSteps - step) / Float(instanceNoiseSteps)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, windowCoverage = "window_coverage", discriminatorLRScale = "discriminator_lr_scale"
+        case realTarget = "real_target", instanceNoise = "instance_noise", instanceNoiseSteps = "instance_noise_steps"
+        case projection
+    }
+
+    /// Missing fields take the default recipe's values, so a recipe file names only what it changes.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Recipe.standard
+        name = try c.decodeIfPresent(String.self, forKey: .name) ?? "custom"
+        windowCoverage = c.contains(.windowCoverage) ? try c.decodeIfPresent(Double.self, forKey: .windowCoverage) : d.windowCoverage
+        discriminatorLRScale = try c.decodeIfPresent(Float.self, forKey: .discriminatorLRScale) ?? d.discriminatorLRScale
+        realTarget = try c.decodeIfPresent(Float.self, forKey: .realTarget) ?? d.realTarget
+        instanceNoise = try c.decodeIfPresent(Float.self, forKey: .instanceNoise) ?? d.instanceNoise
+        instanceNoiseSteps = try c.decodeIfPresent(Int.self, forKey: .instanceNoiseSteps) ?? d.instanceNoiseSteps
+        projection = try c.decodeIfPresent(Bool.self, forKey: .projection) ?? d.projection
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(windowCoverage, forKey: .windowCoverage)   // null: the window is --frames
+        try c.encode(discriminatorLRScale, forKey: .discriminatorLRScale)
+        try c.encode(realTarget, forKey: .realTarget)
+        try c.encode(instanceNoise, forKey: .instanceNoise)
+        try c.encode(instanceNoiseSteps, forKey: .instanceNoiseSteps)
+        try c.encode(projection, forKey: .projection)
+    }
+}
