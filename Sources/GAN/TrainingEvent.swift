@@ -1,4 +1,5 @@
 import Foundation
+import Quality
 
 /// What the trainer is doing, as front ends show it.
 public enum TrainingState: String, Sendable, Equatable {
@@ -53,6 +54,9 @@ public enum TrainingEvent: Sendable {
     case stateChanged(TrainingState)
     case stepFinished(StepReport)
     case epochFinished(epoch: Int, meanLossD: Float, meanLossG: Float, seconds: Double)
+    /// The epoch's fixed probe set (`QualityProbe`) scored against the real clips; sent just
+    /// before that epoch's `.epochFinished`.
+    case qualityScored(epoch: Int, QualityReport)
     /// One spectrogram per class from the fixed latent (or a new one after `.newLatent`).
     case samplesReady(epoch: Int, step: Int, [GeneratedSpectrogram])
     /// Files the seed writes each epoch (PNG grid and one WAV per class).
