@@ -236,7 +236,7 @@ struct TrainCommand: ParsableCommand {
         let threads = options.threads
         ComputeThreads.set(threads)
 
-        let data = try loadDataset(plan, threads: threads, interactive: interactive)
+        let data = try Self.loadDataset(plan.datasetURL, config: plan.options.spectrogram, threads: threads, interactive: interactive)
         let layout = RunLayout(root: plan.runFolder)
         let trainer = try Trainer(dataset: data, options: options, layout: layout,
                                   datasetPath: plan.datasetURL.standardizedFileURL.path,
@@ -287,7 +287,8 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// Loads (and caches) the spectrograms; lists skipped files once; drops empty classes.
-    func loadDataset(_ plan: Plan, threads: Int, interactive: Bool) throws -> SpectrogramDataset {
+    /// Also what `eval` reads a run's dataset with.
+    static func loadDataset(_ url: URL, config: SpectrogramConfig, threads: Int, interactive: Bool) throws -> SpectrogramDataset {
         var progress: (@Sendable (Int, Int) -> Void)?
         let showProgress = interactive && isatty(STDERR_FILENO) != 0
         if showProgress {
@@ -295,7 +296,7 @@ struct TrainCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("\rreading clips \(done)/\(total)\u{1B}[K".utf8))
             }
         }
-        let data = try DatasetLoader.load(plan.datasetURL, config: plan.options.spectrogram,
+        let data = try DatasetLoader.load(url, config: config,
                                           cacheDirectory: Self.cacheDirectory(), threads: threads, progress: progress)
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         let shown = 20
