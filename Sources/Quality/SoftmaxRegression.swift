@@ -20,11 +20,14 @@ public struct SoftmaxRegression: Sendable, Equatable {
     public let iterations: Int
     public let finalGradient: Double
 
-    public static let tolerance = 1e-9
+    /// The fit stops when no gradient entry exceeds this. At 1e-6 the probabilities are within
+    /// about 1e-6 / λ of the minimiser's, far below what moves a prediction, in a third fewer
+    /// steps than 1e-9 (the scikit-learn comparison asks for 1e-10).
+    public static let defaultTolerance = 1e-6
     public static let maxIterations = 20_000
 
     /// rows: n feature vectors of equal length; labels in 0 ..< classes.
-    public init(rows: [[Double]], labels: [Int], classes: Int, l2: Double) {
+    public init(rows: [[Double]], labels: [Int], classes: Int, l2: Double, tolerance: Double = SoftmaxRegression.defaultTolerance) {
         precondition(!rows.isEmpty && rows.count == labels.count, "one label per row")
         precondition(classes >= 1 && labels.allSatisfy { (0 ..< classes).contains($0) }, "labels out of range")
         precondition(l2 > 0, "the penalty keeps the problem strictly convex")
@@ -45,7 +48,7 @@ public struct SoftmaxRegression: Sendable, Equatable {
             Self.gradient(at: y, x: x, labels: labels, n: n, p: p, k: k, l2: l2, into: &gradient)
             iterations += 1
             largest = gradient.reduce(0) { max($0, abs($1)) }
-            if largest < Self.tolerance { theta = y; break }
+            if largest < tolerance { theta = y; break }
             for i in theta.indices { theta[i] = y[i] - step * gradient[i] }
             // Restart the momentum when it points uphill (gradient · (θ − θprev) > 0).
             var uphill = 0.0
@@ -108,12 +111,7 @@ public struct SoftmaxRegression: Sendable, Equatable {
                 g.withUnsafeMutableBufferPointer { gs in
                     for i in 0 ..< n {
                         let row = xs.baseAddress! + i * p
-                        for c in 0 ..< k {
-                            var s = 0.0
-                            let w = th.baseAddress! + c * p
-                            for j in 0 ..< p { s += w[j] * row[j] }
-                            z[c] = s
-                        }
+                        for c in 0 ..< k { z[c] = dot(th.baseAddress! + c * p, row, count: p) }
                         softmax(&z)
                         z[labels[i]] -= 1
                         for c in 0 ..< k {
@@ -126,6 +124,19 @@ public struct SoftmaxRegression: Sendable, Equatable {
                 }
             }
         }
+    }
+
+    /// Σ a[j] b[j] in four interleaved partial sums: a single running sum is one long chain of
+    /// dependent additions, which is most of a fit's time (the compiler may not reorder them).
+    @inline(__always)
+    static func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, count: Int) -> Double {
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, j = 0
+        while j + 4 <= count {
+            s0 += a[j] * b[j]; s1 += a[j + 1] * b[j + 1]; s2 += a[j + 2] * b[j + 2]; s3 += a[j + 3] * b[j + 3]
+            j += 4
+        }
+        while j < count { s0 += a[j] * b[j]; j += 1 }
+        return (s0 + s1) + (s2 + s3)
     }
 
     /// λmax(X̃ᵀX̃ / n) by the symmetric eigen-solver (p x p, p = features + 1).
