@@ -154,6 +154,9 @@ public struct AppState: Sendable {
         case .checkpointSaved(let url):
             lastCheckpoint = url
             say("checkpoint saved to \(Format.path(url))", .success)
+        case let .bestCheckpointSaved(e, url):
+            // Routine: it happens at many epoch ends and must not hide what the user asked for.
+            say("epoch \(e) is the best so far: saved \(Format.path(url))", quiet: true)
         case .message(let text):
             say(text, quiet: true)
         case .error(let text):

@@ -29,8 +29,7 @@ public final class Trainer: @unchecked Sendable {
     private var lastSave: (url: URL, epoch: Int)?
     private var lastSaveTime = DispatchTime(uptimeNanoseconds: 0)
     private let runConfig: RunConfig
-    /// Fitted on the real clips when the run starts; scores the probe set at each epoch end.
-    private var evaluator: QualityEvaluator?
+    /// The best epoch so far by quality (see `BestEpoch`), from the checkpoint when resuming.
     private var best: BestEpoch?
 
     private let trainQueue = DispatchQueue(label: "cgan-tui.trainer", qos: .userInitiated)
@@ -188,7 +187,7 @@ public final class Trainer: @unchecked Sendable {
         var lastSnapshot = DispatchTime.now()
         let latentDim = options.latentDim, frameSize = options.spectrogram.nMels * options.spectrogram.frames
         let n = dataset.spectrograms.count
-        let probe = fitEvaluator()
+        let yardstick = fitEvaluator()
 
         var epoch = completedEpochs + 1
         while epoch <= options.epochs {
@@ -252,7 +251,7 @@ public final class Trainer: @unchecked Sendable {
             refreshSnapshot(epoch: epoch)
             lastSnapshot = DispatchTime.now(); lastPreview = lastSnapshot
             let epochSeconds = Double(DispatchTime.now().uptimeNanoseconds - epochStart.uptimeNanoseconds) / 1e9
-            let quality = probe.map { scoreQuality(epoch: epoch, probe: $0) }
+            let quality = yardstick.map { scoreQuality(epoch: epoch, $0.evaluator, $0.probe) }
             if let lastReport { guard appendMetrics(lastReport, quality: quality) else { return finish(.failed) } }
             let count = max(stepsThisEpoch, 1)
             events.send(.epochFinished(epoch: epoch, meanLossD: Float(sumD / Double(count)),
@@ -294,30 +293,29 @@ public final class Trainer: @unchecked Sendable {
     // MARK: - Quality (trainQueue)
 
     /// Fits the evaluator on the dataset's spectrograms and says how long it took and what the
-    /// ceiling is. Returns the probe set to score at each epoch end, nil when scoring is off.
-    private func fitEvaluator() -> QualityProbe? {
+    /// ceiling is. Returns it with the probe set to score at each epoch end; nil when scoring is off.
+    private func fitEvaluator() -> (evaluator: QualityEvaluator, probe: QualityProbe)? {
         guard qualitySamplesPerClass > 0 else { return nil }
         let cfg = options.spectrogram
         let start = DispatchTime.now()
         let e = QualityEvaluator(spectrograms: dataset.spectrograms, labels: dataset.labels, classNames: classes,
                                  nMels: cfg.nMels, frames: cfg.frames, seed: options.seed)
-        evaluator = e
         let ms = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
         let ceiling = e.ceiling.map { String(format: "ceiling %.2f on %d held-out real clips", $0, e.heldOut.reduce(0, +)) }
             ?? "no ceiling (no class has 2 clips to hold one out)"
         let unmeasured = classes.indices.filter { e.classCeiling[$0] == nil }.map { classes[$0] }
         let note = e.ceiling != nil && !unmeasured.isEmpty ? "; not measurable for \(unmeasured.joined(separator: ", ")) (1 clip)" : ""
         events.send(.message(String(format: "quality: classifier fitted on %d real clips in %.0f ms; ", e.realClips, ms) + ceiling + note))
-        return QualityProbe(seed: options.seed, classes: classes.count, perClass: qualitySamplesPerClass, latentDim: options.latentDim)
+        return (e, QualityProbe(seed: options.seed, classes: classes.count, perClass: qualitySamplesPerClass, latentDim: options.latentDim))
     }
 
     /// Generates the probe set with the epoch's generator snapshot (evaluation mode), scores it
     /// and sends `.qualityScored`.
-    private func scoreQuality(epoch: Int, probe: QualityProbe) -> QualityReport {
+    private func scoreQuality(epoch: Int, _ evaluator: QualityEvaluator, _ probe: QualityProbe) -> QualityReport {
         let s = shared.withLock { $0 }
         let cfg = options.spectrogram
         let generated = probe.generate(size: cfg.nMels * cfg.frames) { s.snapshot.generate(labels: $0, z: $1) }
-        let report = evaluator!.score(generated, labels: probe.labels)
+        let report = evaluator.score(generated, labels: probe.labels)
         events.send(.qualityScored(epoch: epoch, report))
         return report
     }
@@ -387,7 +385,7 @@ public final class Trainer: @unchecked Sendable {
             lastSave = (url, epoch)
             lastSaveTime = DispatchTime.now()
         }
-        events.send(.checkpointSaved(url))
+        events.send(url == layout.bestCheckpoint ? .bestCheckpointSaved(epoch: epoch, url) : .checkpointSaved(url))
         return true
     }
 

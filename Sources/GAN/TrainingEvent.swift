@@ -63,6 +63,8 @@ public enum TrainingEvent: Sendable {
     case epochOutputsWritten(epoch: Int, png: URL, wavs: [URL])
     case clipSynthesized(SynthesizedClip)
     case checkpointSaved(URL)
+    /// The epoch scored best so far (see `BestEpoch`) was written to `checkpoints/best.safetensors`.
+    case bestCheckpointSaved(epoch: Int, URL)
     case message(String)
     /// Training stopped on an error (NaN loss, unwritable output...). The text is one clear line.
     case error(String)

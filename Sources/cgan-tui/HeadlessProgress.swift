@@ -82,7 +82,7 @@ final class HeadlessProgress {
             outcome.error = text
         case .finished:
             return true
-        case .stateChanged, .samplesReady, .epochOutputsWritten, .clipSynthesized:
+        case .stateChanged, .samplesReady, .epochOutputsWritten, .clipSynthesized, .bestCheckpointSaved:
             break
         }
         return false

@@ -169,4 +169,17 @@ import Quality
         #expect(s.message?.text.hasPrefix("epoch 5 done") == true)
         #expect(s.quality?.collapsed == [false, true, false] && s.fidelity.series.count == 5)
     }
+
+    /// best.safetensors is written at many epoch ends: routine news, which neither hides the
+    /// message the user is reading nor becomes the checkpoint named on the way out.
+    @Test func bestCheckpointSavesAreRoutine() {
+        var s = Fixtures.state()
+        _ = s.apply(playback: .wroteFile(classIndex: 0, path: "run/auditions/kick_0001.wav"), now: 3000)
+        let best = URL(fileURLWithPath: "/tmp/r/checkpoints/best.safetensors")
+        _ = s.apply(.bestCheckpointSaved(epoch: 7, best), now: 3001)
+        #expect(s.message?.text == "no audio device: wrote run/auditions/kick_0001.wav")
+        #expect(s.lastCheckpoint == nil)
+        _ = s.apply(.bestCheckpointSaved(epoch: 8, best), now: 3005)
+        #expect(s.message?.text == "epoch 8 is the best so far: saved /tmp/r/checkpoints/best.safetensors" && s.message?.routine == true)
+    }
 }

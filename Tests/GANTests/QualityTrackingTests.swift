@@ -1,3 +1,4 @@
+import Audio
 import Foundation
 @testable import GAN
 import Quality
@@ -21,23 +22,41 @@ import Testing
         }?.0
     }
 
+    /// The epochs of `.bestCheckpointSaved` and the files of `.checkpointSaved`, in order.
+    static func saves(_ events: [TrainingEvent]) -> (best: [Int], other: [URL]) {
+        var best: [Int] = [], other: [URL] = []
+        for e in events {
+            switch e {
+            case .bestCheckpointSaved(let n, _): best.append(n)
+            case .checkpointSaved(let u): other.append(u)
+            default: break
+            }
+        }
+        return (best, other)
+    }
+
     static func reports(_ events: [TrainingEvent]) -> [(Int, QualityReport)] {
         events.compactMap { e in if case .qualityScored(let n, let r) = e { return (n, r) }; return nil }
     }
 
+    /// Three short epochs on the demo dataset (80 clips at 16 x 32, batch 16: 5 steps each).
     @Test func scoresEachEpochWritesTheColumnsAndKeepsTheBest() throws {
         let s = try Scratch()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let demo = try DatasetLoader.load(root.appendingPathComponent("assets/demo"), config: s.data.config,
+                                          cacheDirectory: nil, threads: 1)
         s.options.epochs = 3
-        let trainer = try s.trainer("run")
+        s.options.batchSize = 16
+        let trainer = try s.trainer("run", data: demo)
         trainer.qualitySamplesPerClass = 4
         trainer.start()
         let events = TrainerTests.collect(trainer)
         let reports = Self.reports(events)
         #expect(reports.map(\.0) == [1, 2, 3])
         for (_, r) in reports {
-            #expect(r.classNames == ["noise", "tone"] && r.samplesPerClass == [4, 4])
+            #expect(r.classNames == ["chirp", "hat", "kick", "snare"] && r.samplesPerClass == [4, 4, 4, 4])
             #expect(r.classFidelity.allSatisfy { (0 ... 1).contains($0) } && r.frechet.isFinite && r.frechet >= 0)
-            #expect(r.classCeiling.allSatisfy { $0 != nil }, "6 clips per class: one held out each")
+            #expect(r.classCeiling.allSatisfy { $0 != nil }, "20 clips per class: 4 held out each")
         }
         // Each epoch's scores come just before its .epochFinished.
         let order = events.compactMap { e -> String? in
@@ -48,17 +67,19 @@ import Testing
             }
         }
         #expect(order == ["q1", "e1", "q2", "e2", "q3", "e3"])
-        #expect(events.contains { if case .message(let m) = $0 { return m.hasPrefix("quality: classifier fitted on 12 real clips") }; return false })
+        #expect(events.contains { if case .message(let m) = $0 { return m.hasPrefix("quality: classifier fitted on 80 real clips") }; return false })
 
-        // metrics.csv: the quality columns filled on each epoch's last step (3, 6, 9) only.
+        // metrics.csv: the quality columns filled on each epoch's last step (5, 10, 15) only.
         let lines = try String(contentsOf: trainer.layout.metrics, encoding: .utf8).split(separator: "\n")
-        #expect(lines.first == "epoch,step,loss_d,loss_g,seconds,samples_per_s,fidelity,diversity,frechet,fidelity_noise,fidelity_tone")
+        let header = "epoch,step,loss_d,loss_g,seconds,samples_per_s,fidelity,diversity,frechet,"
+            + "fidelity_chirp,fidelity_hat,fidelity_kick,fidelity_snare"
+        #expect(lines.first.map(String.init) == header)
         let rows = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        #expect(rows.count == 9 && rows.allSatisfy { $0.count == 11 })
+        #expect(rows.count == 15 && rows.allSatisfy { $0.count == 13 })
         for row in rows {
             let step = Int(row[1])!
-            if step % 3 == 0 {
-                let r = reports[step / 3 - 1].1
+            if step % 5 == 0 {
+                let r = reports[step / 5 - 1].1
                 #expect(row[6] == String(format: "%.4f", r.fidelity) && row[8] == String(format: "%.4f", r.frechet))
                 #expect(Array(row[9...]) == r.classFidelity.map { String(format: "%.4f", $0) })
             } else {
@@ -69,11 +90,13 @@ import Testing
         // best.safetensors: the epoch the rule picks, named in latest's metadata too.
         let want = try #require(Self.expectedBest(reports))
         let (best, bestMeta) = try ConditionalGAN.load(from: trainer.layout.bestCheckpoint)
-        #expect(bestMeta.epoch == want && best.step == want * 3)
+        #expect(bestMeta.epoch == want && best.step == want * 5)
         #expect(bestMeta.best?.epoch == want)
         let (_, latestMeta) = try ConditionalGAN.load(from: trainer.layout.latestCheckpoint)
         #expect(latestMeta.best == bestMeta.best)
-        #expect(events.contains { if case .checkpointSaved(let u) = $0 { return u == trainer.layout.bestCheckpoint }; return false })
+        let (bestSaves, otherSaves) = Self.saves(events)
+        #expect(bestSaves.first == 1 && bestSaves.last == want && otherSaves.last == trainer.layout.latestCheckpoint)
+        #expect(!otherSaves.contains(trainer.layout.bestCheckpoint), "best saves are announced as such")
     }
 
     /// 3 epochs straight vs 1, stop, resume to 3: the same scores every epoch (the probe's
