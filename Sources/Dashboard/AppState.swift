@@ -1,5 +1,6 @@
 import Foundation
 import GAN
+import Quality
 
 /// A key as the dashboard understands it (the terminal decodes escape sequences).
 public enum Key: Equatable, Sendable {
@@ -48,6 +49,10 @@ public struct AppState: Sendable {
     public var now: Double
     public var lossD = LossHistory()
     public var lossG = LossHistory()
+    /// The latest epoch's quality scores and the overall fidelity of every scored epoch.
+    public var quality: QualityReport?
+    public var qualityEpoch = 0
+    public var fidelity = LossHistory()
     /// The latest spectrogram per class and where it came from ("epoch 3 · step 120").
     public var spectrograms: [Int: GeneratedSpectrogram] = [:]
     public var spectrogramOrigin: [Int: String] = [:]
@@ -124,7 +129,19 @@ public struct AppState: Sendable {
             }
             if trainingState == .loading { trainingState = .running }
         case let .epochFinished(e, d, g, seconds):
-            say(String(format: "epoch %d done in %@: mean D %.3f, G %.3f", e, Format.duration(seconds), d, g), quiet: true)
+            var text = String(format: "epoch %d done in %@: mean D %.3f, G %.3f", e, Format.duration(seconds), d, g)
+            if let q = quality, qualityEpoch == e {
+                text += String(format: " · fidelity %.2f", q.fidelity) + (q.ceiling.map { String(format: " (ceiling %.2f)", $0) } ?? "")
+            }
+            say(text, quiet: true)
+        case let .qualityScored(e, report):
+            let before = quality?.collapsedClasses ?? []
+            quality = report; qualityEpoch = e
+            fidelity.append(Float(report.fidelity))
+            let newly = report.collapsedClasses.filter { !before.contains($0) }
+            if !newly.isEmpty {
+                say("mode collapse at epoch \(e) in \(newly.joined(separator: ", ")): near-identical samples", .error)
+            }
         case let .samplesReady(e, s, specs):
             for spec in specs {
                 spectrograms[spec.classIndex] = spec
@@ -137,6 +154,9 @@ public struct AppState: Sendable {
         case .checkpointSaved(let url):
             lastCheckpoint = url
             say("checkpoint saved to \(Format.path(url))", .success)
+        case let .bestCheckpointSaved(e, url):
+            // Routine: it happens at many epoch ends and must not hide what the user asked for.
+            say("epoch \(e) is the best so far: saved \(Format.path(url))", quiet: true)
         case .message(let text):
             say(text, quiet: true)
         case .error(let text):

@@ -1,6 +1,7 @@
 import Audio
 import Dispatch
 import Foundation
+import Quality
 import Support
 import Synchronization
 
@@ -28,6 +29,8 @@ public final class Trainer: @unchecked Sendable {
     private var lastSave: (url: URL, epoch: Int)?
     private var lastSaveTime = DispatchTime(uptimeNanoseconds: 0)
     private let runConfig: RunConfig
+    /// The best epoch so far by quality (see `BestEpoch`), from the checkpoint when resuming.
+    private var best: BestEpoch?
 
     private let trainQueue = DispatchQueue(label: "cgan-tui.trainer", qos: .userInitiated)
     private let synthQueue = DispatchQueue(label: "cgan-tui.synth", qos: .userInitiated)
@@ -60,6 +63,8 @@ public final class Trainer: @unchecked Sendable {
     private let shared: Mutex<Shared>
     /// Minimum time between two latest-checkpoint writes at epoch ends (they can be 100 MB).
     public var checkpointSeconds: Double = 30
+    /// Generated spectrograms per class scored at each epoch end (0: no quality scoring).
+    public var qualitySamplesPerClass = QualityProbe.defaultPerClass
 
     /// Starts a new run (`resume == nil`) or continues the checkpoint's run. Throws a
     /// `UserError` when the checkpoint does not fit the dataset or the options.
@@ -111,12 +116,13 @@ public final class Trainer: @unchecked Sendable {
         runConfig.window = window
         self.runConfig = runConfig
         try runConfig.write(to: layout.config)
-        metrics = try MetricsLog(url: layout.metrics, keepStepsUpTo: resume == nil ? 0 : model.step)
+        metrics = try MetricsLog(url: layout.metrics, classes: dataset.classes, keepStepsUpTo: resume == nil ? 0 : model.step)
         var latentRNG = RunRandom.stream(seed: options.seed, .preview, 0)
         shared = Mutex(Shared(snapshot: model.snapshotGenerator(),
                               latent: latentRNG.normals(dataset.classes.count * options.latentDim),
                               latentDraws: 0, epoch: completedEpochs, step: model.step))
         if resume != nil { lastSave = (layout.latestCheckpoint, completedEpochs) }
+        best = resume?.metadata.best
     }
 
     /// The epoch the run will begin with (1-based) and the global step it starts from.
@@ -185,6 +191,7 @@ public final class Trainer: @unchecked Sendable {
         var lastSnapshot = DispatchTime.now()
         let latentDim = options.latentDim, frameSize = options.spectrogram.nMels * options.spectrogram.frames
         let n = dataset.spectrograms.count
+        let yardstick = fitEvaluator()
 
         var epoch = completedEpochs + 1
         while epoch <= options.epochs {
@@ -192,6 +199,7 @@ public final class Trainer: @unchecked Sendable {
             var order = Array(0 ..< n)
             order.shuffle(using: &shuffle)
             var sumD: Double = 0, sumG: Double = 0, stepsThisEpoch = 0
+            var lastReport: StepReport?
             let epochStart = DispatchTime.now()
             let firstStep = epoch == completedEpochs + 1 ? resumeStepInEpoch : 0
 
@@ -223,10 +231,9 @@ public final class Trainer: @unchecked Sendable {
                 let report = StepReport(epoch: epoch, step: step, stepInEpoch: stepInEpoch + 1,
                                         stepsPerEpoch: stepsPerEpoch, lossD: lossD, lossG: lossG,
                                         seconds: seconds, samplesPerSecond: Double(indices.count) / max(seconds, 1e-9))
-                do { try metrics.append(report) } catch {
-                    events.send(.error(RunLayout.reason(error)))
-                    return finish(.failed)
-                }
+                // The epoch's last row waits for the epoch's quality scores.
+                if stepInEpoch + 1 < stepsPerEpoch { guard appendMetrics(report) else { return finish(.failed) } }
+                lastReport = report
                 events.send(.stepFinished(report))
                 sumD += Double(lossD); sumG += Double(lossG); stepsThisEpoch += 1
 
@@ -249,10 +256,18 @@ public final class Trainer: @unchecked Sendable {
             refreshSnapshot(epoch: epoch)
             lastSnapshot = DispatchTime.now(); lastPreview = lastSnapshot
             let epochSeconds = Double(DispatchTime.now().uptimeNanoseconds - epochStart.uptimeNanoseconds) / 1e9
+            let quality = yardstick.map { scoreQuality(epoch: epoch, $0.evaluator, $0.probe) }
+            if let lastReport { guard appendMetrics(lastReport, quality: quality) else { return finish(.failed) } }
             let count = max(stepsThisEpoch, 1)
             events.send(.epochFinished(epoch: epoch, meanLossD: Float(sumD / Double(count)),
                                        meanLossG: Float(sumG / Double(count)), seconds: epochSeconds))
             writeEpochOutputs(epoch: epoch)
+
+            // The best epoch first, so that the latest checkpoint's metadata names it.
+            if let quality, best?.isBeaten(by: quality) ?? true {
+                best = BestEpoch(epoch: epoch, quality)
+                guard save(epoch: epoch, to: layout.bestCheckpoint) else { return finish(.failed) }
+            }
 
             let periodic = options.checkpointEvery > 0 && epoch % options.checkpointEvery == 0
             let sinceSave = Double(DispatchTime.now().uptimeNanoseconds - lastSaveTime.uptimeNanoseconds) / 1e9
@@ -271,6 +286,44 @@ public final class Trainer: @unchecked Sendable {
     }
 
     private enum End { case stopped, abandoned, failed }
+
+    private func appendMetrics(_ report: StepReport, quality: QualityReport? = nil) -> Bool {
+        do { try metrics.append(report, quality: quality) } catch {
+            events.send(.error(RunLayout.reason(error)))
+            return false
+        }
+        return true
+    }
+
+    // MARK: - Quality (trainQueue)
+
+    /// Fits the evaluator on the dataset's spectrograms and says how long it took and what the
+    /// ceiling is. Returns it with the probe set to score at each epoch end; nil when scoring is off.
+    private func fitEvaluator() -> (evaluator: QualityEvaluator, probe: QualityProbe)? {
+        guard qualitySamplesPerClass > 0 else { return nil }
+        let cfg = options.spectrogram
+        let start = DispatchTime.now()
+        let e = QualityEvaluator(spectrograms: dataset.spectrograms, labels: dataset.labels, classNames: classes,
+                                 nMels: cfg.nMels, frames: cfg.frames, seed: options.seed)
+        let ms = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
+        let ceiling = e.ceiling.map { String(format: "ceiling %.2f on %d held-out real clips", $0, e.heldOut.reduce(0, +)) }
+            ?? "no ceiling (no class has 2 clips to hold one out)"
+        let unmeasured = classes.indices.filter { e.classCeiling[$0] == nil }.map { classes[$0] }
+        let note = e.ceiling != nil && !unmeasured.isEmpty ? "; not measurable for \(unmeasured.joined(separator: ", ")) (1 clip)" : ""
+        events.send(.message(String(format: "quality: classifier fitted on %d real clips in %.0f ms; ", e.realClips, ms) + ceiling + note))
+        return (e, QualityProbe(seed: options.seed, classes: classes.count, perClass: qualitySamplesPerClass, latentDim: options.latentDim))
+    }
+
+    /// Generates the probe set with the epoch's generator snapshot (evaluation mode), scores it
+    /// and sends `.qualityScored`.
+    private func scoreQuality(epoch: Int, _ evaluator: QualityEvaluator, _ probe: QualityProbe) -> QualityReport {
+        let s = shared.withLock { $0 }
+        let cfg = options.spectrogram
+        let generated = probe.generate(size: cfg.nMels * cfg.frames) { s.snapshot.generate(labels: $0, z: $1) }
+        let report = evaluator.score(generated, labels: probe.labels)
+        events.send(.qualityScored(epoch: epoch, report))
+        return report
+    }
 
     /// Handles pause / save / stop between steps. Returns how to end, or nil to go on.
     private func checkControl(epoch: Int) -> End? {
@@ -326,7 +379,7 @@ public final class Trainer: @unchecked Sendable {
         let cfg = options.spectrogram
         let meta = CheckpointMetadata(classNames: classes, sampleRate: cfg.sampleRate, nFFT: cfg.nFFT, hop: cfg.hop,
                                       nMels: cfg.nMels, frames: cfg.frames, latentDim: options.latentDim,
-                                      epoch: epoch, step: model.step, seed: options.seed)
+                                      epoch: epoch, step: model.step, seed: options.seed, best: best)
         do {
             try model.save(to: url, metadata: meta)
         } catch {
@@ -337,7 +390,7 @@ public final class Trainer: @unchecked Sendable {
             lastSave = (url, epoch)
             lastSaveTime = DispatchTime.now()
         }
-        events.send(.checkpointSaved(url))
+        events.send(url == layout.bestCheckpoint ? .bestCheckpointSaved(epoch: epoch, url) : .checkpointSaved(url))
         return true
     }
 

@@ -95,6 +95,8 @@ public struct RunLayout: Sendable, Equatable {
     public var audio: URL { root.appendingPathComponent("gan_generated_audio") }
     public var checkpoints: URL { root.appendingPathComponent("checkpoints") }
     public var latestCheckpoint: URL { checkpoints.appendingPathComponent("latest.safetensors") }
+    /// The epoch with the best quality score so far (see `BestEpoch`).
+    public var bestCheckpoint: URL { checkpoints.appendingPathComponent("best.safetensors") }
     public func plot(epoch: Int) -> URL { plots.appendingPathComponent(String(format: "epoch_%03d.png", epoch)) }
     public func wav(className: String, epoch: Int) -> URL {
         audio.appendingPathComponent("\(RunLayout.fileSafe(className))_ep\(epoch).wav")
@@ -135,7 +137,7 @@ public struct RunLayout: Sendable, Equatable {
 /// each epoch and the latent of each step depend only on (seed, purpose, epoch, step), so a
 /// resumed run draws exactly what the uninterrupted run would have drawn.
 enum RunRandom {
-    enum Purpose: UInt64 { case shuffle = 1, latent = 2, preview = 3, synthesis = 4, noise = 9 }
+    enum Purpose: UInt64 { case shuffle = 1, latent = 2, preview = 3, synthesis = 4, quality = 5, noise = 9 }
 
     static func stream(seed: UInt64, _ purpose: Purpose, _ a: Int = 0, _ b: Int = 0) -> SplitMix64 {
         var s = seed

@@ -1,4 +1,5 @@
 import Foundation
+import Quality
 
 /// What the trainer is doing, as front ends show it.
 public enum TrainingState: String, Sendable, Equatable {
@@ -53,12 +54,17 @@ public enum TrainingEvent: Sendable {
     case stateChanged(TrainingState)
     case stepFinished(StepReport)
     case epochFinished(epoch: Int, meanLossD: Float, meanLossG: Float, seconds: Double)
+    /// The epoch's fixed probe set (`QualityProbe`) scored against the real clips; sent just
+    /// before that epoch's `.epochFinished`.
+    case qualityScored(epoch: Int, QualityReport)
     /// One spectrogram per class from the fixed latent (or a new one after `.newLatent`).
     case samplesReady(epoch: Int, step: Int, [GeneratedSpectrogram])
     /// Files the seed writes each epoch (PNG grid and one WAV per class).
     case epochOutputsWritten(epoch: Int, png: URL, wavs: [URL])
     case clipSynthesized(SynthesizedClip)
     case checkpointSaved(URL)
+    /// The epoch scored best so far (see `BestEpoch`) was written to `checkpoints/best.safetensors`.
+    case bestCheckpointSaved(epoch: Int, URL)
     case message(String)
     /// Training stopped on an error (NaN loss, unwritable output...). The text is one clear line.
     case error(String)

@@ -43,13 +43,7 @@ struct GenerateCommand: ParsableCommand {
         try require(!(all && !classes.isEmpty), "give either --class NAME ... or --all, not both")
         try require(!out.isEmpty, "--out must not be empty")
 
-        var url = URL(fileURLWithPath: checkpoint)
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else {
-            throw UserError("checkpoint \(checkpoint) does not exist")
-        }
-        if isDir.boolValue { url = RunLayout(root: url).latestCheckpoint }
-        let (model, meta) = try ConditionalGAN.load(from: url)
+        let (model, meta) = try ConditionalGAN.load(from: try CheckpointInput(checkpoint).url)
 
         var chosen: [Int] = []
         if classes.isEmpty {
@@ -88,9 +82,7 @@ struct GenerateCommand: ParsableCommand {
         }
         guard access(dir.path, W_OK) == 0 else { throw UserError("output folder \(out) is not writable") }
 
-        let cfg = SpectrogramConfig(sampleRate: meta.sampleRate, nFFT: meta.nFFT, hop: meta.hop,
-                                    nMels: meta.nMels, frames: meta.frames)
-        let synth = Synthesizer(config: cfg)
+        let synth = Synthesizer(config: CheckpointInput.spectrogramConfig(meta))
         let size = meta.nMels * meta.frames
         var written = 0
         // Batches of at most 16: memory stays bounded for any --count, and in evaluation mode

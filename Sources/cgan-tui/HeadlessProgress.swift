@@ -1,5 +1,6 @@
 import Foundation
 import GAN
+import Quality
 
 /// The front end without the dashboard. On a terminal: one progress line redrawn in place
 /// (epoch, bar, losses, rate, ETA). On a pipe or file: plain lines a log keeps, one per epoch
@@ -23,6 +24,8 @@ final class HeadlessProgress {
     private var barShown = false
     private var trainStart: DispatchTime?
     private var rateEMA: Double?    // seconds per step, smoothed
+    private var quality: (epoch: Int, report: QualityReport)?
+    private var collapsed: [String] = []
     private(set) var outcome = Outcome()
 
     init(interactive: Bool, logEvery: Int, totalEpochs: Int, stepsPerEpoch: Int, startEpoch: Int, startStep: Int) {
@@ -56,9 +59,20 @@ final class HeadlessProgress {
         case .epochFinished(let epoch, let d, let g, let seconds):
             outcome.epochsDone = epoch
             let text = String(format: "epoch %d/%d  step %d  loss_d %.4f  loss_g %.4f  %.1f s",
-                              epoch, totalEpochs, outcome.step, d, g, seconds) + etaText(afterEpoch: epoch)
+                              epoch, totalEpochs, outcome.step, d, g, seconds)
+                + (quality?.epoch == epoch ? Self.qualityText(quality!.report) : "") + etaText(afterEpoch: epoch)
             if interactive { clearBar() }
             line(text)
+        case .qualityScored(let epoch, let report):
+            quality = (epoch, report)
+            let newly = report.collapsedClasses.filter { !collapsed.contains($0) }
+            collapsed = report.collapsedClasses
+            if !newly.isEmpty {
+                if interactive { clearBar() }
+                printWarning("epoch \(epoch): mode collapse in \(newly.joined(separator: ", ")): "
+                             + "the generated spectrograms of the class are nearly identical (diversity below "
+                             + String(format: "%.2f", QualityEvaluator.collapseThreshold) + " of the real clips' spread)")
+            }
         case .checkpointSaved(let url):
             outcome.lastCheckpoint = url
         case .message(let text):
@@ -68,10 +82,17 @@ final class HeadlessProgress {
             outcome.error = text
         case .finished:
             return true
-        case .stateChanged, .samplesReady, .epochOutputsWritten, .clipSynthesized:
+        case .stateChanged, .samplesReady, .epochOutputsWritten, .clipSynthesized, .bestCheckpointSaved:
             break
         }
         return false
+    }
+
+    /// `  fidelity 0.62 (ceiling 0.94)`, and the collapsed classes if any.
+    static func qualityText(_ r: QualityReport) -> String {
+        let ceiling = r.ceiling.map { String(format: "%.2f", $0) } ?? "n/a"
+        let collapsed = r.collapsedClasses.isEmpty ? "" : "  collapsed: " + r.collapsedClasses.joined(separator: ", ")
+        return String(format: "  fidelity %.2f (ceiling %@)", r.fidelity, ceiling) + collapsed
     }
 
     private func etaText(afterEpoch epoch: Int) -> String {

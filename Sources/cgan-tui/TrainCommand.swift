@@ -247,7 +247,7 @@ struct TrainCommand: ParsableCommand {
         let threads = options.threads
         ComputeThreads.set(threads)
 
-        var data = try loadDataset(plan, threads: threads, interactive: interactive)
+        var data = try Self.loadDataset(plan.datasetURL, config: plan.options.spectrogram, threads: threads, interactive: interactive)
         var window: ClipWindow?
         if let coverage = plan.windowCoverage {
             let w = ClipWindow.choose(lengths: data.soundingFrames, coverage: coverage, config: data.config,
@@ -310,7 +310,8 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// Loads (and caches) the spectrograms; lists skipped files once; drops empty classes.
-    func loadDataset(_ plan: Plan, threads: Int, interactive: Bool) throws -> SpectrogramDataset {
+    /// Also what `eval` reads a run's dataset with.
+    static func loadDataset(_ url: URL, config: SpectrogramConfig, threads: Int, interactive: Bool) throws -> SpectrogramDataset {
         var progress: (@Sendable (Int, Int) -> Void)?
         let showProgress = interactive && isatty(STDERR_FILENO) != 0
         if showProgress {
@@ -318,7 +319,7 @@ struct TrainCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("\rreading clips \(done)/\(total)\u{1B}[K".utf8))
             }
         }
-        let data = try DatasetLoader.load(plan.datasetURL, config: plan.options.spectrogram,
+        let data = try DatasetLoader.load(url, config: config,
                                           cacheDirectory: Self.cacheDirectory(), threads: threads, progress: progress)
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         let shown = 20

@@ -13,7 +13,7 @@ import Testing
         let fm = FileManager.default
         func exists(_ p: String) -> Bool { fm.fileExists(atPath: cli.path("run/" + p).path) }
         for p in ["config.json", "metrics.csv", "checkpoints/latest.safetensors",
-                  "checkpoints/epoch_001.safetensors", "checkpoints/epoch_002.safetensors",
+                  "checkpoints/epoch_001.safetensors", "checkpoints/epoch_002.safetensors", "checkpoints/best.safetensors",
                   "gan_spectrogram_plots/epoch_001.png", "gan_spectrogram_plots/epoch_002.png",
                   "gan_generated_audio/low_ep1.wav", "gan_generated_audio/noise_ep2.wav"] {
             #expect(exists(p), "missing \(p)")
@@ -24,12 +24,17 @@ import Testing
         #expect(wav.prefix(4) == Data("RIFF".utf8) && wav.count > 44)
         // 8 clips at batch 4: 2 steps per epoch, 4 rows in all.
         let csv = try String(contentsOf: cli.path("run/metrics.csv"), encoding: .utf8).split(separator: "\n")
-        #expect(csv.first == "epoch,step,loss_d,loss_g,seconds,samples_per_s")
+        #expect(csv.first == "epoch,step,loss_d,loss_g,seconds,samples_per_s,fidelity,diversity,frechet,fidelity_low,fidelity_noise")
         #expect(csv.dropFirst().map { $0.split(separator: ",").prefix(2).joined(separator: ",") } == ["1,1", "1,2", "2,3", "2,4"])
         // A pipe gets plain lines (no carriage returns or escape codes): one per epoch, one per logged step.
         #expect(!r.stdout.contains("\r") && !r.stdout.contains("\u{1B}"))
         #expect(r.stdout.contains("epoch 1/2") && r.stdout.contains("epoch 2/2"))
         #expect(r.stdout.contains("step 1 (epoch 1, 1/2)"))
+        // Each epoch line carries the epoch's fidelity and the classifier's ceiling.
+        let epochLines = r.stdout.split(separator: "\n").filter { $0.hasPrefix("epoch ") }
+        #expect(epochLines.count == 2 && epochLines.allSatisfy { $0.contains("  fidelity ") && $0.contains(" (ceiling ") },
+                "stdout: \(r.stdout)")
+        #expect(r.stdout.contains("quality: classifier fitted on 8 real clips"))
         let config = try JSONSerialization.jsonObject(with: Data(contentsOf: cli.path("run/config.json"))) as! [String: Any]
         let options = config["options"] as! [String: Any]
         #expect(options["epochs"] as? Int == 2 && options["batchSize"] as? Int == 4)

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Dashboard
 import GAN
+import Quality
 
 @Suite struct AppStateTests {
     func clip(_ k: Int, seconds: Double = 2) -> SynthesizedClip {
@@ -145,5 +146,40 @@ import GAN
         #expect(s.message?.text.hasPrefix("playing kick") == true)
         _ = s.apply(.epochOutputsWritten(epoch: 4, png: URL(fileURLWithPath: "/tmp/p.png"), wavs: []), now: 20)
         #expect(s.message?.text == "epoch 4: wrote /tmp/p.png")
+    }
+
+    /// Scores are kept per epoch (the trend) and the latest shown; the epoch's message names
+    /// its fidelity; a class that collapses is a warning that routine news does not hide.
+    @Test func qualityScoresTrendAndCollapseWarning() {
+        var s = Fixtures.state(steps: 10)
+        #expect(s.qualityEpoch == 2 && s.fidelity.series.count == 2)
+        #expect(s.fidelity.series == [Fixtures.quality(epoch: 1), Fixtures.quality(epoch: 2)].map { Float($0.fidelity) })
+        _ = s.apply(.qualityScored(epoch: 3, Fixtures.quality(epoch: 3)), now: 2000)
+        _ = s.apply(.epochFinished(epoch: 3, meanLossD: 0.5, meanLossG: 2, seconds: 3), now: 2000)
+        #expect(s.message?.text == "epoch 3 done in 00:03: mean D 0.500, G 2.000 · fidelity 0.29 (ceiling 0.96)")
+        #expect(s.message?.routine == true)
+
+        _ = s.apply(.qualityScored(epoch: 4, Fixtures.quality(epoch: 4, collapsed: 1)), now: 2010)
+        #expect(s.message?.text == "mode collapse at epoch 4 in snare: near-identical samples" && s.message?.kind == .error)
+        _ = s.apply(.epochFinished(epoch: 4, meanLossD: 0.5, meanLossG: 2, seconds: 3), now: 2010.1)
+        #expect(s.message?.kind == .error, "the warning stays for a few seconds")
+        // Still collapsed next epoch: no new warning; the routine message may come back.
+        _ = s.apply(.qualityScored(epoch: 5, Fixtures.quality(epoch: 5, collapsed: 1)), now: 2020)
+        _ = s.apply(.epochFinished(epoch: 5, meanLossD: 0.5, meanLossG: 2, seconds: 3), now: 2020)
+        #expect(s.message?.text.hasPrefix("epoch 5 done") == true)
+        #expect(s.quality?.collapsed == [false, true, false] && s.fidelity.series.count == 5)
+    }
+
+    /// best.safetensors is written at many epoch ends: routine news, which neither hides the
+    /// message the user is reading nor becomes the checkpoint named on the way out.
+    @Test func bestCheckpointSavesAreRoutine() {
+        var s = Fixtures.state()
+        _ = s.apply(playback: .wroteFile(classIndex: 0, path: "run/auditions/kick_0001.wav"), now: 3000)
+        let best = URL(fileURLWithPath: "/tmp/r/checkpoints/best.safetensors")
+        _ = s.apply(.bestCheckpointSaved(epoch: 7, best), now: 3001)
+        #expect(s.message?.text == "no audio device: wrote run/auditions/kick_0001.wav")
+        #expect(s.lastCheckpoint == nil)
+        _ = s.apply(.bestCheckpointSaved(epoch: 8, best), now: 3005)
+        #expect(s.message?.text == "epoch 8 is the best so far: saved /tmp/r/checkpoints/best.safetensors" && s.message?.routine == true)
     }
 }

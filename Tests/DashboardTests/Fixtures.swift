@@ -1,6 +1,7 @@
 import Foundation
 @testable import Dashboard
 import GAN
+import Quality
 
 /// A deterministic run for widget and screen tests: three classes with recognisable
 /// spectrograms (kick: low bands fading; snare: broadband burst; hat: high bands) and
@@ -29,7 +30,17 @@ enum Fixtures {
         return GeneratedSpectrogram(classIndex: k, nMels: nMels, frames: frames, logMel: v)
     }
 
-    /// A state after `steps` steps of 0.5 s at 32 samples/s.
+    /// Epoch e's scores: fidelity climbing (kick fastest, to 0.89 overall at epoch 24), spread
+    /// about that of the real clips, except a collapsed `collapsed` class.
+    static func quality(epoch e: Int, collapsed: Int? = nil) -> QualityReport {
+        let x = Double(e)
+        return QualityReport(classNames: context.classNames, samplesPerClass: [16, 16, 16],
+                             classFidelity: [min(1, 0.3 + 0.03 * x), 0.2 + 0.025 * x, 0.1 + 0.032 * x],
+                             classDiversity: [0, 1, 2].map { $0 == collapsed ? 0.05 : 0.9 }, frechet: 40 / x,
+                             ceiling: 0.96, classCeiling: [1, 0.875, 1], collapseThreshold: 0.2)
+    }
+
+    /// A state after `steps` steps of 0.5 s at 32 samples/s, with each finished epoch scored.
     static func state(steps: Int = 120, now: Double = 1000 + 83) -> AppState {
         var s = AppState(context: context, now: 1000)
         _ = s.apply(.stateChanged(.running), now: 1000)
@@ -40,6 +51,7 @@ enum Fixtures {
             _ = s.apply(.stepFinished(StepReport(epoch: (i - 1) / 5 + 1, step: i, stepInEpoch: (i - 1) % 5 + 1,
                                                  stepsPerEpoch: 5, lossD: d, lossG: g, seconds: 0.5,
                                                  samplesPerSecond: 32)), now: 1000 + Double(i) * 0.5)
+            if i % 5 == 0 { _ = s.apply(.qualityScored(epoch: i / 5, quality(epoch: i / 5)), now: 1000 + Double(i) * 0.5) }
         }
         if steps > 0 {
             _ = s.apply(.samplesReady(epoch: (steps - 1) / 5 + 1, step: steps, (0 ..< 3).map { spectrogram($0) }), now: now)

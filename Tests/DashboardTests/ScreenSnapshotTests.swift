@@ -14,10 +14,21 @@ import GAN
         let text = b.text()
         for needle in ["demo", "3 classes", "77 clips", "32×64", "epoch 24/50", "step 120", "2.00 steps/s",
                        "32.0 samples/s", "elapsed 01:23", "ETA 01:05", "/tmp/cgan-runs/demo", "RUNNING",
-                       "D 0.531", "G 2.031", "kick", "40 clips", "snare", "hat", "? help", "q quit"] {
+                       "D 0.531", "G 2.031", "F 0.89/0.96", "kick", "40 clips  1.00", "snare", "hat", "? help", "q quit"] {
             #expect(text.contains(needle), "missing \(needle)")
         }
         #expect(text.contains("▀"))
+    }
+
+    /// A class collapses: the warning on the message line, the class marked in the list.
+    @Test func collapseWarning80x24() {
+        var s = Fixtures.state()
+        _ = s.apply(.qualityScored(epoch: 25, Fixtures.quality(epoch: 25, collapsed: 2)), now: s.now)
+        _ = s.apply(.epochFinished(epoch: 25, meanLossD: 0.5, meanLossG: 2, seconds: 2.5), now: s.now + 0.1)
+        let b = Screen.render(s, width: 80, height: 24, capabilities: .truecolor)
+        assertSnapshot(b, "screen_80x24_collapse")
+        #expect(b.text().contains("! mode collapse at epoch 25 in hat: near-identical samples"))
+        #expect(b.text().contains("1 clip !0.90"))
     }
 
     @Test func running160x48() {

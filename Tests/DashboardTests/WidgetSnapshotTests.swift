@@ -54,6 +54,25 @@ import GAN
         assertSnapshot(b, "widget_classes")
     }
 
+    /// A collapsed class's fidelity in the error colour with a `!`; the others as before.
+    @Test func classPickerWithACollapsedClass() {
+        var s = Fixtures.state()
+        _ = s.apply(.qualityScored(epoch: 25, Fixtures.quality(epoch: 25, collapsed: 2)), now: s.now)
+        var b = CellBuffer(width: 34, height: 6)
+        ClassPicker.render(s, area: b.area, theme: theme, glyphs: .unicode, into: &b)
+        assertSnapshot(b, "widget_classes_collapsed")
+        let rows = b.text().split(separator: "\n")
+        #expect(rows[1].hasSuffix("40 clips  1.00│") && rows[3].hasSuffix("1 clip !0.90│"), "\(b.text())")
+        #expect(b[31, 3].style == theme.error && b[31, 1].style != theme.error)
+    }
+
+    /// Before the first score the class list keeps its old look: no fidelity column.
+    @Test func classPickerBeforeTheFirstScore() {
+        var b = CellBuffer(width: 34, height: 6)
+        ClassPicker.render(Fixtures.state(steps: 4), area: b.area, theme: theme, glyphs: .unicode, into: &b)
+        #expect(b.text().split(separator: "\n")[1].hasSuffix("40 clips│"))
+    }
+
     @Test func classPickerScrollsToTheSelection() {
         let names = (1 ... 14).map { "class-\($0)" }
         var ctx = Fixtures.context

@@ -1,16 +1,18 @@
 /// A sparkline of `rows` rows: each column is one value, drawn with the eight block heights
 /// `▁▂▃▄▅▆▇█` (or ASCII) stacked over the rows. Values are scaled between the series' own
-/// min and max so the shape stays visible whatever the loss range; the lowest value still
-/// shows one eighth so the line never disappears.
+/// min and max so the shape stays visible whatever the loss range (or within a fixed `range`,
+/// for a score whose scale means something); the lowest value still shows one eighth so the
+/// line never disappears.
 public enum Sparkline {
-    public static func render(_ values: [Float], area: Rect, style: CellStyle, glyphs: Glyphs, into buf: inout CellBuffer) {
+    public static func render(_ values: [Float], area: Rect, style: CellStyle, glyphs: Glyphs,
+                              range: ClosedRange<Float>? = nil, into buf: inout CellBuffer) {
         guard !area.isEmpty, !values.isEmpty else { return }
         let series = LossHistory.resample(values, to: area.width)
-        let lo = series.min()!, hi = series.max()!
+        let lo = range?.lowerBound ?? series.min()!, hi = range?.upperBound ?? series.max()!
         let levels = area.height * 8
         for (i, v) in series.enumerated() {
             // Level 1...levels; a flat series sits in the middle.
-            let t: Float = hi > lo ? (v - lo) / (hi - lo) : 0.5
+            let t: Float = hi > lo ? min(1, max(0, (v - lo) / (hi - lo))) : 0.5
             let level = 1 + Int((t * Float(levels - 1)).rounded())
             for r in 0 ..< area.height {
                 // Row r counted from the bottom holds levels r*8+1 ... r*8+8.
