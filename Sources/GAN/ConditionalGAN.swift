@@ -105,14 +105,17 @@ public final class ConditionalGAN {
     /// Wall time of each phase of the last trainStep (for `bench train`).
     public private(set) var lastStepPhases: [(phase: String, seconds: Double)] = []
 
-    /// Generator output in evaluation mode (running BN statistics): batch * nMels * frames.
+    /// Generator output in evaluation mode (running BN statistics) as log1p(mel power), whatever
+    /// scale the recipe learns in: batch * nMels * frames.
     public func generate(labels: [Int], z: [Float]) -> [Float] {
-        generator.forward(labels: labels, z: z, training: false).array
+        var out = generator.forward(labels: labels, z: z, training: false).array
+        recipe.fromModel(&out)
+        return out
     }
 
     /// A copy of the generator's weights and BN running statistics, usable on any thread.
     public func snapshotGenerator() -> GeneratorSnapshot {
-        GeneratorSnapshot(config: config, values: generator.store.values.array,
+        GeneratorSnapshot(config: config, recipe: recipe, values: generator.store.values.array,
                           runningMeans: generator.batchNorms.map { $0.layer.runningMean },
                           runningVars: generator.batchNorms.map { $0.layer.runningVar })
     }
@@ -131,6 +134,7 @@ struct PhaseClock {
 /// The generator frozen at one moment: weights and running stats, evaluation mode only.
 public struct GeneratorSnapshot: Sendable {
     public let config: ModelConfig
+    let recipe: Recipe
     let values: [Float]
     let runningMeans: [[Float]]
     let runningVars: [[Float]]
@@ -143,6 +147,8 @@ public struct GeneratorSnapshot: Sendable {
             bn.layer.runningMean = runningMeans[i]
             bn.layer.runningVar = runningVars[i]
         }
-        return g.forward(labels: labels, z: z, training: false).array
+        var out = g.forward(labels: labels, z: z, training: false).array
+        recipe.fromModel(&out)
+        return out
     }
 }

@@ -23,12 +23,37 @@ public struct Recipe: Sendable, Codable, Equatable {
     /// embedding with its last features averaged over positions (Miyato & Koyama 2018). The
     /// label-map input channel stays. Adds `discriminator.projection.*` to checkpoints.
     public var projection: Bool
+    /// The scale the model learns in. The seed learns log1p(mel power) itself, which squeezes
+    /// everything below power 0.1 (most of a one-shot's decay and its quiet bands) into [0, 0.1):
+    /// the networks barely see it and the generated clips come out with their quiet parts
+    /// missing. With a floor f and scale s the model learns s * log1p(power / f) instead, a log
+    /// scale down to f; everything outside the model (files, previews, audio) stays log1p(power).
+    public var powerFloor: Float
+    public var valueScale: Float
 
     public init(name: String, windowCoverage: Double? = nil, discriminatorLRScale: Float = 1, realTarget: Float = 1,
-                instanceNoise: Float = 0, instanceNoiseSteps: Int = 0, projection: Bool = false) {
+                instanceNoise: Float = 0, instanceNoiseSteps: Int = 0, projection: Bool = false,
+                powerFloor: Float = 1, valueScale: Float = 1) {
         self.name = name; self.windowCoverage = windowCoverage; self.discriminatorLRScale = discriminatorLRScale
         self.realTarget = realTarget; self.instanceNoise = instanceNoise; self.instanceNoiseSteps = instanceNoiseSteps
-        self.projection = projection
+        self.projection = projection; self.powerFloor = powerFloor; self.valueScale = valueScale
+    }
+
+    /// True when the model learns log1p(power) as it is (the seed's scale).
+    var learnsLog1p: Bool { powerFloor == 1 && valueScale == 1 }
+
+    /// log1p(power) -> the model's scale, s * log1p(power / f).
+    func toModel(_ logMel: [Float]) -> [Float] {
+        if learnsLog1p { return logMel }
+        let f = Double(powerFloor), s = Double(valueScale)
+        return logMel.map { Float(s * log1p(Double(expm1($0)) / f)) }
+    }
+
+    /// The model's scale -> log1p(power), in place.
+    func fromModel(_ values: inout [Float]) {
+        if learnsLog1p { return }
+        let f = Double(powerFloor), s = Double(valueScale)
+        for i in values.indices { values[i] = Float(log1p(f * expm1(Double(values[i]) / s))) }
     }
 
     /// The original script: BCE with hard targets, one Adam setting, no noise, `--frames` as given.
@@ -67,6 +92,8 @@ public struct Recipe: Sendable, Codable, Equatable {
             throw UserError("recipe instance_noise must be in [0, 10], got \(instanceNoise)")
         }
         guard instanceNoiseSteps >= 0 else { throw UserError("recipe instance_noise_steps must be 0 or more") }
+        guard powerFloor.isFinite, powerFloor >= 1e-8, powerFloor <= 1 else { throw UserError("recipe power_floor must be in [1e-8, 1], got \(powerFloor)") }
+        guard valueScale.isFinite, valueScale >= 0.01, valueScale <= 100 else { throw UserError("recipe value_scale must be in [0.01, 100], got \(valueScale)") }
     }
 
     /// The instance-noise standard deviation for optimizer step `step` (0-based).
@@ -78,7 +105,7 @@ public struct Recipe: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case name, windowCoverage = "window_coverage", discriminatorLRScale = "discriminator_lr_scale"
         case realTarget = "real_target", instanceNoise = "instance_noise", instanceNoiseSteps = "instance_noise_steps"
-        case projection
+        case projection, powerFloor = "power_floor", valueScale = "value_scale"
     }
 
     /// Missing fields take the default recipe's values, so a recipe file names only what it changes.
@@ -92,6 +119,8 @@ public struct Recipe: Sendable, Codable, Equatable {
         instanceNoise = try c.decodeIfPresent(Float.self, forKey: .instanceNoise) ?? d.instanceNoise
         instanceNoiseSteps = try c.decodeIfPresent(Int.self, forKey: .instanceNoiseSteps) ?? d.instanceNoiseSteps
         projection = try c.decodeIfPresent(Bool.self, forKey: .projection) ?? d.projection
+        powerFloor = try c.decodeIfPresent(Float.self, forKey: .powerFloor) ?? d.powerFloor
+        valueScale = try c.decodeIfPresent(Float.self, forKey: .valueScale) ?? d.valueScale
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -103,5 +132,7 @@ public struct Recipe: Sendable, Codable, Equatable {
         try c.encode(instanceNoise, forKey: .instanceNoise)
         try c.encode(instanceNoiseSteps, forKey: .instanceNoiseSteps)
         try c.encode(projection, forKey: .projection)
+        try c.encode(powerFloor, forKey: .powerFloor)
+        try c.encode(valueScale, forKey: .valueScale)
     }
 }

@@ -23,6 +23,8 @@ public final class Trainer: @unchecked Sendable {
     // Owned by trainQueue once `start()` ran.
     private let model: ConditionalGAN
     private let dataset: SpectrogramDataset
+    /// The clips in the scale the recipe's model learns (the dataset's own log1p for the seed).
+    private let trainingSpectrograms: [[Float]]
     private var completedEpochs: Int
     private var resumeStepInEpoch: Int
     private let metrics: MetricsLog
@@ -109,6 +111,7 @@ public final class Trainer: @unchecked Sendable {
             resumeStepInEpoch = 0
         }
         self.options = options
+        trainingSpectrograms = dataset.spectrograms.map(model.recipe.toModel)
         outputSynth = Synthesizer(config: cfg)
         auditionSynth = Synthesizer(config: cfg)
         try layout.create()
@@ -210,7 +213,7 @@ public final class Trainer: @unchecked Sendable {
                 var real = [Float](); real.reserveCapacity(indices.count * frameSize)
                 var labels = [Int](); labels.reserveCapacity(indices.count)
                 for i in indices {
-                    real.append(contentsOf: dataset.spectrograms[i])
+                    real.append(contentsOf: trainingSpectrograms[i])
                     labels.append(dataset.labels[i])
                 }
                 var zRNG = RunRandom.stream(seed: options.seed, .latent, epoch, stepInEpoch)
