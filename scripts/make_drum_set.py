@@ -9,6 +9,11 @@ cymbal), from sounds that Debian packages ship, laid out the way a user's sample
 
     python3 scripts/make_drum_set.py --out /work/data/drums
     python3 scripts/make_drum_set.py --split-by-kit --out /work/data/drums-kit   # Black Pearl held out
+    python3 scripts/make_drum_set.py --source hydrogen-drumkits --out /work/data/drums-val
+
+--source tuning (the default) builds the set the training recipe is tuned on; --source
+hydrogen-drumkits builds a second, independent set of other recordings, never to be used for
+tuning, to validate the final recipe (see "Validation set" below).
 
 Sources (Debian 12 packages; the audio is never committed, only this script):
   sonic-pi-samples        /usr/share/sonic-pi/samples: the drum_*, bd_*, sn_* and elec_* one-shots
@@ -52,8 +57,46 @@ source ids are ranked by a SHA-1 of the id and taken in that order until the sha
 Same inputs, same output: re-running deletes and rewrites OUT/train, OUT/heldout and the
 manifest, and refuses to touch a non-empty OUT that it did not make.
 
+Validation set (--source hydrogen-drumkits): the Hydrogen kits of the Debian package
+hydrogen-drumkits (2017.09.19), read from their drumkit.xml: each kit's instruments are taken by
+id (H2K_KITS below) and every layer file of a taken instrument is one clip (an instrument's
+velocity layers are separate recordings; a file two instruments share, e.g.
+Millo_MultiLayered2's "Tom Mid" and "Tom Hi", counts once; identical recordings in two files are
+dropped as duplicates, and so is a layer that is another layer at another gain: BJA_Pacific's
+SN_02 and SN_03 are SN_04 at -7 and -3.5 dB). The instrument's name must contain a word of its
+class (kick/bass drum, snare, hat/HH, tom, ride/crash/china/splash/cymbal), or the script stops.
+Taken: kicks, snares (rimshots too; ColomboAcousticDrumkit's "redo super opaco" is its second
+snare: "redo" for redoblante, file snare-opaque-2mics), hi-hats (closed, open, semi-open, pedal,
+"free", "side"), toms, and crash, ride, ride bell, china and splash cymbals. Skipped: side
+sticks and rim clicks, snare rolls, claps, cowbells, tambourines, agogos, shakers, congas, zaps,
+clicks, unnamed or "Drum 1/2" instruments, and Audiophob's "Pedal HH" (its file is a shaker,
+fxshake5.wav).
+Kits: Audiophob (freesound.org, CC0), BJA_Pacific (Luc Tanguay / Bransin James Anderson,
+CC-BY-SA-3.0-US), ColomboAcousticDrumkit (Marcos Guglielmetti, GPL-2+), ElectricEmpireKit and
+HardElectro1 (ArtemioLabs, GPL-2+), ForzeeStereo (Vladimir Sadovnikov, Alexander Belokurov,
+GPL-2), Millo-Drums_v.1, Millo_MultiLayered2, Millo_MultiLayered3 (Emiliano Grilli, GPL-2),
+VariBreaks (Sineshine / ArtemioLabs, GPL-2+), rumpf_kit_z01 (Emanuel Rumpf, CC-BY-3.0).
+Not taken: "The Black Pearl 1.0" (Glen MacArthur) holds the recordings of the tuning set's AVL
+Black Pearl and GMRockKit (73 of its 106 files correlate above 0.95 with tuning clips, most at
+1.000; the rest are chokes, flinks, a side stick, a clap, a cowbell and two hi-hat layers at
+0.82 and 0.84); "Gimme A Hand 1.0" (cajon, bongos, claps, snaps, hand percussion) and
+"circAfrique v4" (djembes, dununs, bells) hold none of the five classes; GMRockKit and
+TR808EmulationKit in the same folder belong to hydrogen-data (the tuning set). No file of the
+kits taken correlates above 0.9 with a tuning clip (the highest, 0.89, is a ForzeeStereo mid tom
+against an AVL Black Pearl one; peak of the normalised cross-correlation over all lags, mono at
+22.05 kHz, 0.4 s from 9 ms before the onset).
+Levels: a velocity layer (a file of an instrument with more than one) is normalised to a peak
+between -6 and -1 dBFS by hash of its name, like the AVL layers and the GMRockKit layer files
+(all at -5 dBFS) of the tuning set; left as shipped, the soft layers of BJA_Pacific,
+ForzeeStereo and the Millo kits would put 81 of the 367 clips below -12 dBFS (down to -29),
+against 1 of the tuning set's 300, and the trainer does not level its input. Single-file
+instruments keep their levels, as the Sonic Pi and TR-808 one-shots do (six stay below -12 dBFS,
+-13 to -21).
+Trimming, the length cap, duplicates, formats, rates and the split (by class and kit) are as
+above.
+
 Needs numpy, scipy, soundfile (pip install soundfile, or apt-get install python3-soundfile) and
-the fluidsynth binary.
+the fluidsynth binary (not for --source hydrogen-drumkits).
 """
 import argparse
 import collections
@@ -128,6 +171,59 @@ FORMATS = [(35, "WAV", "PCM_16", "wav"), (20, "WAV", "PCM_24", "wav"),
 SHARE_48K = 0.3
 OWN_FILES = {"train", "heldout", "manifest.csv", "SOURCES.txt"}
 
+# Validation set: source -> (kit folder in HYDROGEN, from package hydrogen-drumkits,
+# {class: ids of the instruments taken from its drumkit.xml}); the comments give their names.
+H2K_KITS = {
+    # Kick | Snare Jazz, Snare Rock | Closed HH, Open HH | Tom Low, Mid, Hi | Ride Jazz, Crash
+    "h2k-audiophob": ("Audiophob", {
+        "kick": [0], "snare": [2, 4], "hihat": [6, 10], "tom": [5, 7, 9], "cymbal": [12, 13]}),
+    # BassDrum | Snare, Snare Dry | Hi Hat Closed, Opened, Free | Tom, Floor Tom |
+    # Crash Left, Crash Right, Ride Bell, Ride, Ride 2
+    "h2k-bja": ("BJA_Pacific", {
+        "kick": [0], "snare": [1, 12], "hihat": [2, 3, 13], "tom": [4, 5],
+        "cymbal": [6, 7, 8, 9, 10]}),
+    # BassDrum | Snare1, redo super opaco, Snare Rock | Closed HH, Pedal HH, Open HH |
+    # Tom Low, Mid, Hi | crash16inch, ride-crash20inch, crash20inch--2, ride-cup
+    "h2k-colombo": ("ColomboAcousticDrumkit", {
+        "kick": [0], "snare": [1, 11, 12], "hihat": [5, 13, 6], "tom": [2, 3, 4],
+        "cymbal": [9, 7, 8, 17]}),
+    # Kick Lite 1 ... Kick Hard 2 | Snare 1-3, Snare Low, Snare Ring |
+    # Hat Closed Bs, Hat Closed Dirty, Hat Low, Hat Ring 1, 2, Hat Op Dirty, Hat Op Phaser
+    "h2k-elempire": ("ElectricEmpireKit", {
+        "kick": list(range(0, 12)), "snare": list(range(13, 18)), "hihat": list(range(20, 27))}),
+    # Kick | Tom Low, Mid, High | Snare, Snare Rimshot, Snare 2, Snare 2 Rimshot |
+    # Hi-Hat Closed, Open, Semiopen, Pedal | Ride, Ride Bell, Ride Bow, China, Crash/Ride,
+    # Crash/Ride Bell, Crash/Ride Bow, Crash, Splash
+    "h2k-forzee": ("ForzeeStereo", {
+        "kick": [0], "snare": [4, 5, 6, 7], "hihat": [9, 10, 11, 12], "tom": [1, 2, 3],
+        "cymbal": list(range(13, 22))}),
+    # Kick 1-3 | Snare | Closed HH 1-4, Open HH, Side HH, Side OHH
+    "h2k-helectro": ("HardElectro1", {
+        "kick": [0, 1, 2], "snare": [3], "hihat": list(range(6, 13))}),
+    # (all three Millo kits) Kick | Snare Jazz, Snare Rock | Closed HH, Pedal HH, Open HH |
+    # Tom Low, Mid, Hi | Ride Jazz, Crash, Ride Rock, Crash Jazz (the last two not in the third)
+    "h2k-millo1": ("Millo-Drums_v.1", {
+        "kick": [0], "snare": [2, 4], "hihat": [6, 8, 10], "tom": [5, 7, 9],
+        "cymbal": [12, 13, 14, 15]}),
+    "h2k-millo2": ("Millo_MultiLayered2", {
+        "kick": [0], "snare": [2, 4], "hihat": [6, 8, 10], "tom": [5, 7, 9],
+        "cymbal": [12, 13, 14, 15]}),
+    "h2k-millo3": ("Millo_MultiLayered3", {   # no Snare Jazz: id 2 is its Snare Roll
+        "kick": [0], "snare": [4], "hihat": [6, 8, 10], "tom": [5, 7, 9], "cymbal": [12, 13]}),
+    # VariBreaks Kick 1-3 | Snare 1-3 | Tom Low, Mid, Hi | Hat 1 Cl, Pd, Op, Hat 2 Cl, Hat 3 Cl
+    "h2k-varibreaks": ("VariBreaks", {
+        "kick": [0, 1, 2], "snare": [3, 4, 5], "tom": [6, 7, 8], "hihat": [9, 10, 11, 12, 13]}),
+    # bass drum 1-4 | snare 1, 2 | hi-hat closed, pedal, open | low, middle, high tom |
+    # crash, cymbal 1, cymbal 2, ride bell
+    "h2k-rumpf": ("rumpf_kit_z01_h2", {
+        "kick": [0, 5, 7, 9], "snare": [2, 4], "hihat": [6, 8, 10], "tom": [11, 12, 14],
+        "cymbal": [13, 15, 16, 17]}),
+}
+H2K_WORDS = {"kick": ["kick", "bassdrum", "bass drum"], "snare": ["snare", "redo"],
+             "hihat": ["hat", "hh"], "tom": ["tom"],
+             "cymbal": ["ride", "crash", "china", "splash", "cymbal"]}
+H2K_SOURCES = list(H2K_KITS)
+
 
 def die(msg):
     sys.exit(f"make_drum_set: {msg}")
@@ -138,13 +234,19 @@ def stable_hash(text):
     return int.from_bytes(hashlib.sha1(text.encode()).digest()[:8], "big")
 
 
-def check_prerequisites():
+def check_prerequisites(source):
     global sf
     try:
         import soundfile as sf  # noqa: F401
     except ImportError:
         die("Python module soundfile missing: pip install soundfile "
             "(or apt-get install -y --no-install-recommends python3-soundfile)")
+    if source == "hydrogen-drumkits":
+        if not all(os.path.exists(os.path.join(HYDROGEN, kit, "drumkit.xml"))
+                   for kit, _ in H2K_KITS.values()):
+            die("missing Debian package: "
+                "apt-get install -y --no-install-recommends hydrogen-drumkits")
+        return
     needs = [(SONIC_PI + "/bd_haus.flac", "sonic-pi-samples"),
              (HYDROGEN + "/GMRockKit/drumkit.xml", "hydrogen-data"),
              (HYDROGEN + "/TR808EmulationKit/drumkit.xml", "hydrogen-data")]
@@ -332,6 +434,91 @@ def collect(tmp, jobs):
     return items
 
 
+def h2k_instruments(kit_dir):
+    """{instrument id: (name, [layer file names])} from a Hydrogen drumkit.xml (either format:
+    <layer> elements with a <filename> each, or one <filename> in the <instrument>)."""
+    import xml.etree.ElementTree as ET
+    root = ET.parse(os.path.join(kit_dir, "drumkit.xml")).getroot()
+    ns = root.tag[:root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+    out = {}
+    for ins in root.iter(ns + "instrument"):
+        iid, name = ins.findtext(ns + "id"), ins.findtext(ns + "name") or ""
+        files = [layer.findtext(ns + "filename") for layer in ins.iter(ns + "layer")]
+        if not files:   # the older format: one <filename> in the instrument itself
+            files = [ins.findtext(ns + "filename")]
+        out[int(iid)] = (name, [f for f in files if f])
+    return out
+
+
+def collect_hydrogen_drumkits():
+    """The validation set's clips: the layer files of the instruments H2K_KITS takes."""
+    items = []
+    for source, (kit, classes) in H2K_KITS.items():
+        kit_dir = os.path.join(HYDROGEN, kit)
+        instruments = h2k_instruments(kit_dir)
+        taken = {}    # layer file -> class, in drumkit.xml order of the instruments
+        layered = set()   # files of instruments with velocity layers (more than one file)
+        for iid, (name, files) in instruments.items():
+            cls = next((c for c in CLASSES if iid in classes.get(c, [])), None)
+            if cls is None:
+                continue
+            if not any(w in name.lower() for w in H2K_WORDS[cls]):
+                die(f"{kit}/drumkit.xml: instrument {iid} is '{name}', not a {cls} "
+                    f"({'/'.join(H2K_WORDS[cls])})")
+            if not files:
+                die(f"{kit}/drumkit.xml: instrument {iid} '{name}' has no layer file")
+            for f in files:
+                if taken.setdefault(f, cls) != cls:
+                    die(f"{kit}: {f} is both a {taken[f]} and a {cls}")
+                if len(set(files)) > 1:
+                    layered.add(f)
+        missing = [i for c in classes.values() for i in c if i not in instruments]
+        if missing:
+            die(f"{kit}/drumkit.xml has no instrument {missing[0]} "
+                "(package hydrogen-drumkits changed?)")
+        for f, cls in taken.items():
+            path = os.path.join(kit_dir, f)
+            if not os.path.exists(path):
+                die(f"{path} missing (package hydrogen-drumkits incomplete?)")
+            x, sr = sf.read(path, dtype="float32", always_2d=True)
+            stem = "-".join(os.path.splitext(f)[0].split())
+            items.append(dict(cls=cls, source=source, source_id=f"{source}/{f}", stem=stem,
+                              audio=x, sr=sr, normalise=f in layered))
+    return items
+
+
+def gain_copy(y, sr, kept, seconds=0.5, max_lag=3, residual_db=-40.0):
+    """The first clip in `kept` that is `y` at another gain: same rate and channels, lengths
+    within 10%, and over the first `seconds` (at a lag of up to `max_lag` samples) what is left
+    of one after subtracting the best-scaled other is below `residual_db` of it (1 - r^2, r the
+    normalised correlation). Hydrogen kits have such layers (BJA_Pacific's SN_02, SN_03, SN_04:
+    residual -67 to -72 dB, quantisation); the closest distinct hits of one drum leave -14 dB."""
+    n = min(len(y), int(seconds * sr)) - max_lag
+    if n <= 0:
+        return None
+    limit = 1 - 10 ** (residual_db / 10)   # on r^2
+
+    def same(x, v):
+        c, ex, ev = x @ v, x @ x, v @ v
+        return ex > 0 and ev > 0 and c * c > ex * ev * limit
+
+    h = y[:n + max_lag].astype(np.float64)
+    for it in kept:
+        z = it["audio"]
+        if it["sr"] != sr or z.shape[1] != y.shape[1] or not 0.9 <= len(z) / len(y) <= 1.1:
+            continue
+        m = min(n, len(z) - max_lag)
+        if m <= 0:
+            continue
+        g = z[:n + max_lag].astype(np.float64)
+        for a, b in ((h, g), (g, h)):
+            for lag in range(max_lag + 1):
+                # the first 1024 frames rule out nearly every pair, and cheaply
+                if all(same(a[:k].ravel(), b[lag:lag + k].ravel()) for k in (min(m, 1024), m)):
+                    return it
+    return None
+
+
 def split(items, share, by_kit, heldout_source):
     if by_kit:
         seen_elsewhere = {it["source_id"] for it in items if it["source"] != heldout_source}
@@ -385,21 +572,35 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True, help="output directory (made or rewritten)")
+    ap.add_argument("--source", default="tuning", choices=["tuning", "hydrogen-drumkits"],
+                    help="tuning: the tuning set (sonic-pi-samples, hydrogen-data, "
+                         "avldrums.lv2-soundfont; the default); hydrogen-drumkits: the "
+                         "independent validation set")
     ap.add_argument("--heldout-share", type=float, default=0.2,
                     help="share of each class (per source) held out (default 0.2)")
     ap.add_argument("--split-by-kit", action="store_true",
                     help="hold out one whole source instead (see --heldout-source)")
-    ap.add_argument("--heldout-source", default="avl-blackpearl", choices=SOURCES,
-                    help="the source --split-by-kit holds out (default avl-blackpearl)")
+    ap.add_argument("--heldout-source", choices=SOURCES + H2K_SOURCES,
+                    help="the source --split-by-kit holds out (default avl-blackpearl; "
+                         "with --source hydrogen-drumkits one of the h2k-* kits, no default)")
     ap.add_argument("--jobs", type=int, default=2, help="parallel fluidsynth renders (default 2)")
     args = ap.parse_args()
     if not 0 <= args.heldout_share < 1:
         die("--heldout-share must be in [0, 1)")
-    check_prerequisites()
+    sources = H2K_SOURCES if args.source == "hydrogen-drumkits" else SOURCES
+    if args.heldout_source is None and args.source == "tuning":
+        args.heldout_source = "avl-blackpearl"
+    if args.split_by_kit and args.heldout_source not in sources:
+        die(f"--split-by-kit with --source {args.source} needs --heldout-source, one of "
+            + ", ".join(sources))
+    check_prerequisites(args.source)
     out = os.path.abspath(args.out)
 
-    with tempfile.TemporaryDirectory(prefix="drumset-") as tmp:
-        items = collect(tmp, max(1, args.jobs))
+    if args.source == "hydrogen-drumkits":
+        items = collect_hydrogen_drumkits()
+    else:
+        with tempfile.TemporaryDirectory(prefix="drumset-") as tmp:
+            items = collect(tmp, max(1, args.jobs))
 
     # trim, drop silent clips and exact duplicates
     seen, kept, dropped = {}, [], []
@@ -412,6 +613,12 @@ def main():
         if h in seen:
             dropped.append((it["source_id"], it["stem"], f"duplicate of {seen[h]}"))
             continue
+        if args.source == "hydrogen-drumkits":   # the tuning set keeps such copies
+            twin = gain_copy(y, it["sr"], kept)
+            if twin is not None:
+                why = f"same recording as {twin['source']}/{twin['stem']} at another gain"
+                dropped.append((it["source_id"], it["stem"], why))
+                continue
         seen[h] = f"{it['source']}/{it['stem']}"
         if it.get("normalise"):   # an exported layer, levelled like the Hydrogen layer files
             u = (stable_hash(f"level:{it['source']}/{it['stem']}") % 1000) / 1000
@@ -454,13 +661,31 @@ def main():
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
+    if args.source == "hydrogen-drumkits":
+        sources_txt = (
+            "Made by scripts/make_drum_set.py --source hydrogen-drumkits from the Debian "
+            "package hydrogen-drumkits; see its docstring. A validation set: not for tuning.\n"
+            "Audiophob: soundcloud.com/audiophobdubstep, sounds from freesound.org, CC0\n"
+            "BJA_Pacific: Luc Tanguay / Bransin James Anderson, CC-BY-SA-3.0-US\n"
+            "ColomboAcousticDrumkit: (C) 2006 Marcos Guglielmetti, GPL-2+ with composition "
+            "exception\n"
+            "ElectricEmpireKit, HardElectro1, VariBreaks: Artemiy Pavlov (ArtemioLabs; "
+            "VariBreaks: Sineshine), GPL-2+\n"
+            "ForzeeStereo: Vladimir Sadovnikov, Alexander Belokurov, GPL-2\n"
+            "Millo-Drums_v.1, Millo_MultiLayered2, Millo_MultiLayered3: Emiliano Grilli "
+            "(Emillo), GPL-2\n"
+            "rumpf_kit_z01: Emanuel Rumpf, CC-BY-3.0\n"
+            "(/usr/share/doc/hydrogen-drumkits/copyright)\n")
+    else:
+        sources_txt = (
+            "Made by scripts/make_drum_set.py from Debian packages; see its docstring.\n"
+            "sonic-pi-samples: CC0 (freesound.org; /usr/share/sonic-pi/samples/README.md)\n"
+            "hydrogen-data: GMRockKit (Glen MacArthur / Sebastian Moors), TR808EmulationKit "
+            "(ArtemioLabs), GPL (drumkit.xml)\n"
+            "avldrums.lv2-soundfont: AVL Drumkits Red Zeppelin, Black Pearl (Robin Gareus), "
+            "GPL-2+ (/usr/share/doc/avldrums.lv2-soundfont/copyright)\n")
     with open(os.path.join(out, "SOURCES.txt"), "w") as f:
-        f.write("Made by scripts/make_drum_set.py from Debian packages; see its docstring.\n"
-                "sonic-pi-samples: CC0 (freesound.org; /usr/share/sonic-pi/samples/README.md)\n"
-                "hydrogen-data: GMRockKit (Glen MacArthur / Sebastian Moors), TR808EmulationKit "
-                "(ArtemioLabs), GPL (drumkit.xml)\n"
-                "avldrums.lv2-soundfont: AVL Drumkits Red Zeppelin, Black Pearl (Robin Gareus), "
-                "GPL-2+ (/usr/share/doc/avldrums.lv2-soundfont/copyright)\n")
+        f.write(sources_txt)
 
     # summary
     mode = (f"split by kit: {args.heldout_source} held out" if args.split_by_kit
@@ -471,7 +696,13 @@ def main():
     for sp in ("train", "heldout"):
         sel = [r for r in rows if r["split"] == sp]
         print(f"\n{sp}: {len(sel)} clips")
-        table("class", CLASSES, SOURCES, collections.Counter((r["cls"], r["source"]) for r in sel))
+        if args.source == "hydrogen-drumkits":   # eleven kits: one row each
+            table("kit", H2K_SOURCES, CLASSES,
+                  collections.Counter((r["source"], r["cls"]) for r in sel))
+            table("class", ["total"], CLASSES,
+                  collections.Counter(("total", r["cls"]) for r in sel))
+        else:
+            table("class", CLASSES, SOURCES, collections.Counter((r["cls"], r["source"]) for r in sel))
     print()
     fmts = sorted({f"{r['format']}/{r['subtype']}" for r in rows})
     table("split", ["train", "heldout"], fmts,
