@@ -22,6 +22,8 @@ public final class BatchNorm2d {
     var savedInput: FloatBuffer?
     public private(set) var mean: [Float]
     public private(set) var invStd: [Float]
+    /// The last training batch's unbiased variance (what the running variance moves towards).
+    public private(set) var batchVariance: [Float] = []
 
     public init(_ store: ParameterStore, name: String, channels: Int, activation: Activation = .identity) {
         self.store = store; self.channels = channels; self.activation = activation
@@ -80,6 +82,7 @@ public final class BatchNorm2d {
             }
             numBatchesTracked += 1
             mean = batchMean; invStd = inv
+            batchVariance = batchVar.map { $0 * unbias }
         } else {
             let rm = runningMean, rv = runningVar, eps = eps
             Parallel.forEach(channels) { c in

@@ -4,6 +4,7 @@ import Support
 
 /// Checkpoints as safetensors with the seed modules' PyTorch state_dict names:
 /// `generator.*`, `discriminator.*` (BN running stats and num_batches_tracked as I64),
+/// the generator's weight average (`Recipe.generatorEMA`) as `generator_ema.<name>`,
 /// Adam state under `optimizer.{generator,discriminator}.<name>.exp_avg/.exp_avg_sq` and
 /// `optimizer.{generator,discriminator}.step`; `__metadata__["config"]` is the JSON
 /// CheckpointMetadata (snake_case keys), `__metadata__["model"]` the JSON ModelConfig.
@@ -33,6 +34,11 @@ extension ConditionalGAN {
                 w.add("\(prefix).\(name).running_mean", shape: [bn.channels], floats: bn.runningMean)
                 w.add("\(prefix).\(name).running_var", shape: [bn.channels], floats: bn.runningVar)
                 w.add("\(prefix).\(name).num_batches_tracked", shape: [], int64s: [bn.numBatchesTracked])
+            }
+        }
+        if let ema {
+            for p in generator.store.entries {
+                w.add("generator_ema.\(p.name)", shape: p.shape, floats: Array(UnsafeBufferPointer(start: ema.pointer + p.offset, count: p.count)))
             }
         }
         for (prefix, store, adam) in [("generator", generator.store, adamG), ("discriminator", discriminator.store, adamD)]
@@ -101,6 +107,14 @@ extension ConditionalGAN {
                 bn.runningMean = try file.floats("\(prefix).\(bnName).running_mean", shape: [bn.channels], file: name)
                 bn.runningVar = try file.floats("\(prefix).\(bnName).running_var", shape: [bn.channels], file: name)
                 bn.numBatchesTracked = try file.int64s("\(prefix).\(bnName).num_batches_tracked", shape: [], file: name)[0]
+            }
+        }
+        if let ema = gan.ema {
+            // The weight average; weights from elsewhere (PyTorch) start it at the weights.
+            for p in gan.generator.store.entries {
+                let values = file.tensors["generator_ema.\(p.name)"] != nil
+                    ? try file.floats("generator_ema.\(p.name)", shape: p.shape, file: name) : gan.generator.store.array(p)
+                (ema.pointer + p.offset).update(from: values, count: p.count)
             }
         }
         for (prefix, store, isG) in [("generator", gan.generator.store, true), ("discriminator", gan.discriminator.store, false)] {

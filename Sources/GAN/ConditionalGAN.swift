@@ -13,6 +13,8 @@ public final class ConditionalGAN {
     var adamD: Adam
     /// Column matrices of every convolution, shared: layers run one at a time.
     let scratch = WorkerBuffers()
+    /// The average of the generator's weights (`Recipe.generatorEMA`), laid out as its store.
+    let ema: FloatBuffer?
 
     /// Optimizer steps taken.
     public var step: Int { adamG.step }
@@ -41,6 +43,7 @@ public final class ConditionalGAN {
         var rng = SplitMix64(seed: seed)
         generator.initialize(rng: &rng)
         discriminator.initialize(rng: &rng)
+        ema = recipe.generatorEMA > 0 ? FloatBuffer(generator.store.values.array) : nil
     }
 
     /// One step as the seed: fake = G(z, labels); D on real (target 1) and on the detached
@@ -95,6 +98,10 @@ public final class ConditionalGAN {
         generator.backward(dFakeBuffer)
         clock.lap("G backward")
         adamG.update(generator.store)
+        if let ema {
+            let keep = recipe.emaDecay(afterStep: adamG.step), w = generator.store.values.pointer, a = ema.pointer
+            for i in 0 ..< ema.count { a[i] += (1 - keep) * (w[i] - a[i]) }
+        }
         clock.lap("Adam G")
         lastStepPhases = clock.laps
         return (lossReal + lossFake, lossG)
@@ -107,17 +114,21 @@ public final class ConditionalGAN {
 
     /// Generator output in evaluation mode (running BN statistics) as log1p(mel power), whatever
     /// scale the recipe learns in: batch * nMels * frames.
+    /// With the recipe's weight average, the averaged generator's.
     public func generate(labels: [Int], z: [Float]) -> [Float] {
+        if ema != nil { return snapshotGenerator().generate(labels: labels, z: z) }
         var out = generator.forward(labels: labels, z: z, training: false).array
         recipe.fromModel(&out)
         return out
     }
 
-    /// A copy of the generator's weights and BN running statistics, usable on any thread.
+    /// A copy of the generator that samples (its weights and BN running statistics, or the
+    /// weight average), usable on any thread.
     public func snapshotGenerator() -> GeneratorSnapshot {
-        GeneratorSnapshot(config: config, recipe: recipe, values: generator.store.values.array,
+        GeneratorSnapshot(config: config, recipe: recipe, values: ema?.array ?? generator.store.values.array,
                           runningMeans: generator.batchNorms.map { $0.layer.runningMean },
-                          runningVars: generator.batchNorms.map { $0.layer.runningVar })
+                          runningVars: generator.batchNorms.map { $0.layer.runningVar },
+                          measuresStatistics: ema != nil)
     }
 }
 
@@ -138,14 +149,30 @@ public struct GeneratorSnapshot: Sendable {
     let values: [Float]
     let runningMeans: [[Float]]
     let runningVars: [[Float]]
+    /// Averaged weights have no running statistics of their own: measure them on a fixed batch.
+    var measuresStatistics = false
+
+    /// The batch the averaged generator's BatchNorm statistics are measured on: every class
+    /// equally, fixed latents (the same each time, so a snapshot samples deterministically).
+    static let statisticsBatch = 64
 
     /// batch * nMels * frames values, row-major per sample, row 0 = lowest band.
     public func generate(labels: [Int], z: [Float]) -> [Float] {
         let g = Generator(config: config, scratch: WorkerBuffers(), inferenceOnly: true)
         g.store.values.copy(from: values)
-        for (i, bn) in g.batchNorms.enumerated() {
-            bn.layer.runningMean = runningMeans[i]
-            bn.layer.runningVar = runningVars[i]
+        if measuresStatistics {
+            let n = Self.statisticsBatch
+            var rng = SplitMix64(seed: 0x5EED_57A7)
+            _ = g.forward(labels: (0 ..< n).map { $0 % config.numClasses }, z: rng.normals(n * config.latentDim), training: true)
+            for bn in g.batchNorms {
+                bn.layer.runningMean = bn.layer.mean
+                bn.layer.runningVar = bn.layer.batchVariance
+            }
+        } else {
+            for (i, bn) in g.batchNorms.enumerated() {
+                bn.layer.runningMean = runningMeans[i]
+                bn.layer.runningVar = runningVars[i]
+            }
         }
         var out = g.forward(labels: labels, z: z, training: false).array
         recipe.fromModel(&out)

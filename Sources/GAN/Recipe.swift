@@ -30,13 +30,24 @@ public struct Recipe: Sendable, Codable, Equatable {
     /// scale down to f; everything outside the model (files, previews, audio) stays log1p(power).
     public var powerFloor: Float
     public var valueScale: Float
+    /// Samples come from an exponential moving average of the generator's weights, decay
+    /// min(generatorEMA, (1 + t) / (10 + t)) at step t (the warm-up keeps early averages from
+    /// holding on to the random initialisation), with BatchNorm statistics measured for those
+    /// weights rather than borrowed from the live generator. 0: off (the seed).
+    public var generatorEMA: Float
 
     public init(name: String, windowCoverage: Double? = nil, discriminatorLRScale: Float = 1, realTarget: Float = 1,
                 instanceNoise: Float = 0, instanceNoiseSteps: Int = 0, projection: Bool = false,
-                powerFloor: Float = 1, valueScale: Float = 1) {
+                powerFloor: Float = 1, valueScale: Float = 1, generatorEMA: Float = 0) {
         self.name = name; self.windowCoverage = windowCoverage; self.discriminatorLRScale = discriminatorLRScale
         self.realTarget = realTarget; self.instanceNoise = instanceNoise; self.instanceNoiseSteps = instanceNoiseSteps
         self.projection = projection; self.powerFloor = powerFloor; self.valueScale = valueScale
+        self.generatorEMA = generatorEMA
+    }
+
+    /// The average's decay after optimizer step `step` (1-based).
+    func emaDecay(afterStep step: Int) -> Float {
+        min(generatorEMA, Float(1 + step) / Float(10 + step))
     }
 
     /// True when the model learns log1p(power) as it is (the seed's scale).
@@ -94,6 +105,7 @@ public struct Recipe: Sendable, Codable, Equatable {
         guard instanceNoiseSteps >= 0 else { throw UserError("recipe instance_noise_steps must be 0 or more") }
         guard powerFloor.isFinite, powerFloor >= 1e-8, powerFloor <= 1 else { throw UserError("recipe power_floor must be in [1e-8, 1], got \(powerFloor)") }
         guard valueScale.isFinite, valueScale >= 0.01, valueScale <= 100 else { throw UserError("recipe value_scale must be in [0.01, 100], got \(valueScale)") }
+        guard generatorEMA.isFinite, generatorEMA >= 0, generatorEMA < 1 else { throw UserError("recipe generator_ema must be in [0, 1), got \(generatorEMA)") }
     }
 
     /// The instance-noise standard deviation for optimizer step `step` (0-based).
@@ -105,7 +117,7 @@ public struct Recipe: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case name, windowCoverage = "window_coverage", discriminatorLRScale = "discriminator_lr_scale"
         case realTarget = "real_target", instanceNoise = "instance_noise", instanceNoiseSteps = "instance_noise_steps"
-        case projection, powerFloor = "power_floor", valueScale = "value_scale"
+        case projection, powerFloor = "power_floor", valueScale = "value_scale", generatorEMA = "generator_ema"
     }
 
     /// Missing fields take the default recipe's values, so a recipe file names only what it changes.
@@ -121,6 +133,7 @@ public struct Recipe: Sendable, Codable, Equatable {
         projection = try c.decodeIfPresent(Bool.self, forKey: .projection) ?? d.projection
         powerFloor = try c.decodeIfPresent(Float.self, forKey: .powerFloor) ?? d.powerFloor
         valueScale = try c.decodeIfPresent(Float.self, forKey: .valueScale) ?? d.valueScale
+        generatorEMA = try c.decodeIfPresent(Float.self, forKey: .generatorEMA) ?? d.generatorEMA
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -134,5 +147,6 @@ public struct Recipe: Sendable, Codable, Equatable {
         try c.encode(projection, forKey: .projection)
         try c.encode(powerFloor, forKey: .powerFloor)
         try c.encode(valueScale, forKey: .valueScale)
+        try c.encode(generatorEMA, forKey: .generatorEMA)
     }
 }

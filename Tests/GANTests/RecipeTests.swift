@@ -157,6 +157,44 @@ import Testing
         #expect(gan.snapshotGenerator().generate(labels: labels, z: z) == raw)
     }
 
+    /// The weight average, step by step against its definition: a = a + (1 - d_t)(w - a) with
+    /// d_t = min(cap, (1 + t) / (10 + t)), starting from the initial weights.
+    @Test func generatorAverageFollowsItsDefinition() {
+        var r = Recipe.seed
+        r.generatorEMA = 0.5
+        #expect(r.emaDecay(afterStep: 1) == Float(2) / 11)
+        #expect(r.emaDecay(afterStep: 100) == 0.5)
+        let gan = ConditionalGAN(config: Self.config, recipe: r, seed: 7)
+        var average = gan.generator.store.values.array
+        #expect(gan.ema!.array == average)
+        var rng = SplitMix64(seed: 3)
+        for t in 1 ... 3 {
+            let real = (0 ..< 4 * 16 * 32).map { _ in rng.nextUniform() * 3 }
+            _ = gan.trainStep(real: real, labels: [0, 1, 2, 0], z: rng.normals(4 * 100))
+            let w = gan.generator.store.values.array, d = r.emaDecay(afterStep: t)
+            for i in average.indices { average[i] += (1 - d) * (w[i] - average[i]) }
+        }
+        #expect(gan.ema!.array == average)
+        #expect(gan.ema!.array != gan.generator.store.values.array)
+        // Samples come from the average, with BatchNorm statistics measured on the fixed batch:
+        // a generator holding the averaged weights, put through that batch in training mode.
+        let z = rng.normals(2 * 100), labels = [1, 2]
+        let g = Generator(config: Self.config, scratch: WorkerBuffers(), inferenceOnly: true)
+        g.store.values.copy(from: average)
+        var statsRNG = SplitMix64(seed: 0x5EED_57A7)
+        let n = GeneratorSnapshot.statisticsBatch
+        _ = g.forward(labels: (0 ..< n).map { $0 % 3 }, z: statsRNG.normals(n * 100), training: true)
+        for bn in g.batchNorms { bn.layer.runningMean = bn.layer.mean; bn.layer.runningVar = bn.layer.batchVariance }
+        let want = g.forward(labels: labels, z: z, training: false).array
+        #expect(gan.generate(labels: labels, z: z) == want)
+        #expect(gan.snapshotGenerator().generate(labels: labels, z: z) == want)
+        // A checkpoint keeps the average.
+        let meta = CheckpointMetadata(classNames: ["a", "b", "c"], nMels: 16, frames: 32)
+        let (loaded, _) = try! ConditionalGAN.load(data: try! gan.checkpointData(metadata: meta), name: "x")
+        #expect(loaded.ema!.array == average)
+        #expect(loaded.generate(labels: labels, z: z) == want)
+    }
+
     @Test func instanceNoiseFallsLinearlyToZero() {
         var r = Recipe.seed
         r.instanceNoise = 0.4; r.instanceNoiseSteps = 4
