@@ -150,7 +150,15 @@ public struct GeneratorSnapshot: Sendable {
     let runningMeans: [[Float]]
     let runningVars: [[Float]]
     /// Averaged weights have no running statistics of their own: measure them on a fixed batch.
-    var measuresStatistics = false
+    let measuresStatistics: Bool
+    /// The generator built from this snapshot, once, on the first thread that samples from it.
+    private let built = BuiltGenerator()
+
+    init(config: ModelConfig, recipe: Recipe, values: [Float], runningMeans: [[Float]], runningVars: [[Float]],
+         measuresStatistics: Bool = false) {
+        self.config = config; self.recipe = recipe; self.values = values
+        self.runningMeans = runningMeans; self.runningVars = runningVars; self.measuresStatistics = measuresStatistics
+    }
 
     /// The batch the averaged generator's BatchNorm statistics are measured on: every class
     /// equally, fixed latents (the same each time, so a snapshot samples deterministically).
@@ -158,6 +166,12 @@ public struct GeneratorSnapshot: Sendable {
 
     /// batch * nMels * frames values, row-major per sample, row 0 = lowest band.
     public func generate(labels: [Int], z: [Float]) -> [Float] {
+        var out = built.withGenerator(make: makeGenerator) { $0.forward(labels: labels, z: z, training: false).array }
+        recipe.fromModel(&out)
+        return out
+    }
+
+    private func makeGenerator() -> Generator {
         let g = Generator(config: config, scratch: WorkerBuffers(), inferenceOnly: true)
         g.store.values.copy(from: values)
         if measuresStatistics {
@@ -174,8 +188,20 @@ public struct GeneratorSnapshot: Sendable {
                 bn.layer.runningVar = runningVars[i]
             }
         }
-        var out = g.forward(labels: labels, z: z, training: false).array
-        recipe.fromModel(&out)
-        return out
+        return g
+    }
+}
+
+/// A generator built on first use and then reused; one caller at a time (layers keep buffers).
+private final class BuiltGenerator: @unchecked Sendable {
+    private let lock = NSLock()
+    private var generator: Generator?
+
+    func withGenerator<T>(make: () -> Generator, _ body: (Generator) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        let g = generator ?? make()
+        generator = g
+        return body(g)
     }
 }
