@@ -313,8 +313,8 @@ def model_fixture():
     for k, v in f64["grads"].items():
         t[f"grad1.{k}"] = sample(k, v).float()
     # Final state from PyTorch float32, and per tensor how far float32 PyTorch itself lies from
-    # the float64 run: three Adam steps amplify rounding (see the Swift test), so "as close to
-    # PyTorch as PyTorch is to exact arithmetic" is the meaningful bound.
+    # the float64 run. After step 1 the state depends on each run's rounding (see the Swift test),
+    # which prints these beside its own differences and compares only what every rounding satisfies.
     for k, v in f32["state"].items():
         if v.numel() > 65536:
             v = sample(k, v)
