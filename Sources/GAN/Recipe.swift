@@ -35,14 +35,16 @@ public struct Recipe: Sendable, Codable, Equatable {
     /// holding on to the random initialisation), with BatchNorm statistics measured for those
     /// weights rather than borrowed from the live generator. 0: off (the seed).
     public var generatorEMA: Float
+    /// The batch size unless `--batch-size` says otherwise (nil: 16, the seed's).
+    public var batchSize: Int?
 
     public init(name: String, windowCoverage: Double? = nil, discriminatorLRScale: Float = 1, realTarget: Float = 1,
                 instanceNoise: Float = 0, instanceNoiseSteps: Int = 0, projection: Bool = false,
-                powerFloor: Float = 1, valueScale: Float = 1, generatorEMA: Float = 0) {
+                powerFloor: Float = 1, valueScale: Float = 1, generatorEMA: Float = 0, batchSize: Int? = nil) {
         self.name = name; self.windowCoverage = windowCoverage; self.discriminatorLRScale = discriminatorLRScale
         self.realTarget = realTarget; self.instanceNoise = instanceNoise; self.instanceNoiseSteps = instanceNoiseSteps
         self.projection = projection; self.powerFloor = powerFloor; self.valueScale = valueScale
-        self.generatorEMA = generatorEMA
+        self.generatorEMA = generatorEMA; self.batchSize = batchSize
     }
 
     /// The average's decay after optimizer step `step` (1-based).
@@ -70,9 +72,13 @@ public struct Recipe: Sendable, Codable, Equatable {
     /// The original script: BCE with hard targets, one Adam setting, no noise, `--frames` as given.
     public static let seed = Recipe(name: "seed")
 
-    /// The default recipe.
+    /// The default recipe: the window fitted to the clips, a log scale down to 50 dB below
+    /// power 1, a projection discriminator learning at half the generator's rate against a real
+    /// target of 0.9, and batches of 8 (twice the updates per epoch at the same cost). Measured
+    /// on real drums in the README ("Recipes").
     public static let standard = Recipe(name: "default", windowCoverage: 0.9, discriminatorLRScale: 0.5,
-                                        realTarget: 0.9, instanceNoise: 0, instanceNoiseSteps: 0, projection: true)
+                                        realTarget: 0.9, projection: true, powerFloor: 1e-5, valueScale: 0.25,
+                                        batchSize: 8)
 
     /// `--recipe seed|default|FILE.json`. A file gives any subset of the fields (snake_case);
     /// the rest come from the default recipe.
@@ -105,6 +111,7 @@ public struct Recipe: Sendable, Codable, Equatable {
         guard instanceNoiseSteps >= 0 else { throw UserError("recipe instance_noise_steps must be 0 or more") }
         guard powerFloor.isFinite, powerFloor >= 1e-8, powerFloor <= 1 else { throw UserError("recipe power_floor must be in [1e-8, 1], got \(powerFloor)") }
         guard valueScale.isFinite, valueScale >= 0.01, valueScale <= 100 else { throw UserError("recipe value_scale must be in [0.01, 100], got \(valueScale)") }
+        if let b = batchSize, !(1 ... 4096).contains(b) { throw UserError("recipe batch_size must be between 1 and 4096, got \(b)") }
         guard generatorEMA.isFinite, generatorEMA >= 0, generatorEMA < 1 else { throw UserError("recipe generator_ema must be in [0, 1), got \(generatorEMA)") }
     }
 
@@ -118,6 +125,7 @@ public struct Recipe: Sendable, Codable, Equatable {
         case name, windowCoverage = "window_coverage", discriminatorLRScale = "discriminator_lr_scale"
         case realTarget = "real_target", instanceNoise = "instance_noise", instanceNoiseSteps = "instance_noise_steps"
         case projection, powerFloor = "power_floor", valueScale = "value_scale", generatorEMA = "generator_ema"
+        case batchSize = "batch_size"
     }
 
     /// Missing fields take the default recipe's values, so a recipe file names only what it changes.
@@ -134,6 +142,7 @@ public struct Recipe: Sendable, Codable, Equatable {
         powerFloor = try c.decodeIfPresent(Float.self, forKey: .powerFloor) ?? d.powerFloor
         valueScale = try c.decodeIfPresent(Float.self, forKey: .valueScale) ?? d.valueScale
         generatorEMA = try c.decodeIfPresent(Float.self, forKey: .generatorEMA) ?? d.generatorEMA
+        batchSize = c.contains(.batchSize) ? try c.decodeIfPresent(Int.self, forKey: .batchSize) : d.batchSize
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -148,5 +157,6 @@ public struct Recipe: Sendable, Codable, Equatable {
         try c.encode(powerFloor, forKey: .powerFloor)
         try c.encode(valueScale, forKey: .valueScale)
         try c.encode(generatorEMA, forKey: .generatorEMA)
+        try c.encode(batchSize, forKey: .batchSize)   // null: 16
     }
 }

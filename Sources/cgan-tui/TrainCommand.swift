@@ -27,7 +27,7 @@ struct TrainCommand: ParsableCommand {
 
     @Option(parsing: .unconditional, help: "Epochs to train (with --resume: the total to reach). Default 50 (demo: \(Demo.epochs)).")
     var epochs: Int?
-    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: "Clips per step (default 16; demo: \(Demo.batchSize)).")
+    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: "Clips per step (default: the recipe's, \(Recipe.standard.batchSize ?? 16) for the default recipe, 16 for seed; demo: \(Demo.batchSize)).")
     var batchSize: Int?
     @Option(parsing: .unconditional, help: "Adam learning rate (default 2e-4).")
     var lr: Double?
@@ -205,6 +205,7 @@ struct TrainCommand: ParsableCommand {
             options.recipe = try Recipe.named(recipe ?? "default")
             // The demo and an explicit --frames keep their window; the seed's recipe keeps 512.
             if frames == nil, dataset != nil, let c = options.recipe.windowCoverage { windowCoverage = c }
+            if batchSize == nil, dataset != nil, let b = options.recipe.batchSize { options.batchSize = b }
             if let v = latentDim { options.latentDim = v }
             if let v = nMels { options.spectrogram.nMels = v }
             if let v = frames { options.spectrogram.frames = v }

@@ -3,7 +3,7 @@ import Testing
 
 /// `--recipe` and the window the default recipe fits to the clips, through the real binary.
 @Suite struct RecipeCommandTests {
-    static let small = ["--n-mels", "16", "--batch-size", "4", "--latent-dim", "8", "--threads", "1", "--epochs", "1"]
+    static let small = ["--n-mels", "16", "--latent-dim", "8", "--threads", "1", "--epochs", "1"]
 
     static func config(_ cli: CLI, _ run: String) throws -> [String: Any] {
         try JSONSerialization.jsonObject(with: Data(contentsOf: cli.path("\(run)/config.json"))) as! [String: Any]
@@ -25,6 +25,7 @@ import Testing
         #expect((options["recipe"] as! [String: Any])["name"] as? String == "default")
         let window = c["window"] as! [String: Any]
         #expect(window["frames"] as? Int == 48 && window["covered"] as? Double == 1)
+        #expect(options["batchSize"] as? Int == 8, "the default recipe's batch size")
     }
 
     /// The seed's recipe keeps the seed's 512 frames; an explicit --frames wins over the fitted window.
@@ -36,11 +37,13 @@ import Testing
         #expect(r.stdout.contains("recipe seed (the original PyTorch script's training)") && !r.stdout.contains("window "))
         var c = try Self.config(cli, "seed")
         #expect(((c["options"] as! [String: Any])["spectrogram"] as! [String: Any])["frames"] as? Int == 512)
+        #expect((c["options"] as! [String: Any])["batchSize"] as? Int == 16, "the seed's batch size")
         #expect(c["window"] == nil)
-        r = try cli.run(["data", "--no-ui", "--out", "fixed", "--frames", "32"] + Self.small)
+        r = try cli.run(["data", "--no-ui", "--out", "fixed", "--frames", "32", "--batch-size", "4"] + Self.small)
         #expect(r.status == 0, "stderr: \(r.stderr)")
         c = try Self.config(cli, "fixed")
         #expect(((c["options"] as! [String: Any])["spectrogram"] as! [String: Any])["frames"] as? Int == 32)
+        #expect((c["options"] as! [String: Any])["batchSize"] as? Int == 4, "--batch-size wins over the recipe's")
         #expect(c["window"] == nil)
     }
 
