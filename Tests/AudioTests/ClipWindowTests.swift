@@ -10,12 +10,13 @@ import Testing
         (0 ..< 2).flatMap { _ in power.map { Float(log1p($0)) } }
     }
 
-    @Test func soundingLengthHoldsNinetyFivePercentOfTheEnergy() {
-        // Energy 50, 30, 16, 3, 1 then silence: 95% is reached at the third frame.
-        let power = [50.0, 30, 16, 3, 1] + [Double](repeating: 0, count: 59)
+    @Test func soundingLengthHoldsNinetyNinePercentOfTheEnergy() {
+        // Energy 60, 30, 9.5, 0.3, 0.2 then silence: 99% is passed at the third frame (99.5%).
+        let power = [60.0, 30, 9.5, 0.3, 0.2] + [Double](repeating: 0, count: 59)
         #expect(ClipWindow.soundingFrames(logMel: Self.logMel(power), nMels: 2, frames: 64) == 3)
-        // A long, even ring: 95% of 64 equal frames is frame 61.
-        #expect(ClipWindow.soundingFrames(logMel: Self.logMel([Double](repeating: 2, count: 64)), nMels: 2, frames: 64) == 61)
+        // A long, even ring: 99% of 64 equal frames (63.4) needs all 64; of 200, 198.
+        #expect(ClipWindow.soundingFrames(logMel: Self.logMel([Double](repeating: 2, count: 64)), nMels: 2, frames: 64) == 64)
+        #expect(ClipWindow.soundingFrames(logMel: (0 ..< 2).flatMap { _ in [Float](repeating: 1, count: 200) }, nMels: 2, frames: 200) == 198)
         #expect(ClipWindow.soundingFrames(logMel: [Float](repeating: 0, count: 128), nMels: 2, frames: 64) == 1)
     }
 
