@@ -82,6 +82,8 @@ struct TrainCommand: ParsableCommand {
         var resume: (model: ConditionalGAN, metadata: CheckpointMetadata)?
         /// Pick the window from the clips (the recipe's coverage) after loading them at `options.spectrogram.frames`.
         var windowCoverage: Double?
+        /// The window a resumed run chose when it began (kept in its config.json).
+        var window: ClipWindow?
     }
 
     func validateNumbers() throws {
@@ -112,6 +114,7 @@ struct TrainCommand: ParsableCommand {
         var label: String
         var runFolder: URL?
         var resumed: (model: ConditionalGAN, metadata: CheckpointMetadata)?
+        var resumedWindow: ClipWindow?
         let fm = FileManager.default
 
         if let resume {
@@ -138,6 +141,7 @@ struct TrainCommand: ParsableCommand {
             }
             // The run's own config gives the defaults: `cgan-tui --resume RUN` alone continues it.
             let saved = try? RunConfig.read(RunLayout(root: checkpoint.deletingLastPathComponent().deletingLastPathComponent()).config)
+            resumedWindow = saved?.window
             if let saved { options = saved.options }
             resumed = try ConditionalGAN.load(from: checkpoint)
             let meta = resumed!.metadata
@@ -234,7 +238,7 @@ struct TrainCommand: ParsableCommand {
             }
         }
         return Plan(datasetURL: datasetURL, datasetLabel: label, options: options,
-                    runFolder: runFolder!.standardizedFileURL, resume: resumed, windowCoverage: windowCoverage)
+                    runFolder: runFolder!.standardizedFileURL, resume: resumed, windowCoverage: windowCoverage, window: resumedWindow)
     }
 
     // MARK: - Run
@@ -249,7 +253,7 @@ struct TrainCommand: ParsableCommand {
         ComputeThreads.set(threads)
 
         var data = try Self.loadDataset(plan.datasetURL, config: plan.options.spectrogram, threads: threads, interactive: interactive)
-        var window: ClipWindow?
+        var window = plan.window
         if let coverage = plan.windowCoverage {
             let w = ClipWindow.choose(lengths: data.soundingFrames, coverage: coverage, config: data.config,
                                       maximum: data.config.frames)

@@ -26,6 +26,12 @@ import Testing
         let window = c["window"] as! [String: Any]
         #expect(window["frames"] as? Int == 48 && window["covered"] as? Double == 1)
         #expect(options["batchSize"] as? Int == 8, "the default recipe's batch size")
+        // A resumed run keeps its window, and says so in the config it rewrites.
+        let resumed = try cli.run(["--resume", "run", "--epochs", "2", "--no-ui", "--threads", "1"])
+        #expect(resumed.status == 0, "stderr: \(resumed.stderr)")
+        let after = try Self.config(cli, "run")
+        #expect((after["window"] as? [String: Any])?["frames"] as? Int == 48)
+        #expect(((after["options"] as! [String: Any])["spectrogram"] as! [String: Any])["frames"] as? Int == 48)
     }
 
     /// The seed's recipe keeps the seed's 512 frames; an explicit --frames wins over the fitted window.
