@@ -58,6 +58,7 @@ public final class ConditionalGAN {
         let ones = [Float](repeating: 1, count: n), zeros = [Float](repeating: 0, count: n)
         let realTargets = [Float](repeating: recipe.realTarget, count: n)
         var clock = PhaseClock()
+        sampler = nil
         var fake = generator.forward(labels: labels, z: z, training: true)
         var real = real
         let sigma = recipe.noise(atStep: step)
@@ -113,14 +114,15 @@ public final class ConditionalGAN {
     public private(set) var lastStepPhases: [(phase: String, seconds: Double)] = []
 
     /// Generator output in evaluation mode (running BN statistics) as log1p(mel power), whatever
-    /// scale the recipe learns in: batch * nMels * frames.
-    /// With the recipe's weight average, the averaged generator's.
+    /// scale the recipe learns in: batch * nMels * frames. With the recipe's weight average, the
+    /// averaged generator's. One snapshot serves every call until the next step (weights change
+    /// only in `trainStep`, and in `load` before anything samples).
     public func generate(labels: [Int], z: [Float]) -> [Float] {
-        if ema != nil { return snapshotGenerator().generate(labels: labels, z: z) }
-        var out = generator.forward(labels: labels, z: z, training: false).array
-        recipe.fromModel(&out)
-        return out
+        let s = sampler ?? snapshotGenerator()
+        sampler = s
+        return s.generate(labels: labels, z: z)
     }
+    private var sampler: GeneratorSnapshot?
 
     /// A copy of the generator that samples (its weights and BN running statistics, or the
     /// weight average), usable on any thread.
