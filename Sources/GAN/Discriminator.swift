@@ -79,7 +79,7 @@ final class Discriminator {
         let features = a
         var logits = conv11.forward(a, batch: n, height: H / 16, width: W / 16).array
         if let projection {
-            let e = projection.forward(onehot, batch: n), positions = (H / 16) * (W / 16), channels = 256
+            let e = projection.forward(onehot, batch: n), positions = config.baseH * config.baseW, channels = projection.outFeatures
             pooled.resize(n * channels)
             for c in 0 ..< channels {
                 for i in 0 ..< n {
@@ -108,7 +108,7 @@ final class Discriminator {
         var d = conv11.backward(dLogits, paramGrads: paramGrads)
         if let projection {
             // logit += sum_c e[n,c] * mean_p f[c,n,p]: df[c,n,p] += dlogit[n] e[n,c] / P; de[n,c] = dlogit[n] pooled[n,c].
-            let e = projection.output, channels = 256, positions = (config.nMels / 16) * (config.frames / 16)
+            let e = projection.output, channels = projection.outFeatures, positions = config.baseH * config.baseW
             for c in 0 ..< channels {
                 for i in 0 ..< n {
                     let add = dLogitValues[i] * e.pointer[i * channels + c] / Float(positions)
