@@ -33,6 +33,8 @@ public final class Trainer: @unchecked Sendable {
     private let runConfig: RunConfig
     /// The best epoch so far by quality (see `BestEpoch`), from the checkpoint when resuming.
     private var best: BestEpoch?
+    /// The model's step when this trainer began: a stop before any step has nothing new to save.
+    private let stepAtStart: Int
 
     private let trainQueue = DispatchQueue(label: "cgan-tui.trainer", qos: .userInitiated)
     private let synthQueue = DispatchQueue(label: "cgan-tui.synth", qos: .userInitiated)
@@ -126,6 +128,7 @@ public final class Trainer: @unchecked Sendable {
                               latentDraws: 0, epoch: completedEpochs, step: model.step))
         if resume != nil { lastSave = (layout.latestCheckpoint, completedEpochs) }
         best = resume?.metadata.best
+        stepAtStart = model.step
     }
 
     /// The epoch the run will begin with (1-based) and the global step it starts from.
@@ -194,6 +197,9 @@ public final class Trainer: @unchecked Sendable {
         var lastSnapshot = DispatchTime.now()
         let latentDim = options.latentDim, frameSize = options.spectrogram.nMels * options.spectrogram.frames
         let n = dataset.spectrograms.count
+        // A stop sent before `start()` (a signal while the run folder was being made) ends
+        // the run here, before the first step.
+        if let end = checkControl(epoch: completedEpochs + 1) { return finish(end) }
         let yardstick = fitEvaluator()
 
         var epoch = completedEpochs + 1
@@ -347,6 +353,9 @@ public final class Trainer: @unchecked Sendable {
                 if !save(epoch: completedEpochs) { return .failed }
             }
             if c.stop {
+                // Nothing trained since the start: a resumed run's checkpoint already holds
+                // this state, and a new run has nothing worth saving (it restarts from epoch 1).
+                if model.step == stepAtStart { return .stopped }
                 events.send(.stateChanged(.saving))
                 return save(epoch: completedEpochs) ? .stopped : .failed
             }
@@ -363,6 +372,16 @@ public final class Trainer: @unchecked Sendable {
     }
 
     private func finish(_ end: End) {
+        var end = end
+        if end == .stopped {
+            // The last epoch's PNG and WAVs are still being written: a failure there is the
+            // run's failure too, not something to drop because no step comes after it.
+            outputQueue.sync {}
+            if let failure = control.withLock({ $0.outputFailure }) {
+                events.send(.error(failure))
+                end = .failed
+            }
+        }
         switch end {
         case .stopped: events.send(.stateChanged(.stopped))
         case .abandoned: events.send(.stateChanged(.stopped))
