@@ -326,7 +326,7 @@ struct TrainCommand: ParsableCommand {
         }
         let data = try DatasetLoader.load(url, config: config,
                                           cacheDirectory: Self.cacheDirectory(), threads: threads, progress: progress)
-        if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if showProgress { Console.write("\r\u{1B}[K", to: STDERR_FILENO) }
         let shown = 20
         for s in data.skipped.prefix(shown) { printWarning("skipped \(s.path): \(s.reason)") }
         if data.skipped.count > shown { printWarning("... and \(data.skipped.count - shown) more skipped files") }
@@ -350,15 +350,14 @@ struct TrainCommand: ParsableCommand {
         return out
     }
 
-    /// The user's cache folder ($XDG_CACHE_HOME or ~/.cache), or no cache when it cannot be made.
+    /// The spectrogram cache (`DatasetLoader.defaultCacheDirectory`), made if need be, or no
+    /// cache when it cannot be made. A temporary one instead of a missing HOME is said once.
     static func cacheDirectory() -> URL? {
-        let env = ProcessInfo.processInfo.environment
-        let base: URL
-        if let xdg = env["XDG_CACHE_HOME"], !xdg.isEmpty { base = URL(fileURLWithPath: xdg) }
-        else if let home = env["HOME"], !home.isEmpty { base = URL(fileURLWithPath: home).appendingPathComponent(".cache") }
-        else { return nil }
-        let dir = base.appendingPathComponent("cgan-tui")
+        guard let (dir, note) = DatasetLoader.defaultCacheDirectory() else { return nil }
         do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch { return nil }
+        if let note { printWarning(note) }
+        // Entries half-written by a cache writer that was killed (only those: other runs may be writing here now).
+        _ = AtomicFile.removeStaleTemporaries(in: [dir], olderThan: .distantPast)
         return dir
     }
 
