@@ -91,6 +91,8 @@ public struct RunLayout: Sendable, Equatable {
     public init(root: URL) { self.root = root }
     public var config: URL { root.appendingPathComponent("config.json") }
     public var metrics: URL { root.appendingPathComponent("metrics.csv") }
+    /// Locked (flock) by the process training in the folder; holds its PID.
+    public var lock: URL { root.appendingPathComponent(".lock") }
     public var plots: URL { root.appendingPathComponent("gan_spectrogram_plots") }
     public var audio: URL { root.appendingPathComponent("gan_generated_audio") }
     public var checkpoints: URL { root.appendingPathComponent("checkpoints") }

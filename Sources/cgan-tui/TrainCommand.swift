@@ -84,6 +84,9 @@ struct TrainCommand: ParsableCommand {
         var windowCoverage: Double?
         /// The window a resumed run chose when it began (kept in its config.json).
         var window: ClipWindow?
+        /// The run goes on in the folder that holds it (resumed or restarted there), so that
+        /// folder may already hold a run.
+        var continuesItsFolder = false
     }
 
     func validateNumbers() throws {
@@ -115,9 +118,32 @@ struct TrainCommand: ParsableCommand {
         var runFolder: URL?
         var resumed: (model: ConditionalGAN, metadata: CheckpointMetadata)?
         var resumedWindow: ClipWindow?
+        var restarted: RunConfig?
+        var continues = false
         let fm = FileManager.default
 
-        if let resume {
+        if let resume, let saved = try Self.runToRestart(resume) {
+            // Stopped or killed before its first checkpoint: the same run from the start.
+            say("cgan-tui: no checkpoint yet: starting it again from epoch 1")
+            restarted = saved
+            options = saved.options
+            resumedWindow = saved.window
+            runFolder = URL(fileURLWithPath: out ?? resume)
+            continues = out.map { Self.sameFolder(URL(fileURLWithPath: $0), URL(fileURLWithPath: resume)) } ?? true
+            if !continues { try Self.checkHoldsNoRun(runFolder!, shown: out!) }
+            for (flag, given, have) in [("--n-mels", nMels, options.spectrogram.nMels), ("--frames", frames, options.spectrogram.frames),
+                                        ("--latent-dim", latentDim, options.latentDim), ("--sample-rate", sampleRate, options.spectrogram.sampleRate),
+                                        ("--seed", seed, Int(options.seed))] {
+                if let given, given != have {
+                    throw UserError("\(flag) \(given) does not match the run's config.json (\(have)); a restarted run keeps its settings")
+                }
+            }
+            if let recipe, try Recipe.named(recipe) != options.recipe {
+                throw UserError("--recipe \(recipe) does not match the run's recipe '\(options.recipe.name)'; a restarted run keeps its recipe")
+            }
+            datasetURL = URL(fileURLWithPath: dataset ?? saved.dataset)
+            label = datasetURL.lastPathComponent
+        } else if let resume {
             let target = URL(fileURLWithPath: resume)
             var isDir: ObjCBool = false
             guard fm.fileExists(atPath: target.path, isDirectory: &isDir) else {
@@ -127,7 +153,8 @@ struct TrainCommand: ParsableCommand {
             if isDir.boolValue {
                 checkpoint = RunLayout(root: target).latestCheckpoint
                 guard fm.fileExists(atPath: checkpoint.path) else {
-                    throw UserError("--resume: \(resume) holds no checkpoints/latest.safetensors")
+                    throw UserError("--resume: \(resume) holds no checkpoints/latest.safetensors"
+                                    + Self.otherCheckpointHint(RunLayout(root: target), besides: checkpoint))
                 }
                 runFolder = target
             } else {
@@ -135,15 +162,22 @@ struct TrainCommand: ParsableCommand {
                 let parent = target.deletingLastPathComponent()
                 if parent.lastPathComponent == "checkpoints" { runFolder = parent.deletingLastPathComponent() }
             }
+            let ownFolder = runFolder
             if let out { runFolder = URL(fileURLWithPath: out) }
             guard runFolder != nil else {
                 throw UserError("--resume: \(resume) is not inside a run folder; say where the run goes with --out")
             }
+            // --resume A --out B continues A's run in B: B must not hold a run of its own.
+            continues = ownFolder.map { Self.sameFolder($0, runFolder!) } ?? false
+            if let out, !continues { try Self.checkHoldsNoRun(runFolder!, shown: out) }
             // The run's own config gives the defaults: `cgan-tui --resume RUN` alone continues it.
             let saved = try? RunConfig.read(RunLayout(root: checkpoint.deletingLastPathComponent().deletingLastPathComponent()).config)
             resumedWindow = saved?.window
             if let saved { options = saved.options }
-            resumed = try ConditionalGAN.load(from: checkpoint)
+            do { resumed = try ConditionalGAN.load(from: checkpoint) } catch let e as UserError {
+                guard let own = ownFolder else { throw e }
+                throw UserError(e.message + Self.otherCheckpointHint(RunLayout(root: own), besides: checkpoint))
+            }
             let meta = resumed!.metadata
             options.spectrogram = SpectrogramConfig(sampleRate: meta.sampleRate, nFFT: meta.nFFT, hop: meta.hop,
                                                     nMels: meta.nMels, frames: meta.frames)
@@ -205,7 +239,7 @@ struct TrainCommand: ParsableCommand {
             options.learningRate = Float(v)
         }
         var windowCoverage: Double?
-        if resumed == nil {
+        if resumed == nil, restarted == nil {
             options.recipe = try Recipe.named(recipe ?? "default")
             // The demo and an explicit --frames keep their window; the seed's recipe keeps 512.
             if frames == nil, dataset != nil, let c = options.recipe.windowCoverage { windowCoverage = c }
@@ -225,10 +259,7 @@ struct TrainCommand: ParsableCommand {
         if runFolder == nil {
             if let out {
                 runFolder = URL(fileURLWithPath: out)
-                if fm.fileExists(atPath: RunLayout(root: runFolder!).latestCheckpoint.path)
-                    || fm.fileExists(atPath: RunLayout(root: runFolder!).config.path) {
-                    throw UserError("\(out) already holds a run; continue it with --resume \(shellQuoted(out)) or choose another --out")
-                }
+                try Self.checkHoldsNoRun(runFolder!, shown: out)
             } else {
                 let stamp = DateFormatter()
                 stamp.dateFormat = "yyyyMMdd-HHmmss"
@@ -237,13 +268,20 @@ struct TrainCommand: ParsableCommand {
                 runFolder = URL(fileURLWithPath: "runs").appendingPathComponent(name)
             }
         }
-        return Plan(datasetURL: datasetURL, datasetLabel: label, options: options,
-                    runFolder: runFolder!.standardizedFileURL, resume: resumed, windowCoverage: windowCoverage, window: resumedWindow)
+        let folder = runFolder!.standardizedFileURL
+        if let pid = FileLock.currentHolder(RunLayout(root: folder).lock) { throw UserError(Self.inUse(folder, pid)) }
+        var plan = Plan(datasetURL: datasetURL, datasetLabel: label, options: options,
+                        runFolder: folder, resume: resumed, windowCoverage: windowCoverage, window: resumedWindow)
+        plan.continuesItsFolder = continues
+        return plan
     }
 
     // MARK: - Run
 
     func train() throws {
+        // Before anything is printed or created, so that no stop is lost.
+        let signals = StopSignals()
+        defer { signals.cancel() }
         let plan = try makePlan()
         let interactive = isatty(STDOUT_FILENO) != 0
         var options = plan.options
@@ -262,6 +300,9 @@ struct TrainCommand: ParsableCommand {
             window = w
         }
         let layout = RunLayout(root: plan.runFolder)
+        signals.recordFromNowOn()
+        let lock = try Self.lockRunFolder(layout, plan: plan)
+        defer { lock.release() }
         let trainer = try Trainer(dataset: data, options: options, layout: layout,
                                   datasetPath: plan.datasetURL.standardizedFileURL.path,
                                   commandLine: CommandLine.arguments, resume: plan.resume, window: window)
@@ -274,21 +315,19 @@ struct TrainCommand: ParsableCommand {
         say("cgan-tui: run folder \(layout.root.path)" + (plan.resume != nil ? " (resuming at epoch \(trainer.startEpoch), step \(trainer.startStep))" : ""))
 
         let (startEpoch, startStep) = (trainer.startEpoch, trainer.startStep)
+        let resumeHint = "cgan-tui --resume \(shellQuoted(relativePath(layout.root)))"
+        signals.attach(trainer, resumeHint: resumeHint)
         trainer.start()
-        // The dashboard installs its own SIGINT/SIGTERM handling; ours would clobber it (a
-        // second `signal(SIG_IGN)` after a Dispatch signal source exists removes libdispatch's
-        // handler, and the signal is then ignored by both), so ours start only when headless.
-        if !noUI && interactive,
-           let status = DashboardLauncher.run(trainer: trainer, data: data, plan: plan, audioDevice: audioDevice) {
-            trainer.wait()
-            if status != 0 { throw ExitCode(status) }
-            return
+        // The dashboard installs its own SIGINT/SIGTERM/SIGHUP handling; a stop that arrived
+        // before it keeps the run headless, which reports it.
+        if !noUI && interactive && signals.handOverToDashboard() {
+            if let status = DashboardLauncher.run(trainer: trainer, data: data, plan: plan, audioDevice: audioDevice) {
+                trainer.wait()
+                if status != 0 { throw ExitCode(status) }
+                return
+            }
+            signals.takeBack()
         }
-        let signals = StopSignals { [trainer] sig in
-            FileHandle.standardError.write(Data("\ncgan-tui: \(sig == SIGINT ? "interrupted" : "terminated"): stopping after this step and saving a checkpoint (Ctrl-C again to quit at once)\n".utf8))
-            trainer.send(.stop)
-        }
-        defer { signals.cancel() }
 
         let progress = HeadlessProgress(interactive: interactive, logEvery: logEvery ?? 50,
                                         totalEpochs: options.epochs, stepsPerEpoch: trainer.stepsPerEpoch,
@@ -296,18 +335,27 @@ struct TrainCommand: ParsableCommand {
         let outcome = progress.run(trainer)
         trainer.wait()
 
-        let resumeHint = "cgan-tui --resume \(shellQuoted(relativePath(layout.root)))"
+        let saved = FileManager.default.fileExists(atPath: layout.latestCheckpoint.path)
         if let error = outcome.error {
             printError(error)
-            if outcome.lastCheckpoint != nil || FileManager.default.fileExists(atPath: layout.latestCheckpoint.path) {
-                FileHandle.standardError.write(Data("cgan-tui: continue from the last good checkpoint with: \(resumeHint)\n".utf8))
+            if outcome.epochsDone >= options.epochs {
+                printError("the trained model is saved; make clips from it with: cgan-tui generate \(shellQuoted(relativePath(layout.latestCheckpoint))) --all --out clips")
+            } else if saved {
+                printError("continue from the last good checkpoint with: \(resumeHint)")
             }
             throw ExitCode(1)
         }
         if let sig = signals.received {
-            let where_ = outcome.lastCheckpoint.map { relativePath($0) } ?? "(none)"
-            say("cgan-tui: stopped at epoch \(outcome.epoch), step \(outcome.step); checkpoint saved to \(where_)")
-            say("cgan-tui: resume with: \(resumeHint)")
+            if let last = outcome.lastCheckpoint {
+                say("cgan-tui: stopped at epoch \(outcome.epoch), step \(outcome.step); checkpoint saved to \(relativePath(last))")
+                say("cgan-tui: resume with: \(resumeHint)")
+            } else if saved {
+                say("cgan-tui: stopped before the first step; the checkpoint is unchanged")
+                say("cgan-tui: resume with: \(resumeHint)")
+            } else {
+                say("cgan-tui: stopped before the first checkpoint; nothing to save")
+                say("cgan-tui: start it again with: \(resumeHint) (no checkpoint yet: it restarts from epoch 1)")
+            }
             throw ExitCode(128 + sig)
         }
         say("cgan-tui: done: \(options.epochs) epochs, step \(outcome.step); checkpoint \(relativePath(layout.latestCheckpoint))")
@@ -321,7 +369,7 @@ struct TrainCommand: ParsableCommand {
         let showProgress = interactive && isatty(STDERR_FILENO) != 0
         if showProgress {
             progress = { (done: Int, total: Int) in
-                FileHandle.standardError.write(Data("\rreading clips \(done)/\(total)\u{1B}[K".utf8))
+                Console.write("\rreading clips \(done)/\(total)\u{1B}[K", to: STDERR_FILENO)
             }
         }
         let data = try DatasetLoader.load(url, config: config,
@@ -363,9 +411,5 @@ struct TrainCommand: ParsableCommand {
 
     func percent(_ share: Double) -> String { "\(Int((share * 100).rounded()))%" }
 
-    func relativePath(_ url: URL) -> String {
-        let cwd = FileManager.default.currentDirectoryPath + "/"
-        let p = url.standardizedFileURL.path
-        return p.hasPrefix(cwd) ? String(p.dropFirst(cwd.count)) : p
-    }
+    func relativePath(_ url: URL) -> String { Self.relativePathOf(url) }
 }
