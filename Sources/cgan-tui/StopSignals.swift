@@ -81,8 +81,9 @@ final class StopSignals: Sendable {
         Self.install()
     }
 
-    /// Our handler for each signal, except SIGINT and SIGHUP when they were ignored on entry
-    /// (`nohup`, a background job of a script: the caller asked for that). The signals are also
+    /// Our handler for each signal, except SIGHUP when it was ignored on entry (`nohup` asked
+    /// for that). SIGINT is taken even when a script started us in the background with it
+    /// ignored: `kill -INT` has always meant "stop and save" here. The signals are also
     /// unblocked: a parent's blocked mask is inherited (Foundation's `Process` started from a
     /// Dispatch thread passes SIGINT, SIGTERM and SIGHUP blocked), and a blocked signal never
     /// reaches a handler.
@@ -91,7 +92,7 @@ final class StopSignals: Sendable {
         sigemptyset(&unblock)
         for sig in handled {
             let previous = signal(sig, forwardSignal)
-            if (sig == SIGINT || sig == SIGHUP), let previous, unsafeBitCast(previous, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) {
+            if sig == SIGHUP, let previous, unsafeBitCast(previous, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) {
                 signal(sig, SIG_IGN)
                 continue
             }

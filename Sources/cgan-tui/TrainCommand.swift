@@ -15,8 +15,8 @@ struct TrainCommand: ParsableCommand {
         libsndfile reads. Without DATASET, cgan-tui trains on its demo dataset (assets/demo, \
         looked up in the current folder, then above the executable, or $CGAN_TUI_DEMO) with \
         settings that suit its 0.75 s clips (--n-mels 64 --frames 64 --batch-size 8 --epochs 150 --checkpoint-every 50).
-        Exit status: 0 done, 1 training failed, 2 bad input, 130/143 stopped by SIGINT/SIGTERM \
-        after saving a checkpoint.
+        Exit status: 0 done, 1 training failed, 2 bad input, 130/143/129/141 stopped by \
+        SIGINT/SIGTERM/SIGHUP/a closed stdout after saving a checkpoint.
         """)
 
     @Argument(help: "Dataset folder: DATASET/<class>/<clips> (default: the demo dataset).")
