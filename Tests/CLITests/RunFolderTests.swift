@@ -45,6 +45,25 @@ import Testing
         #expect(try Data(contentsOf: cli.path("run/config.json")) == before)
     }
 
+    /// Two runs started together into one --out both ran and interleaved metrics.csv.
+    @Test func twoRunsStartedTogetherIntoOneFolder() throws {
+        let cli = try CLI(); defer { cli.cleanUp() }
+        _ = try cli.makeDataset()
+        let args = ["data", "--no-ui", "--epochs", "3", "--log-every", "0", "--out", "run"] + CLI.tiny
+        let runs = [cli.makeProcess(args), cli.makeProcess(args)]
+        for (p, _, _) in runs { try p.run() }
+        let errors = runs.map { String(decoding: $0.2.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
+        for (p, _, _) in runs { p.waitUntilExit() }
+        let statuses = runs.map { $0.0.terminationStatus }
+        #expect(statuses.sorted() == [0, 2], "statuses \(statuses), stderr: \(errors)")
+        if let loser = statuses.firstIndex(of: 2), let winner = statuses.firstIndex(of: 0) {
+            #expect(errors[loser].contains("PID \(runs[winner].0.processIdentifier)") || errors[loser].contains("already holds a run"),
+                    "stderr: \(errors[loser])")
+        }
+        let steps = try CLI.lossRows(cli.path("run/metrics.csv")).map { Int($0.split(separator: ",")[1])! }
+        #expect(steps == Array(1 ... 6), "one run's rows, in order")
+    }
+
     @Test func resumeIntoAnotherRunIsRefused() throws {
         let cli = try CLI(); defer { cli.cleanUp() }
         _ = try cli.makeDataset()
