@@ -78,7 +78,8 @@ public enum AtomicFile {
                 let link = String(decoding: buffer[0 ..< n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
                 // /proc/self/fd/N of a pipe names "pipe:[123]", not a path: write through the link.
                 if link.hasPrefix("pipe:[") || link.hasPrefix("socket:[") { return .device(path) }
-                path = link.hasPrefix("/") ? link : (path as NSString).deletingLastPathComponent + "/" + link
+                let dir = (path as NSString).deletingLastPathComponent
+                path = link.hasPrefix("/") || dir.isEmpty ? link : dir + "/" + link
             default:
                 throw UserError("cannot write \(url.path): it is a socket")
             }

@@ -8,21 +8,24 @@ import Support
 extension TrainCommand {
     /// Creates the run folder and locks it for the whole run (another cgan-tui asked to write
     /// there exits 2 naming this one's PID); then removes temporary files of ours there that
-    /// no writer will finish (killed checkpoint writes leave 100 MB each).
-    static func lockRunFolder(_ layout: RunLayout, plan: Plan) throws -> FileLock {
+    /// no writer will finish (killed checkpoint writes leave 100 MB each). A file system that
+    /// cannot lock (some network mounts) gets a warning and no lock: refusing to train there
+    /// would be worse.
+    static func lockRunFolder(_ layout: RunLayout, plan: Plan) throws -> FileLock? {
         do { try FileManager.default.createDirectory(at: layout.root, withIntermediateDirectories: true) } catch {
             throw UserError("cannot create output folder \(layout.root.path): \(RunLayout.reason(error))")
         }
-        let lock: FileLock
+        var lock: FileLock?
         do { lock = try FileLock(layout.lock) } catch FileLock.Failure.held(let pid) {
             throw UserError(inUse(layout.root, pid ?? 0))
         } catch FileLock.Failure.cannot(let why) {
-            throw UserError("cannot lock \(layout.lock.path): \(why)")
+            printWarning("cannot lock \(layout.lock.path) (\(why)); training without a lock: make sure no other cgan-tui writes there")
         }
         // A run may have finished there between the first check and the lock.
         if !plan.continuesItsFolder { try checkHoldsNoRun(layout.root, shown: layout.root.path, probingLock: false) }
         let folders = [layout.root, layout.checkpoints, layout.plots, layout.audio, layout.root.appendingPathComponent("auditions")]
-        let removed = AtomicFile.removeStaleTemporaries(in: folders, olderThan: lock.acquired)
+        // Without a lock only files of writers that are gone are known to be stale.
+        let removed = AtomicFile.removeStaleTemporaries(in: folders, olderThan: lock?.acquired ?? .distantPast)
         if removed.files > 0 {
             say("cgan-tui: removed \(removed.files) unfinished temporary file\(removed.files == 1 ? "" : "s") "
                 + String(format: "(%.1f MB)", Double(removed.bytes) / 1e6) + " left by an interrupted run")

@@ -124,7 +124,6 @@ struct TrainCommand: ParsableCommand {
 
         if let resume, let saved = try Self.runToRestart(resume) {
             // Stopped or killed before its first checkpoint: the same run from the start.
-            say("cgan-tui: no checkpoint yet: starting it again from epoch 1")
             restarted = saved
             options = saved.options
             resumedWindow = saved.window
@@ -143,6 +142,7 @@ struct TrainCommand: ParsableCommand {
             }
             datasetURL = URL(fileURLWithPath: dataset ?? saved.dataset)
             label = datasetURL.lastPathComponent
+            say("cgan-tui: no checkpoint yet: starting it again from epoch 1")
         } else if let resume {
             let target = URL(fileURLWithPath: resume)
             var isDir: ObjCBool = false
@@ -302,7 +302,7 @@ struct TrainCommand: ParsableCommand {
         let layout = RunLayout(root: plan.runFolder)
         signals.recordFromNowOn()
         let lock = try Self.lockRunFolder(layout, plan: plan)
-        defer { lock.release() }
+        defer { lock?.release() }
         let trainer = try Trainer(dataset: data, options: options, layout: layout,
                                   datasetPath: plan.datasetURL.standardizedFileURL.path,
                                   commandLine: CommandLine.arguments, resume: plan.resume, window: window)
