@@ -162,6 +162,8 @@ private let signalPipe: (read: Int32, write: Int32) = {
     var fds: [Int32] = [-1, -1]
     guard pipe(&fds) == 0 else { fatalError("cannot create the signal pipe: \(String(cString: strerror(errno)))") }
     for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+    // A handler must never block: with 64 KB of signals unread, more are dropped.
+    _ = fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK)
     return (fds[0], fds[1])
 }()
 
