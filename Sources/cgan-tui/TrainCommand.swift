@@ -145,6 +145,12 @@ struct TrainCommand: ParsableCommand {
             if let saved { options = saved.options }
             resumed = try ConditionalGAN.load(from: checkpoint)
             let meta = resumed!.metadata
+            // Weights without Adam moments (the numbered checkpoints): the step count, the recipe's
+            // schedules and the metrics kept hang on the optimizer's step, and fresh moments under the
+            // old step would lose Adam's bias correction, so such a file is not resumed.
+            if meta.step > 0, resumed!.model.step != meta.step {
+                throw UserError("--resume: \(resume) holds weights but no optimizer state (numbered checkpoints keep only what generate and eval need); resume from the run folder's checkpoints/latest.safetensors, best.safetensors or a snapshot saved with s")
+            }
             options.spectrogram = SpectrogramConfig(sampleRate: meta.sampleRate, nFFT: meta.nFFT, hop: meta.hop,
                                                     nMels: meta.nMels, frames: meta.frames)
             options.latentDim = meta.latentDim
