@@ -21,7 +21,7 @@ public enum DashboardAction: Equatable, Sendable {
 public enum PlaybackReport: Equatable, Sendable {
     case started(classIndex: Int, seconds: Double, firstSampleAt: Double)   // monotonic time of the first sample given to ALSA
     case finished(classIndex: Int)
-    case wroteFile(classIndex: Int, path: String)                          // no audio device: the clip went to auditions/
+    case wroteFile(classIndex: Int, path: String, reason: String)          // the device failed (reason): the clip went to auditions/
     case failed(String)
 }
 
@@ -294,9 +294,9 @@ public struct AppState: Sendable {
             return []
         case .finished(let k):
             if playing?.classIndex == k { playing = nil }
-        case let .wroteFile(_, path):
+        case let .wroteFile(_, path, reason):
             playing = nil
-            say("no audio device: wrote \(path)")
+            say("\(reason); wrote \(path) instead")
         case .failed(let text):
             playing = nil
             say(text, .error)
