@@ -15,7 +15,7 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
     public var seed: UInt64 = 0
     /// Compute threads (BLAS); 0 = one per core.
     public var threads = 0
-    /// Also keep `checkpoints/epoch_NNN.safetensors` every this many epochs (0: only `latest`).
+    /// Also keep `checkpoints/epoch_NNN.safetensors` (weights only) every this many epochs (0: only `latest`).
     public var checkpointEvery = 10
     /// Griffin-Lim iterations for the per-epoch WAVs and auditions.
     public var griffinLimIterations = 32
