@@ -219,7 +219,7 @@ struct TrainCommand: ParsableCommand {
         if let v = threads { options.threads = v }
         if let v = checkpointEvery { options.checkpointEvery = v }
         if let meta = resumed?.metadata, options.epochs <= meta.epoch {
-            throw UserError("--epochs \(options.epochs) is not more than the \(meta.epoch) epochs already trained")
+            throw UserError("--epochs \(options.epochs) is not more than the \(counted(meta.epoch, "epoch")) already trained")
         }
 
         if runFolder == nil {
@@ -266,11 +266,11 @@ struct TrainCommand: ParsableCommand {
                                   datasetPath: plan.datasetURL.standardizedFileURL.path,
                                   commandLine: CommandLine.arguments, resume: plan.resume, window: window)
         let counts = zip(data.classes, data.clipCounts).map { "\($0) \($1)" }.joined(separator: ", ")
-        say("cgan-tui: \(data.classes.count) classes (\(counts)), \(data.spectrograms.count) clips, \(String(format: "%.1f", data.totalSeconds)) s of audio; \(options.spectrogram.nMels) x \(options.spectrogram.frames) log-mel")
+        say("cgan-tui: \(counted(data.classes.count, "class")) (\(counts)), \(counted(data.spectrograms.count, "clip")), \(String(format: "%.1f", data.totalSeconds)) s of audio; \(options.spectrogram.nMels) x \(options.spectrogram.frames) log-mel")
         if let w = window {
             say("cgan-tui: window \(w.frames) frames (\(String(format: "%.2f", w.seconds)) s) holds the sounding part of \(percent(w.covered)) of the clips; \(percent(w.cut)) are cut short (--frames N to choose)")
         }
-        say("cgan-tui: recipe \(options.recipe.name)" + (options.recipe == .seed ? " (the original PyTorch script's training)" : ""))
+        say("cgan-tui: recipe \(options.recipe.name)" + (options.recipe == .seed ? " (the original script's recipe)" : ""))
         say("cgan-tui: run folder \(layout.root.path)" + (plan.resume != nil ? " (resuming at epoch \(trainer.startEpoch), step \(trainer.startStep))" : ""))
 
         let (startEpoch, startStep) = (trainer.startEpoch, trainer.startStep)
@@ -310,7 +310,7 @@ struct TrainCommand: ParsableCommand {
             say("cgan-tui: resume with: \(resumeHint)")
             throw ExitCode(128 + sig)
         }
-        say("cgan-tui: done: \(options.epochs) epochs, step \(outcome.step); checkpoint \(relativePath(layout.latestCheckpoint))")
+        say("cgan-tui: done: \(counted(options.epochs, "epoch")), step \(outcome.step); checkpoint \(relativePath(layout.latestCheckpoint))")
         say("cgan-tui: generate clips with: cgan-tui generate \(shellQuoted(relativePath(layout.latestCheckpoint))) --all --out clips")
     }
 
@@ -329,7 +329,7 @@ struct TrainCommand: ParsableCommand {
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         let shown = 20
         for s in data.skipped.prefix(shown) { printWarning("skipped \(s.path): \(s.reason)") }
-        if data.skipped.count > shown { printWarning("... and \(data.skipped.count - shown) more skipped files") }
+        if data.skipped.count > shown { printWarning("... and \(counted(data.skipped.count - shown, "more skipped file"))") }
         return try Self.droppingEmptyClasses(data)
     }
 
