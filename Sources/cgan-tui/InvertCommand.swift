@@ -7,7 +7,14 @@ struct InvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "invert",
         abstract: "Turn a log-mel .npy back into a WAV.",
-        discussion: "expm1, non-negative least squares against the mel filterbank, fast Griffin-Lim (momentum 0.99), peak-normalised 16-bit WAV. The .npy must be float32 with shape [n_mels, frames] (or [1, n_mels, frames]).")
+        discussion: """
+        expm1, non-negative least squares against the mel filterbank, fast Griffin-Lim (momentum \
+        0.99), peak-normalised 16-bit WAV. The .npy must be float32 with shape [n_mels, frames] \
+        (or [1, n_mels, frames]), as `mel --npy` and `generate --spectrograms` write them.
+
+        Example:
+          cgan-tui invert clip.npy --out back.wav --iterations 64
+        """)
 
     @Argument(help: "Log-mel spectrogram (.npy, float32, [n_mels, frames]).")
     var input: String
@@ -25,7 +32,7 @@ struct InvertCommand: ParsableCommand {
     var seed: UInt64 = 0
 
     func run() throws {
-        try runAudioCommand {
+        try reportingUserErrors {
             guard (0 ... 10_000).contains(iterations) else {
                 throw UserError("--iterations must be between 0 and 10000, got \(iterations)")
             }
