@@ -16,25 +16,25 @@ struct BenchAudioCommand: ParsableCommand {
           cgan-tui bench audio --resampler fastest
         """)
 
-    @Option(help: "Folder of audio (class sub-folders); default: synthetic 22.05/44.1/48 kHz WAVs in a temporary folder.")
+    @Option(help: "Folder of audio (class sub-folders); default: synthetic 22.05/44.1/48 kHz WAVs in a temporary folder")
     var folder: String?
 
-    @Option(help: "Synthetic files per sample rate.")
+    @Option(help: "Synthetic files per sample rate")
     var filesPerRate = 20
 
-    @Option(help: "Seconds per synthetic file (at most 5.9 s, so every sample is transformed).")
+    @Option(help: "Seconds per synthetic file (at most 5.9 s, so every sample is transformed)")
     var seconds = 5.0
 
-    @Option(help: "Threads for the parallel extraction figure.")
+    @Option(help: "Threads for the parallel extraction figure")
     var threads = 2
 
-    @Option(help: "Griffin-Lim iterations for the synthesis figure.")
+    @Option(help: "Griffin-Lim iterations for the synthesis figure")
     var iterations = 32
 
-    @Option(help: "libsamplerate sinc converter for the extraction figures: best, medium, fastest.")
+    @Option(help: "libsamplerate sinc converter for the extraction figures: best, medium, fastest")
     var resampler = AudioIO.resamplerQuality
 
-    @Option(help: "Runs per figure; the best is reported.")
+    @Option(help: "Runs per figure; the best is reported")
     var repeats = 3
 
     func run() throws {

@@ -21,25 +21,25 @@ struct BenchTrainCommand: ParsableCommand {
           cgan-tui bench train --steps 8 --batch-size 16 --torch
         """)
 
-    @Flag(help: "End with one JSON object on the last line (train_samples_per_s, train_gflops, sgemm_gflops, peak_rss_mb, ...).")
+    @Flag(help: "End with one JSON object on the last line (train_samples_per_s, train_gflops, sgemm_gflops, peak_rss_mb, ...)")
     var json = false
 
-    @Option(help: "Timed training steps (after one warm-up step).")
+    @Option(help: "Timed training steps (after one warm-up step)")
     var steps = 4
 
-    @Option(name: .customLong("batch-size"), help: "Clips per step.")
+    @Option(name: .customLong("batch-size"), help: "Clips per step")
     var batch = 16
 
-    @Option(help: "Compute threads (default: one per core).")
+    @Option(help: "Compute threads (default: one per core)")
     var threads: Int?
 
-    @Flag(help: "After our own timing, time PyTorch on the same step (python3 --torch-script, same threads, steps and batch) and print the ratio. Skipped with a one-line reason when python3, the script or PyTorch is missing.")
+    @Flag(help: "After our own timing, time PyTorch on the same step (python3 --torch-script, same threads, steps and batch) and print the ratio. Skipped with a one-line reason when python3, the script or PyTorch is missing")
     var torch = false
 
-    @Option(help: ArgumentHelp("The PyTorch benchmark script run by --torch (relative to the current folder).", valueName: "path"))
+    @Option(help: ArgumentHelp("The PyTorch benchmark script run by --torch (relative to the current folder)", valueName: "path"))
     var torchScript = "scripts/torch_step_bench.py"
 
-    @Option(help: "Strided convolutions: winograd (F(2x2,2x2) where channels allow, the default) or im2col (im2col + sgemm everywhere, to compare).")
+    @Option(help: "Strided convolutions: winograd (F(2x2,2x2) where channels allow, the default) or im2col (im2col + sgemm everywhere, to compare)")
     var convolution: ConvolutionChoice = .winograd
 
     func run() throws {

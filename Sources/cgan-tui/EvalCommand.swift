@@ -18,15 +18,15 @@ struct EvalCommand: ParsableCommand {
           cgan-tui eval runs/drums/checkpoints/best.safetensors --count 16 --json
         """)
 
-    @Argument(help: "A run folder (its checkpoints/latest.safetensors) or a checkpoint file, e.g. RUN/checkpoints/best.safetensors.")
+    @Argument(help: "A run folder (its checkpoints/latest.safetensors) or a checkpoint file, e.g. RUN/checkpoints/best.safetensors")
     var checkpoint: String
-    @Option(help: "The dataset folder (default: the one in the run's config.json).")
+    @Option(help: "The dataset folder (default: the one in the run's config.json)")
     var dataset: String?
-    @Option(parsing: .unconditional, help: "Generated spectrograms per class.")
+    @Option(parsing: .unconditional, help: "Generated spectrograms per class")
     var count: Int = 20
-    @Option(parsing: .unconditional, help: "Compute threads (default: one per core).")
+    @Option(parsing: .unconditional, help: "Compute threads (default: one per core)")
     var threads: Int?
-    @Flag(help: "Print one JSON object instead of the table.")
+    @Flag(help: "Print one JSON object instead of the table")
     var json = false
 
     /// What `--json` prints.

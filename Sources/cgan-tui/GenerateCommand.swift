@@ -16,27 +16,27 @@ struct GenerateCommand: ParsableCommand {
         folder for a checkpoint outside a run); files of the same names there are replaced.
 
         Example:
-          cgan-tui generate runs/drums/checkpoints/best.safetensors --class kick --count 4
+          cgan-tui generate runs/drums --class kick --count 4
         """)
 
-    @Argument(help: "A checkpoint (.safetensors) written by training, or a run folder.")
+    @Argument(help: "A checkpoint (.safetensors) written by training, or a run folder")
     var checkpoint: String
 
-    @Option(name: .customLong("class"), help: "A class to generate, repeat for several (default: every class).")
+    @Option(name: .customLong("class"), help: "A class to generate, repeat for several (default: every class)")
     var classes: [String] = []
-    @Flag(help: "Generate every class (the default when no --class is given).")
+    @Flag(help: "Generate every class (the default when no --class is given)")
     var all = false
-    @Option(parsing: .unconditional, help: "Clips per class (default: 8, or the row count of --latent).")
+    @Option(parsing: .unconditional, help: "Clips per class (default: 8, or the row count of --latent)")
     var count: Int?
-    @Option(parsing: .unconditional, help: "Seed for the latent vectors (default: 0).")
+    @Option(parsing: .unconditional, help: "Seed for the latent vectors (default: 0)")
     var seed: Int?
-    @Option(help: "float32 .npy of shape [count, latent_dim] to use as the latent vectors.")
+    @Option(help: "float32 .npy of shape [count, latent_dim] to use as the latent vectors")
     var latent: String?
-    @Flag(name: .customLong("spectrograms"), help: "Also write each log-mel spectrogram as DIR/<class>_<k>.npy (float32, [n_mels, frames]).")
+    @Flag(name: .customLong("spectrograms"), help: "Also write each log-mel spectrogram as DIR/<class>_<k>.npy (float32, [n_mels, frames])")
     var writeSpectrograms = false
-    @Option(parsing: .unconditional, help: "Griffin-Lim iterations.")
+    @Option(parsing: .unconditional, help: "Griffin-Lim iterations")
     var iterations: Int = 32
-    @Option(help: "Output folder, created if needed (default: RUN/generated).")
+    @Option(help: "Output folder, created if needed (default: RUN/generated)")
     var out: String?
 
     func run() throws {

@@ -16,19 +16,19 @@ struct InvertCommand: ParsableCommand {
           cgan-tui invert clip.npy --out back.wav --iterations 64
         """)
 
-    @Argument(help: "Log-mel spectrogram (.npy, float32, [n_mels, frames]).")
+    @Argument(help: "Log-mel spectrogram (.npy, float32, [n_mels, frames])")
     var input: String
 
-    @Option(help: "Output WAV file.")
+    @Option(help: "Output WAV file")
     var out: String
 
-    @Option(help: "Griffin-Lim iterations.")
+    @Option(help: "Griffin-Lim iterations")
     var iterations = 32
 
-    @Option(help: "Sample rate of the spectrogram's transform, Hz.")
+    @Option(help: "Sample rate of the spectrogram's transform, Hz")
     var sampleRate = 22050
 
-    @Option(help: "Seed of the random initial phases.")
+    @Option(help: "Seed of the random initial phases")
     var seed: UInt64 = 0
 
     func run() throws {

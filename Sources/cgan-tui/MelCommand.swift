@@ -16,25 +16,25 @@ struct MelCommand: ParsableCommand {
           cgan-tui mel clip.flac --npy clip.npy --png clip.png
         """)
 
-    @Argument(help: "Audio file (any format libsndfile reads: WAV, FLAC, OGG, AIFF, MP3, ...).")
+    @Argument(help: "Audio file (any format libsndfile reads: WAV, FLAC, OGG, AIFF, MP3, ...)")
     var audio: String
 
-    @Option(help: ArgumentHelp("Write the spectrogram to this .npy file.", valueName: "file"))
+    @Option(help: ArgumentHelp("Write the spectrogram to this .npy file", valueName: "file"))
     var npy: String?
 
-    @Option(help: ArgumentHelp("Write a PNG heatmap to this file (viridis, low frequencies at the bottom).", valueName: "file"))
+    @Option(help: ArgumentHelp("Write a PNG heatmap to this file (viridis, low frequencies at the bottom)", valueName: "file"))
     var png: String?
 
-    @Option(help: "Mel bands.")
+    @Option(help: "Mel bands")
     var nMels = 128
 
-    @Option(help: "Frames (zero-padded on the right or cropped).")
+    @Option(help: "Frames (zero-padded on the right or cropped)")
     var frames = 512
 
-    @Option(help: "Sample rate the audio is resampled to, Hz.")
+    @Option(help: "Sample rate the audio is resampled to, Hz")
     var sampleRate = 22050
 
-    @Option(help: "libsamplerate sinc converter: best (closest to torchaudio's resampler in the top octave), medium, fastest.")
+    @Option(help: "libsamplerate sinc converter: best (closest to torchaudio's resampler in the top octave), medium, fastest")
     var resampler = AudioIO.resamplerQuality
 
     func run() throws {

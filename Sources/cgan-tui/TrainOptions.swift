@@ -7,51 +7,51 @@ import GAN
 // "given the default" (a resumed run or the demo fills the gaps).
 
 struct TrainDataOptions: ParsableArguments {
-    @Argument(help: "Dataset folder: DATASET/<class>/<clips> or DATASET/train/<class>/<clips> (default: the demo dataset).")
+    @Argument(help: "Dataset folder: DATASET/<class>/<clips> or DATASET/train/<class>/<clips> (default: the demo dataset)")
     var dataset: String?
-    @Option(name: .customLong("sample-rate"), parsing: .unconditional, help: "Sample rate the clips are resampled to, in Hz (default: 22050).")
+    @Option(name: .customLong("sample-rate"), parsing: .unconditional, help: ArgumentHelp("Sample rate the clips are resampled to, in Hz (default: 22050)", valueName: "hz"))
     var sampleRate: Int?
-    @Option(name: .customLong("n-mels"), parsing: .unconditional, help: "Mel bands, a multiple of 16 (default: 128).")
+    @Option(name: .customLong("n-mels"), parsing: .unconditional, help: ArgumentHelp("Mel bands, a multiple of 16 (default: 128)", valueName: "n"))
     var nMels: Int?
-    @Option(parsing: .unconditional, help: "Spectrogram frames, a multiple of 16; 512 frames = 5.9 s at 22050 Hz (default: fitted to the clips' lengths by the default recipe, 512 with --recipe seed).")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Spectrogram frames, a multiple of 16; 512 frames = 5.9 s at 22050 Hz (default: fitted to the clips' lengths by the default recipe, 512 with --recipe seed)", valueName: "n"))
     var frames: Int?
 }
 
 struct TrainModelOptions: ParsableArguments {
-    @Option(help: "Training recipe: 'default' (tuned on real drum recordings; fits the window to the clips), 'seed' (the original PyTorch script's recipe, exactly), or a JSON file of recipe fields, see the README (default: default).")
+    @Option(help: ArgumentHelp("Training recipe: 'default' (tuned on real drum recordings; fits the window to the clips), 'seed' (the original PyTorch script's recipe, exactly), or a JSON file of recipe fields, see the README (default: default)", valueName: "name-or-file"))
     var recipe: String?
-    @Option(name: .customLong("latent-dim"), parsing: .unconditional, help: "Latent vector size (default: 100).")
+    @Option(name: .customLong("latent-dim"), parsing: .unconditional, help: ArgumentHelp("Latent vector size (default: 100)", valueName: "n"))
     var latentDim: Int?
-    @Option(parsing: .unconditional, help: "Adam learning rate (default: 2e-4).")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Adam learning rate (default: 2e-4)", valueName: "rate"))
     var lr: Double?
 }
 
 struct TrainTrainingOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: "Epochs to train; with --resume, the total to reach (default: 50).")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Epochs to train; with --resume, the total to reach (default: 50)", valueName: "n"))
     var epochs: Int?
-    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: "Clips per step (default: the recipe's, \(Recipe.standard.batchSize ?? 16) for the default recipe, 16 for seed).")
+    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: ArgumentHelp("Clips per step (default: the recipe's, \(Recipe.standard.batchSize ?? 16) for the default recipe, 16 for seed)", valueName: "n"))
     var batchSize: Int?
-    @Option(parsing: .unconditional, help: "Random seed; the same seed and --threads give the same run (default: 0).")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Random seed; the same seed and --threads give the same run (default: 0)", valueName: "n"))
     var seed: Int?
-    @Option(parsing: .unconditional, help: "Compute threads (default: one per core).")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Compute threads (default: one per core)", valueName: "n"))
     var threads: Int?
-    @Option(help: "Continue a run where it stopped: its folder or a checkpoint file.")
+    @Option(help: ArgumentHelp("Continue a run where it stopped: its folder or a checkpoint file", valueName: "run-or-checkpoint"))
     var resume: String?
 }
 
 struct TrainOutputOptions: ParsableArguments {
-    @Option(help: "Run folder (default: runs/<dataset>-<date-time>).")
+    @Option(help: ArgumentHelp("Run folder (default: runs/<dataset>-<date-time>)", valueName: "dir"))
     var out: String?
-    @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: "Also keep a numbered checkpoint every N epochs, 0 for none (default: 10).")
+    @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: ArgumentHelp("Also keep a numbered checkpoint every N epochs, 0 for none (default: 10)", valueName: "n"))
     var checkpointEvery: Int?
-    @Option(name: .customLong("log-every"), parsing: .unconditional, help: "Headless with output to a pipe or file: also print a line every N steps, 0 for none (default: 50).")
+    @Option(name: .customLong("log-every"), parsing: .unconditional, help: ArgumentHelp("Headless with output to a pipe or file: also print a line every N steps, 0 for none (default: 50)", valueName: "n"))
     var logEvery: Int?
 }
 
 struct TrainDashboardOptions: ParsableArguments {
-    @Flag(name: .customLong("no-ui"), help: "Print progress lines instead of opening the dashboard (automatic when stdout is not a terminal).")
+    @Flag(name: .customLong("no-ui"), help: "Print progress lines instead of opening the dashboard (automatic when stdout is not a terminal)")
     var noUI = false
-    @Option(name: .customLong("audio-device"), help: "ALSA device the dashboard plays auditions on: default, hw:1, null, or file:FILE=out.wav,FORMAT=wav (default: default).")
+    @Option(name: .customLong("audio-device"), help: ArgumentHelp("ALSA device the dashboard plays auditions on: default, hw:1, null, or file:FILE=out.wav,FORMAT=wav (default: default)", valueName: "device"))
     var audioDevice: String?
 }
 
