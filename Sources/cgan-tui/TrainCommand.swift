@@ -287,7 +287,7 @@ struct TrainCommand: ParsableCommand {
             throw ExitCode(128 + sig)
         }
         say("cgan-tui: done: \(counted(options.epochs, "epoch")), step \(outcome.step); checkpoint \(relativePath(layout.latestCheckpoint))")
-        say("cgan-tui: generate clips with: cgan-tui generate \(shellQuoted(relativePath(layout.latestCheckpoint))) --all --out clips")
+        say("cgan-tui: generate clips with: cgan-tui generate \(shellQuoted(relativePath(layout.root))) (they go to \(relativePath(layout.root.appendingPathComponent("generated"))))")
     }
 
     /// Loads (and caches) the spectrograms; lists skipped files once; drops empty classes.
