@@ -20,11 +20,11 @@ struct EvalCommand: ParsableCommand {
 
     @Argument(help: "A run folder (its checkpoints/latest.safetensors) or a checkpoint file, e.g. RUN/checkpoints/best.safetensors")
     var checkpoint: String
-    @Option(help: "The dataset folder (default: the one in the run's config.json)")
+    @Option(help: ArgumentHelp("The dataset folder (default: the one in the run's config.json)", valueName: "dir"))
     var dataset: String?
-    @Option(parsing: .unconditional, help: "Generated spectrograms per class")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Generated spectrograms per class", valueName: "n"))
     var count: Int = 20
-    @Option(parsing: .unconditional, help: "Compute threads (default: one per core)")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Compute threads (default: one per core)", valueName: "n"))
     var threads: Int?
     @Flag(help: "Print one JSON object instead of the table")
     var json = false

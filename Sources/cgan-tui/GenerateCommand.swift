@@ -22,21 +22,21 @@ struct GenerateCommand: ParsableCommand {
     @Argument(help: "A checkpoint (.safetensors) written by training, or a run folder")
     var checkpoint: String
 
-    @Option(name: .customLong("class"), help: "A class to generate, repeat for several (default: every class)")
+    @Option(name: .customLong("class"), help: ArgumentHelp("A class to generate, repeat for several (default: every class)", valueName: "name"))
     var classes: [String] = []
     @Flag(help: "Generate every class (the default when no --class is given)")
     var all = false
-    @Option(parsing: .unconditional, help: "Clips per class (default: 8, or the row count of --latent)")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Clips per class (default: 8, or the row count of --latent)", valueName: "n"))
     var count: Int?
-    @Option(parsing: .unconditional, help: "Seed for the latent vectors (default: 0)")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seed for the latent vectors (default: 0)", valueName: "n"))
     var seed: Int?
-    @Option(help: "float32 .npy of shape [count, latent_dim] to use as the latent vectors")
+    @Option(help: ArgumentHelp("float32 .npy of shape [count, latent_dim] to use as the latent vectors", valueName: "file"))
     var latent: String?
     @Flag(name: .customLong("spectrograms"), help: "Also write each log-mel spectrogram as DIR/<class>_<k>.npy (float32, [n_mels, frames])")
     var writeSpectrograms = false
-    @Option(parsing: .unconditional, help: "Griffin-Lim iterations")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Griffin-Lim iterations", valueName: "n"))
     var iterations: Int = 32
-    @Option(help: "Output folder, created if needed (default: RUN/generated)")
+    @Option(help: ArgumentHelp("Output folder, created if needed (default: RUN/generated)", valueName: "dir"))
     var out: String?
 
     func run() throws {

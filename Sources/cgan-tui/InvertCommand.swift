@@ -19,16 +19,16 @@ struct InvertCommand: ParsableCommand {
     @Argument(help: "Log-mel spectrogram (.npy, float32, [n_mels, frames])")
     var input: String
 
-    @Option(help: "Output WAV file")
+    @Option(help: ArgumentHelp("Output WAV file", valueName: "file"))
     var out: String
 
-    @Option(help: "Griffin-Lim iterations")
+    @Option(help: ArgumentHelp("Griffin-Lim iterations", valueName: "n"))
     var iterations = 32
 
-    @Option(help: "Sample rate of the spectrogram's transform, Hz")
+    @Option(help: ArgumentHelp("Sample rate of the spectrogram's transform, Hz", valueName: "hz"))
     var sampleRate = 22050
 
-    @Option(help: "Seed of the random initial phases")
+    @Option(help: ArgumentHelp("Seed of the random initial phases", valueName: "n"))
     var seed: UInt64 = 0
 
     func run() throws {
