@@ -1,6 +1,7 @@
 import Foundation
 import GAN
 import Quality
+import Support
 
 /// A key as the dashboard understands it (the terminal decodes escape sequences).
 public enum Key: Equatable, Sendable {
@@ -200,7 +201,7 @@ public struct AppState: Sendable {
             auditionAll = true; heldClips = []; playing = nil
             auditionQueue = Array(1 ..< n)
             let actions = [.stopPlayback] + request(0, keyTime: now)
-            say("auditioning all \(n) classes in turn")
+            say("auditioning all \(counted(n, "class")) in turn")
             return actions
         case .char("n"):
             guard !finished else { break }
@@ -220,8 +221,10 @@ public struct AppState: Sendable {
             return [.send(.saveNow)]
         case .char("?"):
             showHelp = true
-        case .char("q"), .char("Q"), .ctrlC:
+        case .char("q"), .char("Q"):
             return quit(status: 0)
+        case .ctrlC:   // what SIGINT gives headless: 128 + 2, after the same save
+            return quit(status: 130)
         default:
             break
         }

@@ -189,7 +189,7 @@ public final class Trainer: @unchecked Sendable {
 
     private func run() {
         events.send(.stateChanged(.running))
-        events.send(.message("training \(classes.count) classes, \(dataset.spectrograms.count) clips, \(stepsPerEpoch) steps per epoch, epochs \(startEpoch)...\(options.epochs)"))
+        events.send(.message("training \(counted(classes.count, "class")), \(counted(dataset.spectrograms.count, "clip")), \(counted(stepsPerEpoch, "step")) per epoch, epochs \(startEpoch)...\(options.epochs)"))
         var lastPreview = DispatchTime.now()
         var lastSnapshot = DispatchTime.now()
         let latentDim = options.latentDim, frameSize = options.spectrogram.nMels * options.spectrogram.frames
@@ -311,11 +311,11 @@ public final class Trainer: @unchecked Sendable {
         let e = QualityEvaluator(spectrograms: dataset.spectrograms, labels: dataset.labels, classNames: classes,
                                  nMels: cfg.nMels, frames: cfg.frames, seed: options.seed)
         let ms = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
-        let ceiling = e.ceiling.map { String(format: "ceiling %.2f on %d held-out real clips", $0, e.heldOut.reduce(0, +)) }
+        let ceiling = e.ceiling.map { String(format: "ceiling %.2f on ", $0) + counted(e.heldOut.reduce(0, +), "held-out real clip") }
             ?? "no ceiling (no class has 2 clips to hold one out)"
         let unmeasured = classes.indices.filter { e.classCeiling[$0] == nil }.map { classes[$0] }
         let note = e.ceiling != nil && !unmeasured.isEmpty ? "; not measurable for \(unmeasured.joined(separator: ", ")) (1 clip)" : ""
-        events.send(.message(String(format: "quality: classifier fitted on %d real clips in %.0f ms; ", e.realClips, ms) + ceiling + note))
+        events.send(.message("quality: classifier fitted on \(counted(e.realClips, "real clip")) in " + String(format: "%.0f ms; ", ms) + ceiling + note))
         return (e, QualityProbe(seed: options.seed, classes: classes.count, perClass: qualitySamplesPerClass, latentDim: options.latentDim))
     }
 

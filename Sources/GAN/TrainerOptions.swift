@@ -67,6 +67,9 @@ public struct RunConfig: Sendable, Codable, Equatable {
     public var commandLine: [String]
     /// The window the default recipe chose from the clips (nil: `--frames`, the demo's or the seed's).
     public var window: ClipWindow?
+    /// The cgan-tui version that last wrote this file (a resumed run rewrites it); nil in files
+    /// written before versions were recorded.
+    public var version: String? = CGANVersion.string
     public init(dataset: String, classes: [String], options: TrainingOptions, commandLine: [String]) {
         self.dataset = dataset; self.classes = classes; self.options = options; self.commandLine = commandLine
     }

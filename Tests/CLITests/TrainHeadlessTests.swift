@@ -29,6 +29,7 @@ import Testing
         // A pipe gets plain lines (no carriage returns or escape codes): one per epoch, one per logged step.
         #expect(!r.stdout.contains("\r") && !r.stdout.contains("\u{1B}"))
         #expect(r.stdout.contains("epoch 1/2") && r.stdout.contains("epoch 2/2"))
+        #expect(r.stdout.contains("done: 2 epochs, step 4;") && r.stdout.contains("2 steps per epoch"), "stdout: \(r.stdout)")
         #expect(r.stdout.contains("step 1 (epoch 1, 1/2)"))
         // Each epoch line carries the epoch's fidelity and the classifier's ceiling.
         let epochLines = r.stdout.split(separator: "\n").filter { $0.hasPrefix("epoch ") }

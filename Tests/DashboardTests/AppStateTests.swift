@@ -80,7 +80,15 @@ import Quality
     @Test func secondQuitAbandons() {
         var s = Fixtures.state()
         _ = s.apply(key: .ctrlC, now: 0)
-        #expect(s.apply(key: .ctrlC, now: 1) == [.stopPlayback, .send(.abandon), .quit(status: 0)])
+        #expect(s.apply(key: .ctrlC, now: 1) == [.stopPlayback, .send(.abandon), .quit(status: 130)])
+    }
+
+    /// Ctrl-C is a key in the dashboard (raw mode) but means what SIGINT means headless: save,
+    /// then exit 130; q is the ordinary way out, exit 0.
+    @Test func ctrlCQuitsLikeSIGINT() {
+        var s = Fixtures.state()
+        #expect(s.apply(key: .ctrlC, now: 0) == [.stopPlayback, .send(.stop)])
+        #expect(s.apply(.finished, now: 1) == [.quit(status: 130)])
     }
 
     @Test func signalsQuitWithTheirStatus() {
