@@ -63,14 +63,15 @@ extension TrainCommand {
         return try RunConfig.read(layout.config)
     }
 
-    /// "; the newest checkpoint that loads is ...: resume from it with ..." when there is one.
+    /// "; the newest checkpoint that can be resumed is ...: resume from it with ..." when there is one.
     static func otherCheckpointHint(_ layout: RunLayout, besides bad: URL) -> String {
         guard let good = newestGoodCheckpoint(layout, besides: bad) else { return "" }
         let path = relativePathOf(good.url)
-        return "; the newest checkpoint that loads is \(path) (epoch \(good.epoch)): resume from it with cgan-tui --resume \(shellQuoted(path))"
+        return "; the newest checkpoint that can be resumed is \(path) (epoch \(good.epoch)): resume from it with cgan-tui --resume \(shellQuoted(path))"
     }
 
-    /// The most recently written checkpoint of the run, other than `bad`, that loads.
+    /// The most recently written checkpoint of the run, other than `bad`, that loads and can be
+    /// resumed (it holds the optimizer state: numbered checkpoints hold weights only).
     static func newestGoodCheckpoint(_ layout: RunLayout, besides bad: URL) -> (url: URL, epoch: Int)? {
         let fm = FileManager.default
         guard let names = try? fm.contentsOfDirectory(atPath: layout.checkpoints.path) else { return nil }
@@ -80,7 +81,9 @@ extension TrainCommand {
             .map { (url: $0, time: (try? fm.attributesOfItem(atPath: $0.path)[.modificationDate] as? Date) ?? .distantPast) }
             .sorted { $0.time > $1.time }
         for c in candidates {
-            if let (_, meta) = try? ConditionalGAN.load(from: c.url) { return (c.url, meta.epoch) }
+            if let (gan, meta) = try? ConditionalGAN.load(from: c.url), meta.step == 0 || gan.step == meta.step {
+                return (c.url, meta.epoch)
+            }
         }
         return nil
     }

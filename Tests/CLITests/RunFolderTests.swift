@@ -150,15 +150,19 @@ import Testing
         #expect(steps == Array(1 ... 4), "two epochs of 2 steps from the start")
     }
 
-    @Test func corruptLatestNamesTheNewestNumberedCheckpoint() throws {
+    /// The hint names a checkpoint that can be resumed (best.safetensors here: the numbered
+    /// ones hold weights only), and the command it gives works.
+    @Test func corruptLatestNamesTheNewestCheckpointThatCanBeResumed() throws {
         let cli = try CLI(); defer { cli.cleanUp() }
         _ = try cli.makeDataset()
         #expect(try cli.run(["data", "--no-ui", "--epochs", "3", "--checkpoint-every", "1", "--out", "run"] + CLI.tiny).status == 0)
         let latest = cli.path("run/checkpoints/latest.safetensors")
         try Data(try Data(contentsOf: latest).prefix(1000)).write(to: latest)
         let r = try cli.run(["--resume", "run", "--no-ui", "--epochs", "4"])
-        oneLineError(r, ["--resume run/checkpoints/epoch_003.safetensors"])
-        let resumed = try cli.run(["--resume", "run/checkpoints/epoch_003.safetensors", "--no-ui", "--epochs", "4"])
+        oneLineError(r, ["resume from it with cgan-tui --resume run/checkpoints/"])
+        let hinted = r.stderr.components(separatedBy: "cgan-tui --resume ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        #expect(hinted == "run/checkpoints/best.safetensors", "stderr: \(r.stderr)")
+        let resumed = try cli.run(["--resume", hinted, "--no-ui", "--epochs", "4"])
         #expect(resumed.status == 0, "the hint works: \(resumed.stderr)")
     }
 
