@@ -39,7 +39,7 @@ struct BenchTrainCommand: ParsableCommand {
             BLAS.threads = t
         }
         let threads = BLAS.threads
-        print("OpenBLAS \(BLAS.coreName) kernels, \(threads) thread(s); OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "(unset)")")
+        print("\(BLASKernels.description.line), \(threads) thread(s)")
         BLAS.nativeThreads = threads
         let sgemmBest = Self.sgemmGFLOPs(m: 1024, n: 1024, k: 1024)
         print(String(format: "sgemm 1024^3: %.1f GFLOP/s (best of several, %d thread(s))", sgemmBest, threads))

@@ -14,6 +14,7 @@ struct CGANTUI: ParsableCommand {
     /// unknown option) is bad input like any other: `cgan-tui: <one line>` and exit 2, not
     /// the usage text and exit 64. Help and version requests are unchanged.
     static func main() {
+        BLASKernels.chooseAtStartUp()
         do {
             var command = try parseAsRoot()
             try command.run()

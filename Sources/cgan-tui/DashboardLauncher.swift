@@ -18,6 +18,7 @@ enum DashboardLauncher {
             nMels: o.spectrogram.nMels, frames: o.spectrogram.frames, sampleRate: o.spectrogram.sampleRate,
             batchSize: o.batchSize, totalEpochs: o.epochs, stepsPerEpoch: trainer.stepsPerEpoch,
             outputFolder: trainer.layout.root)
+        context.kernels = BLASKernels.description.short
         // The first clip of each class, shown beside the generated spectrogram on wide terminals.
         for (i, label) in data.labels.enumerated() where context.realExamples[label] == nil {
             context.realExamples[label] = data.spectrograms[i]

@@ -271,6 +271,7 @@ struct TrainCommand: ParsableCommand {
             say("cgan-tui: window \(w.frames) frames (\(String(format: "%.2f", w.seconds)) s) holds the sounding part of \(percent(w.covered)) of the clips; \(percent(w.cut)) are cut short (--frames N to choose)")
         }
         say("cgan-tui: recipe \(options.recipe.name)" + (options.recipe == .seed ? " (the original PyTorch script's training)" : ""))
+        say("cgan-tui: \(BLASKernels.description.line)")
         say("cgan-tui: run folder \(layout.root.path)" + (plan.resume != nil ? " (resuming at epoch \(trainer.startEpoch), step \(trainer.startStep))" : ""))
 
         let (startEpoch, startStep) = (trainer.startEpoch, trainer.startStep)

@@ -46,7 +46,7 @@ public enum Header {
             Segment(label: "elapsed ", value: Format.duration(s.elapsed)),
             Segment(label: "ETA ", value: s.eta.map(Format.duration) ?? "--:--"),
             Segment(label: "out ", value: Format.path(c.outputFolder)),
-        ]
+        ] + (c.kernels.isEmpty ? [] : [Segment(label: "", value: c.kernels)])
     }
 
     /// Flows segments into at most two lines of `width` columns (two spaces between).
