@@ -52,7 +52,7 @@ public enum ISALevel: Int, Comparable, Sendable, CaseIterable {
     }
 }
 
-public struct ISACapError: Error, CustomStringConvertible {
+public struct ISACapError: Error, Equatable, CustomStringConvertible {
     public let value: String
     public var description: String { "CGAN_TUI_MAX_ISA must be avx512, avx2 or baseline (got '\(value)')" }
 }
