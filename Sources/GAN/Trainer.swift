@@ -1,5 +1,6 @@
 import Audio
 import Dispatch
+import Engine
 import Foundation
 import Quality
 import Support
@@ -72,7 +73,8 @@ public final class Trainer: @unchecked Sendable {
     /// `UserError` when the checkpoint does not fit the dataset or the options.
     public init(dataset: SpectrogramDataset, options: TrainingOptions, layout: RunLayout,
                 datasetPath: String, commandLine: [String],
-                resume: (model: ConditionalGAN, metadata: CheckpointMetadata)? = nil, window: ClipWindow? = nil) throws {
+                resume: (model: ConditionalGAN, metadata: CheckpointMetadata)? = nil, window: ClipWindow? = nil,
+                settings: ComputeSettings? = nil) throws {
         guard !dataset.classes.isEmpty, !dataset.spectrograms.isEmpty else {
             throw UserError("the dataset has no usable clips")
         }
@@ -105,8 +107,10 @@ public final class Trainer: @unchecked Sendable {
             let inEpoch = model.step - meta.epoch * stepsPerEpoch
             resumeStepInEpoch = (0 ..< stepsPerEpoch).contains(inEpoch) ? inEpoch : 0
         } else {
+            // The caller's settings, or `options.threads` workers (0: one per core).
+            let settings = settings ?? ComputeSettings(threads: options.threads > 0 ? options.threads : ProcessInfo.processInfo.activeProcessorCount)
             model = ConditionalGAN(config: options.modelConfig(classes: dataset.classes.count), recipe: options.recipe,
-                                   seed: options.seed)
+                                   seed: options.seed, settings: settings)
             completedEpochs = 0
             resumeStepInEpoch = 0
         }

@@ -30,23 +30,22 @@ struct BenchTrainCommand: ParsableCommand {
     var torchScript = "scripts/torch_step_bench.py"
 
     @Option(help: "Strided convolutions: winograd (F(2x2,2x2) where channels allow, the default) or im2col (im2col + sgemm everywhere, to compare).")
-    var convolution: ConvolutionChoice = .winograd
+    var convolution: ComputeSettings.Convolution = .winograd
 
     func run() throws {
         guard steps >= 1, batch >= 2 else { throw UserError("--steps must be >= 1 and --batch >= 2") }
         if let t = threads {
             guard (1 ... 256).contains(t) else { throw UserError("--threads must be between 1 and 256 (got \(t))") }
-            BLAS.threads = t
         }
-        let threads = BLAS.threads
+        let compute = ComputeThreads.settings(threads: threads ?? 0, convolution: convolution)
+        let threads = compute.threads
         print("\(BLASKernels.description.line), \(threads) thread(s)")
         BLAS.nativeThreads = threads
         let sgemmBest = Self.sgemmGFLOPs(m: 1024, n: 1024, k: 1024)
         print(String(format: "sgemm 1024^3: %.1f GFLOP/s (best of several, %d thread(s))", sgemmBest, threads))
 
-        WinogradConv.enabledByDefault = convolution == .winograd
         let config = ModelConfig(numClasses: 4)
-        let gan = ConditionalGAN(config: config, seed: 1)
+        let gan = ConditionalGAN(config: config, seed: 1, settings: compute)
         let rssModel = Self.currentRSSMegabytes()
 
         var rng = SplitMix64(seed: 2)
@@ -294,6 +293,4 @@ struct BenchTrainCommand: ParsableCommand {
     }
 }
 
-enum ConvolutionChoice: String, ExpressibleByArgument, CaseIterable {
-    case winograd, im2col
-}
+extension ComputeSettings.Convolution: ExpressibleByArgument {}

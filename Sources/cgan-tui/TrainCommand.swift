@@ -143,7 +143,7 @@ struct TrainCommand: ParsableCommand {
             let saved = try? RunConfig.read(RunLayout(root: checkpoint.deletingLastPathComponent().deletingLastPathComponent()).config)
             resumedWindow = saved?.window
             if let saved { options = saved.options }
-            resumed = try ConditionalGAN.load(from: checkpoint)
+            resumed = try ConditionalGAN.load(from: checkpoint, settings: ComputeThreads.settings(threads: threads ?? options.threads))
             let meta = resumed!.metadata
             options.spectrogram = SpectrogramConfig(sampleRate: meta.sampleRate, nFFT: meta.nFFT, hop: meta.hop,
                                                     nMels: meta.nMels, frames: meta.frames)
@@ -250,7 +250,7 @@ struct TrainCommand: ParsableCommand {
         // config.json records the thread count actually used: same seed + same threads = same run.
         if options.threads <= 0 { options.threads = ProcessInfo.processInfo.activeProcessorCount }
         let threads = options.threads
-        ComputeThreads.set(threads)
+        let compute = ComputeThreads.settings(threads: threads)
 
         var data = try Self.loadDataset(plan.datasetURL, config: plan.options.spectrogram, threads: threads, interactive: interactive)
         var window = plan.window
@@ -264,7 +264,7 @@ struct TrainCommand: ParsableCommand {
         let layout = RunLayout(root: plan.runFolder)
         let trainer = try Trainer(dataset: data, options: options, layout: layout,
                                   datasetPath: plan.datasetURL.standardizedFileURL.path,
-                                  commandLine: CommandLine.arguments, resume: plan.resume, window: window)
+                                  commandLine: CommandLine.arguments, resume: plan.resume, window: window, settings: compute)
         let counts = zip(data.classes, data.clipCounts).map { "\($0) \($1)" }.joined(separator: ", ")
         say("cgan-tui: \(data.classes.count) classes (\(counts)), \(data.spectrograms.count) clips, \(String(format: "%.1f", data.totalSeconds)) s of audio; \(options.spectrogram.nMels) x \(options.spectrogram.frames) log-mel")
         if let w = window {

@@ -60,9 +60,9 @@ import Testing
         for winograd in [true, true, false] {
             var rng = SplitMix64(seed: 91)
             let store = ParameterStore()
-            let conv = Conv2d(store, name: "c", inChannels: cin, outChannels: cout, kernelH: 4, kernelW: 4, stride: 2, padding: 1)
+            let conv = Conv2d(store, name: "c", inChannels: cin, outChannels: cout, kernelH: 4, kernelW: 4, stride: 2, padding: 1,
+                              settings: ComputeSettings(convolution: winograd ? .winograd : .im2col))
             conv.initialize(rng: &rng)
-            conv.winograd = winograd
             conv.maxTileColumns = 1   // Winograd: one tile row per chunk
             let x = randomSigned(cin * n * h * w, &rng)
             let y = conv.forward(FloatBuffer(x), batch: n, height: h, width: w).array
