@@ -43,7 +43,7 @@ struct GenerateCommand: ParsableCommand {
         try require(!(all && !classes.isEmpty), "give either --class NAME ... or --all, not both")
         try require(!out.isEmpty, "--out must not be empty")
 
-        let (model, meta) = try ConditionalGAN.load(from: try CheckpointInput(checkpoint).url)
+        let (model, meta) = try ConditionalGAN.load(from: try CheckpointInput(checkpoint).url, settings: ComputeThreads.settings(threads: 0))
 
         var chosen: [Int] = []
         if classes.isEmpty {
