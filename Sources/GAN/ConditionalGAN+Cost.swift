@@ -19,20 +19,20 @@ extension ConditionalGAN {
     /// activations flow through them.
     public func trainStepGemms(batch n: Int) -> [GemmShape] {
         let c = config, gen = generator, disc = discriminator
-        let gConvs = [gen.ct0, gen.ct3, gen.ct6, gen.ct9].enumerated().map { i, layer in (i, layer) }
-        let dConvs = [disc.conv0, disc.conv2, disc.conv5, disc.conv8, disc.conv11].enumerated().map { i, layer in (i, layer) }
         // Each layer's products at the size that reaches it: the generator starts from fc's
         // (256, baseH, baseW) view, the discriminator from the spectrogram.
         var size = (c.baseH, c.baseW)
-        let gProducts = gConvs.map { i, layer in
-            defer { size = layer.outputSize(height: size.0, width: size.1) }
-            return layer.products(batch: n, height: size.0, width: size.1, label: "G convT\(i)")
+        var gProducts: [LayerProducts] = []
+        for (i, layer) in [gen.ct0, gen.ct3, gen.ct6, gen.ct9].enumerated() {
+            gProducts.append(layer.products(batch: n, height: size.0, width: size.1, label: "G convT\(i)"))
+            size = layer.outputSize(height: size.0, width: size.1)
         }
         size = (c.nMels, c.frames)
-        let dProducts = dConvs.map { i, layer in
+        var dProducts: [LayerProducts] = []
+        for (i, layer) in [disc.conv0, disc.conv2, disc.conv5, disc.conv8, disc.conv11].enumerated() {
             let g = layer.geometry(batch: n, height: size.0, width: size.1)
+            dProducts.append(layer.products(g, label: "D conv\(i)"))
             size = (g.outHeight, g.outWidth)
-            return layer.products(g, label: "D conv\(i)")
         }
         let fc = gen.fc.products(batch: n, label: "G fc"), embed = disc.labelEmbedding.products(batch: n, label: "D embed")
         let projection = disc.projection?.products(batch: n, label: "D projection")
@@ -40,8 +40,11 @@ extension ConditionalGAN {
         var all: [GemmShape] = [fc.forward] + gProducts.map(\.forward)
         func dStep(params: Bool) {
             all += [embed.forward] + dProducts.map(\.forward) + [projection?.forward].compactMap { $0 }
-            if params, let projection { all.append(projection.weightGradient) }
-            for p in dProducts.reversed() { all += params ? [p.weightGradient, p.inputGradient] : [p.inputGradient] }
+            for (i, p) in dProducts.enumerated().reversed() {
+                all += params ? [p.weightGradient, p.inputGradient] : [p.inputGradient]
+                // The projection's weight gradient follows the last convolution's backward.
+                if params, i == dProducts.count - 1, let projection { all.append(projection.weightGradient) }
+            }
             if params { all.append(embed.weightGradient) }
         }
         dStep(params: true)     // real
