@@ -157,7 +157,7 @@ struct BenchTrainCommand: ParsableCommand {
                 "peak_rss_mb": rss, "train_step_seconds": median, "train_gflop_per_step": flops / 1e9,
                 "ratio_to_sgemm": gflops / sgemmBest, "ratio_to_sgemm_paired": ratio, "sgemm_gflops_paired": sgemm, "train_samples_per_s_best": Double(n) / best,
                 "train_gflops_best": flops / best / 1e9, "train_gflop_per_step_performed": performed / 1e9,
-                "train_gflops_performed": performed / median / 1e9, "convolution": convolution.rawValue, "cpu_seconds_per_step": cpuPerStep, "batch": n, "threads": threads, "openblas_core": BLAS.coreName,
+                "train_gflops_performed": performed / median / 1e9, "convolution": convolution.rawValue, "cpu_seconds_per_step": cpuPerStep, "batch": n, "threads": threads, "openblas_core": BLAS.coreName, "openblas_kernels": BLASKernels.description.line,
             ]
             if let m = torchResult {
                 object["torch_samples_per_s"] = m.bestSamplesPerSecond
