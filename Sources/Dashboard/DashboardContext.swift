@@ -13,11 +13,10 @@ public struct DashboardContext: Sendable, Equatable {
     public var totalEpochs: Int             // the epochs requested (for the ETA)
     public var stepsPerEpoch: Int
     public var outputFolder: URL            // the run folder; auditions go to <outputFolder>/auditions
+    public var kernels = ""                 // the OpenBLAS kernels and why, "Cooperlake kernels (...)"; optional
     /// One real log-mel per class (nMels*frames, row 0 lowest band), shown beside the generated
     /// one when the terminal is wide enough. Optional.
     public var realExamples: [Int: [Float]] = [:]
-    /// Which OpenBLAS kernels run and why ("Cooperlake kernels (chosen for AVX-512 with BF16)"); optional.
-    public var kernels = ""
 
     public init(datasetName: String, classNames: [String], clipCounts: [Int], nMels: Int, frames: Int,
                 sampleRate: Int, batchSize: Int, totalEpochs: Int, stepsPerEpoch: Int, outputFolder: URL) {

@@ -6,8 +6,11 @@ import GAN
 public enum Header {
     /// Rows the header needs at this width.
     public static func height(_ state: AppState, width: Int) -> Int {
-        1 + lines(segments(state), width: width - 1).count
+        1 + lines(segments(state) + kernels(state), width: width - 1).count
     }
+
+    /// Which OpenBLAS kernels run, after everything else, where there is room.
+    static func kernels(_ s: AppState) -> [Segment] { s.context.kernels.isEmpty ? [] : [Segment(label: "", value: s.context.kernels)] }
 
     public static func render(_ state: AppState, area: Rect, theme: Theme, glyphs: Glyphs, into buf: inout CellBuffer) {
         guard area.height >= 1 else { return }
@@ -22,7 +25,7 @@ public enum Header {
         if theme.mode == .monochrome { stateStyle = CellStyle(attributes: [.bold]) }
         buf.put(stateText, x: area.maxX - stateText.count - 1, y: area.y, style: stateStyle)
 
-        for (i, line) in lines(segments(state), width: area.width - 1).enumerated() where i + 1 < area.height {
+        for (i, line) in lines(segments(state) + kernels(state), width: area.width - 1).enumerated() where i + 1 < area.height {
             var x = area.x + 1
             for seg in line {
                 x = buf.put(seg.label, x: x, y: area.y + 1 + i, width: area.maxX - x, style: theme.label)
@@ -46,7 +49,7 @@ public enum Header {
             Segment(label: "elapsed ", value: Format.duration(s.elapsed)),
             Segment(label: "ETA ", value: s.eta.map(Format.duration) ?? "--:--"),
             Segment(label: "out ", value: Format.path(c.outputFolder)),
-        ] + (c.kernels.isEmpty ? [] : [Segment(label: "", value: c.kernels)])
+        ]
     }
 
     /// Flows segments into at most two lines of `width` columns (two spaces between).
