@@ -1,6 +1,7 @@
 import Foundation
 import GAN
 import Quality
+import Support
 
 /// A key as the dashboard understands it (the terminal decodes escape sequences).
 public enum Key: Equatable, Sendable {
@@ -21,7 +22,7 @@ public enum DashboardAction: Equatable, Sendable {
 public enum PlaybackReport: Equatable, Sendable {
     case started(classIndex: Int, seconds: Double, firstSampleAt: Double)   // monotonic time of the first sample given to ALSA
     case finished(classIndex: Int)
-    case wroteFile(classIndex: Int, path: String)                          // no audio device: the clip went to auditions/
+    case wroteFile(classIndex: Int, path: String, reason: String)          // the device failed (reason): the clip went to auditions/
     case failed(String)
 }
 
@@ -200,7 +201,7 @@ public struct AppState: Sendable {
             auditionAll = true; heldClips = []; playing = nil
             auditionQueue = Array(1 ..< n)
             let actions = [.stopPlayback] + request(0, keyTime: now)
-            say("auditioning all \(n) classes in turn")
+            say("auditioning all \(counted(n, "class")) in turn")
             return actions
         case .char("n"):
             guard !finished else { break }
@@ -220,8 +221,10 @@ public struct AppState: Sendable {
             return [.send(.saveNow)]
         case .char("?"):
             showHelp = true
-        case .char("q"), .char("Q"), .ctrlC:
+        case .char("q"), .char("Q"):
             return quit(status: 0)
+        case .ctrlC:   // what SIGINT gives headless: 128 + 2, after the same save
+            return quit(status: 130)
         default:
             break
         }
@@ -294,9 +297,9 @@ public struct AppState: Sendable {
             return []
         case .finished(let k):
             if playing?.classIndex == k { playing = nil }
-        case let .wroteFile(_, path):
+        case let .wroteFile(_, path, reason):
             playing = nil
-            say("no audio device: wrote \(path)")
+            say("\(reason); wrote \(path) instead")
         case .failed(let text):
             playing = nil
             say(text, .error)

@@ -214,10 +214,10 @@ import Testing
         // by 20 it makes sound.
         #expect(run.waitForSteps(20), "no training steps on screen:\n\(run.tmux.screen())")
         try run.tmux.keys("Enter")
-        // The message line names the file; ALSA's own complaints never reach the screen.
-        let said = Self.waitFor(20) { run.tmux.screen().contains("no audio device: wrote") }
+        // The message line names the device, ALSA's reason and the file; ALSA's own complaints never reach the screen.
+        let said = Self.waitFor(20) { run.tmux.screen().contains("audio device hw:CARD=cgan_no_such_card failed: No such device; wrote") }
         let screen = run.tmux.screen()
-        #expect(said, "no 'no audio device' message:\n\(screen)")
+        #expect(said, "no 'audio device ... failed' message:\n\(screen)")
         #expect(!screen.contains("ALSA lib"), "ALSA wrote over the dashboard:\n\(screen)")
         let folder = run.out.appendingPathComponent("auditions")
         let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []

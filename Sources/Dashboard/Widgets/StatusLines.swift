@@ -22,7 +22,7 @@ public enum MessageLine {
 public enum HintLine {
     static func keys(_ glyphs: Glyphs) -> [(key: String, what: String)] {
         let u = glyphs == .unicode
-        return [(u ? "↑↓" : "jk", "class"), (u ? "⏎" : "Enter", "play"), ("a", "all"), ("n", "new z"),
+        return [(u ? "↑↓" : "jk", "class"), (u ? "⏎" : "Enter", "play"), ("a", "all"), ("n", "new voice"),
                 ("p", "pause"), ("s", "save"), ("?", "help"), ("q", "quit")]
     }
 
