@@ -22,15 +22,44 @@ enum DashboardLauncher {
         for (i, label) in data.labels.enumerated() where context.realExamples[label] == nil {
             context.realExamples[label] = data.spectrograms[i]
         }
+        context.skippedFiles = data.skipped.map { "\($0.path): \($0.reason)" }
+        context.realClips = realClipFiles(plan.datasetURL, classes: data.classes, skipped: data.skipped.map(\.path))
+        context.bandHz = o.spectrogram.melCentreFrequencies
+        // After the last epoch the dashboard plays the generator training ended with (what
+        // latest.safetensors holds); `cgan-tui listen` opens any other checkpoint, best included.
+        context.generatorSource = "the final generator"
+        return show(context, events: trainer.events, send: { trainer.send($0) }, audioDevice: audioDevice)
+    }
+
+    /// The dashboard on `context`, or nil (with a warning) when the terminal cannot host it.
+    static func show(_ context: DashboardContext, events: EventChannel<TrainingEvent>,
+                     send: @escaping @Sendable (TrainerCommand) -> Void, audioDevice: String?) -> Int32? {
         do {
             let outcome = try runDashboard(
-                context: context, events: trainer.events, send: { trainer.send($0) },
-                options: DashboardOptions(audioDevice: audioDevice ?? "default"))
+                context: context, events: events, send: send,
+                options: DashboardOptions(audioDevice: audioDevice ?? "default", readClip: readRealClip))
             return outcome.exitStatus
         } catch {
             let reason = (error as? UserError)?.message ?? "\(error)"
             printWarning("\(reason); showing progress without the dashboard")
             return nil
+        }
+    }
+
+    /// A real clip for `r` and A/B: mono at the run's rate, at most 30 s (a long file would
+    /// only delay the sound and hold memory).
+    @Sendable static func readRealClip(_ url: URL, sampleRate: Int) throws -> [Float] {
+        try AudioIO.readMono(url, sampleRate: sampleRate, maxSamples: 30 * sampleRate)
+    }
+
+    /// The dataset's usable files for each of `classes` (sorted, skipped ones left out); an
+    /// empty list for a class the folder no longer has.
+    static func realClipFiles(_ dataset: URL, classes: [String], skipped: [String]) -> [[URL]] {
+        guard let layout = try? DatasetLoader.scan(dataset) else { return classes.map { _ in [] } }
+        let skip = Set(skipped)
+        return classes.map { name in
+            guard let i = layout.classes.firstIndex(of: name) else { return [] }
+            return layout.files[i].filter { !skip.contains($0.path) }
         }
     }
 }

@@ -108,6 +108,53 @@ import GAN
         assertSnapshot(Screen.render(s, width: 80, height: 24, capabilities: .truecolor), "screen_80x24_loading")
     }
 
+    /// After the last epoch: the header says it is a player, the clock has stopped, the hint
+    /// line has no pause or save, the panel says what the clips come from.
+    @Test func listeningAfterTraining80x24() {
+        var ctx = Fixtures.context
+        ctx.generatorSource = "the final generator"
+        var s = AppState(context: ctx, now: 1000)
+        let state = Fixtures.state()
+        s.lossD = state.lossD; s.lossG = state.lossG; s.epoch = 24; s.step = 120
+        _ = s.apply(.samplesReady(epoch: 24, step: 120, (0 ..< 3).map { Fixtures.spectrogram($0) }), now: 1060)
+        _ = s.apply(.stateChanged(.stopped), now: 1060)
+        _ = s.apply(.finished, now: 1061)
+        s.now = 2000
+        let b = Screen.render(s, width: 80, height: 24, capabilities: .truecolor)
+        assertSnapshot(b, "screen_80x24_listening")
+        let text = b.text()
+        for needle in ["FINISHED · listening", "playing from the final generator", "trained 01:00", "r real clip",
+                       "training finished at epoch 24: Enter plays the final generator"] {
+            #expect(text.contains(needle), "missing \(needle)")
+        }
+        #expect(!text.contains("p pause") && !text.contains("ETA"))
+    }
+
+    /// Class names in other scripts: two columns per CJK character, the borders stay put.
+    @Test func nonASCIIClassNames80x24() {
+        var ctx = Fixtures.context
+        ctx.classNames = ["日本語", "café", "hat"]
+        var s = AppState(context: ctx, now: 1000)
+        _ = s.apply(.samplesReady(epoch: 1, step: 5, (0 ..< 3).map { Fixtures.spectrogram($0) }), now: 1000)
+        let b = Screen.render(s, width: 80, height: 24, capabilities: .truecolor)
+        assertSnapshot(b, "screen_80x24_non_ascii")
+        let rows = b.text().split(separator: "\n").map(String.init)
+        let row = rows.first { $0.contains("▶ 1 日本語") }
+        #expect(row != nil)
+        #expect(rows.contains { $0.contains("2 café") })
+        #expect(rows.contains { $0.contains("Spectrogram: 日本語") })
+        // Every row is 80 columns wide on screen (CJK counted twice).
+        #expect(rows.allSatisfy { CellBuffer.displayWidth($0) == 80 }, "\(rows.map { CellBuffer.displayWidth($0) })")
+    }
+
+    /// The heatmap's frequency axis and colour scale.
+    @Test func heatmapAxes() {
+        let text = Screen.render(Fixtures.state(), width: 80, height: 24, capabilities: .truecolor).text()
+        // Fixture: 32 HTK bands to 11025 Hz; the top row's band peaks at 10.2 kHz, the lowest at 130 Hz.
+        #expect(text.contains("│10k  ") && text.contains("│130  ") && text.contains("│Hz   low -6.91"))
+        #expect(text.contains("0.00 high"))
+    }
+
     @Test func playingAndQuitting() {
         var s = Fixtures.state()
         let t = s.now
