@@ -180,6 +180,7 @@ public struct AppState: Sendable {
                 say("mode collapse at epoch \(e) in \(newly.joined(separator: ", ")): near-identical samples", .error)
             }
         case let .samplesReady(e, s, specs):
+            if context.listenOnly { epoch = e; step = s }    // the checkpoint's, as no step reports come
             for spec in specs {
                 spectrograms[spec.classIndex] = spec
                 spectrogramOrigin[spec.classIndex] = "epoch \(e) · step \(s)"

@@ -28,23 +28,25 @@ enum DashboardLauncher {
         // After the last epoch the dashboard plays the generator training ended with (what
         // latest.safetensors holds); `cgan-tui listen` opens any other checkpoint, best included.
         context.generatorSource = "the final generator"
-        return show(context, events: trainer.events, send: { trainer.send($0) }, audioDevice: audioDevice)
-    }
-
-    /// The dashboard on `context`, or nil (with a warning) when the terminal cannot host it.
-    static func show(_ context: DashboardContext, events: EventChannel<TrainingEvent>,
-                     send: @escaping @Sendable (TrainerCommand) -> Void, audioDevice: String?) -> Int32? {
         do {
-            let outcome = try runDashboard(
-                context: context, events: events, send: send,
-                options: DashboardOptions(audioDevice: audioDevice ?? "default", readClip: readRealClip))
-            return outcome.exitStatus
+            return try show(context, events: trainer.events, send: { trainer.send($0) }, audioDevice: audioDevice)
         } catch {
-            let reason = (error as? UserError)?.message ?? "\(error)"
-            printWarning("\(reason); showing progress without the dashboard")
+            printWarning("\(reason(error)); showing progress without the dashboard")
             return nil
         }
     }
+
+    /// The dashboard on `context` until the user leaves; its exit status. Throws before
+    /// touching the screen when the terminal cannot host it.
+    static func show(_ context: DashboardContext, events: EventChannel<TrainingEvent>,
+                     send: @escaping @Sendable (TrainerCommand) -> Void, audioDevice: String?) throws -> Int32 {
+        // A player has no checkpoint or resume line to print on the way out.
+        try runDashboard(context: context, events: events, send: send,
+                         options: DashboardOptions(audioDevice: audioDevice ?? "default", printsSummary: !context.listenOnly,
+                                                   readClip: readRealClip)).exitStatus
+    }
+
+    static func reason(_ error: Error) -> String { (error as? UserError)?.message ?? "\(error)" }
 
     /// A real clip for `r` and A/B: mono at the run's rate, at most 30 s (a long file would
     /// only delay the sound and hold memory).

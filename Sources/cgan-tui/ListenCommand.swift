@@ -53,9 +53,12 @@ struct ListenCommand: ParsableCommand {
         context.generatorSource = "\(input.url.relativePath) (epoch \(meta.epoch))"
         let player = CheckpointPlayer(model: model, metadata: meta, iterations: iterations)
         player.start()
-        guard let status = DashboardLauncher.show(context, events: player.events, send: { player.send($0) },
-                                                  audioDevice: audioDevice) else {
-            throw UserError("listen needs a terminal: use `cgan-tui generate` to write clips instead")
+        let status: Int32
+        do {
+            status = try DashboardLauncher.show(context, events: player.events, send: { player.send($0) },
+                                                audioDevice: audioDevice)
+        } catch {
+            throw UserError("listen needs a terminal: use `cgan-tui generate` to write clips instead (\(DashboardLauncher.reason(error)))")
         }
         if status != 0 { throw ExitCode(status) }
     }

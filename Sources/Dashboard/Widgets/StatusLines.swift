@@ -10,7 +10,7 @@ public enum MessageLine {
         let style: CellStyle
         let mark: String
         switch m.kind {
-        case .info: style = theme.value; mark = m.text.hasPrefix("playing") ? String(glyphs.play) : "·"
+        case .info: style = theme.value; mark = m.text.hasPrefix("playing") || m.text.hasPrefix("A/B: playing") ? String(glyphs.play) : "·"
         case .success: style = theme.good; mark = glyphs == .unicode ? "✓" : "+"
         case .error: style = theme.error; mark = "!"
         }
