@@ -136,8 +136,10 @@ public struct AppState: Sendable {
 
     mutating func say(_ text: String, _ kind: StatusMessage.Kind = .info, quiet: Bool = false) {
         // Routine news does not hide what the user just asked for or was told: not for 4
-        // seconds, and not while the clip it announced is still playing.
-        if quiet, let m = message, !m.routine, now - m.at < 4 || playing != nil || !pendingRequests.isEmpty { return }
+        // seconds, and not while the clip it announced is being made or played (up to 30 s, so
+        // a clip that never comes cannot silence the line for good).
+        if quiet, let m = message, !m.routine,
+           now - m.at < 4 || (playing != nil || !pendingRequests.isEmpty) && now - m.at < 30 { return }
         message = StatusMessage(text: text, kind: kind, at: now, routine: quiet)
     }
 

@@ -259,7 +259,7 @@ private final class DashboardLoop {
         }
     }
 
-    /// Decodes a real clip off the UI thread (at most `maxRealSeconds`); it comes back as an event.
+    /// Decodes a real clip off the UI thread (`options.readClip` bounds its length); it comes back as an event.
     private func loadReal(_ k: Int, _ url: URL) {
         let channel = self.channel, rate = state.context.sampleRate
         guard let read = options.readClip else {

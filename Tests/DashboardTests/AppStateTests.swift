@@ -213,6 +213,16 @@ import Quality
         #expect(s.message?.text.hasPrefix("epoch 10 done") == true)
     }
 
+    /// A requested clip that never arrives holds epoch news back for 30 s at most.
+    @Test func aClipThatNeverComesDoesNotSilenceTheLine() {
+        var s = Fixtures.state()
+        _ = s.apply(key: .enter, now: 10)
+        _ = s.apply(.epochFinished(epoch: 9, meanLossD: 0.5, meanLossG: 2, seconds: 3), now: 20)
+        #expect(s.message?.text.hasPrefix("synthesizing kick") == true)
+        _ = s.apply(.epochFinished(epoch: 10, meanLossD: 0.5, meanLossG: 2, seconds: 3), now: 41)
+        #expect(s.message?.text.hasPrefix("epoch 10 done") == true)
+    }
+
     /// `w` lists the skipped files; any key closes the list and does nothing else.
     @Test func skippedFilesOverlay() {
         var s = Fixtures.state()
