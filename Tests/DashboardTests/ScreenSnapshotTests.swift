@@ -147,6 +147,20 @@ import GAN
         #expect(rows.allSatisfy { CellBuffer.displayWidth($0) == 80 }, "\(rows.map { CellBuffer.displayWidth($0) })")
     }
 
+    /// At 200 x 60 the three classes get their rows and no more; the spare rows go to the loss
+    /// sparklines (the heatmap has the full height on the right).
+    @Test func spareRowsGoToTheCharts200x60() {
+        let b = Screen.render(Fixtures.state(), width: 200, height: 60, capabilities: .truecolor)
+        let rows = b.text().split(separator: "\n").map(String.init)
+        let classesTop = rows.firstIndex { $0.hasPrefix("┌ Classes") }!
+        let classesBottom = rows.indices.first { $0 > classesTop && rows[$0].hasPrefix("└") }!
+        #expect(classesBottom - classesTop - 1 <= 4, "class panel has \(classesBottom - classesTop - 1) rows for 3 classes")
+        let dRow = rows.firstIndex { $0.hasPrefix("│D ") }!, gRow = rows.firstIndex { $0.hasPrefix("│G ") }!
+        #expect(gRow - dRow - 1 >= 20, "D sparkline has \(gRow - dRow - 1) rows")
+        let heatmapRows = rows.filter { $0.contains("▀") }.count
+        #expect(heatmapRows >= 50)
+    }
+
     /// The heatmap's frequency axis and colour scale.
     @Test func heatmapAxes() {
         let text = Screen.render(Fixtures.state(), width: 80, height: 24, capabilities: .truecolor).text()
