@@ -111,8 +111,9 @@ public struct AppState: Sendable {
         return max(0, end - startedAt - pausedTotal - (pausedSince.map { max(0, end - $0) } ?? 0))
     }
 
-    /// Training is over (finished, not failed): the dashboard is a player of the final generator.
-    public var listening: Bool { finished && trainingState != .failed }
+    /// Training is over (finished, not failed), or there is none (`listen`): the dashboard is a
+    /// player of the final generator or the checkpoint.
+    public var listening: Bool { context.listenOnly || finished && trainingState != .failed }
 
     /// What the header says the run is doing: "FINISHED · listening" once it is a player.
     public var stateLabel: String {

@@ -267,7 +267,8 @@ import Testing
         let open = Self.waitFor(20) { tmux.screen().contains("LISTENING") }
         #expect(open, "no LISTENING header:\n\(tmux.screen())")
         guard open else { return }
-        #expect(tmux.screen().contains("playing from run/checkpoints/latest.safetensors (epoch 1)"), "\(tmux.screen())")
+        #expect(Self.waitFor(5) { tmux.screen().contains("playing from run/checkpoints/latest.safetensors (epoch 1)") },
+                "\(tmux.screen())")
         try tmux.keys("Enter")
         #expect(Self.waitFor(20) { tmux.screen().contains("playing low") }, "Enter did not play:\n\(tmux.screen())")
         #expect(Self.waitFor(10) { Self.readWAV16(wav)?.samples.isEmpty == false })

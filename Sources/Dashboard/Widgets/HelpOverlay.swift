@@ -20,7 +20,7 @@ public enum HelpOverlay {
 
     public static func render(_ state: AppState, area: Rect, theme: Theme, glyphs: Glyphs, into buf: inout CellBuffer) {
         // Once training is over there is nothing to pause or save.
-        let items = lines(glyphs).filter { !state.finished || !["p", "s"].contains($0.key) }
+        let items = lines(glyphs).filter { !state.listening || !["p", "s"].contains($0.key) }
         let keyWidth = items.map(\.key.count).max()! + 2
         let textWidth = items.map(\.what.count).max()!
         let after = state.context.listenOnly ? "Plays \(state.context.generatorSource ?? "the checkpoint"); no training."

@@ -26,7 +26,7 @@ public enum HintLine {
         let u = glyphs == .unicode
         var k: [(key: String, what: String)] = [(u ? "↑↓" : "jk", "class"), (u ? "⏎" : "Enter", "play"), ("a", "all"),
                                                 ("r", "real clip"), ("b", "A/B"), ("n", "new voice")]
-        if !state.finished { k += [("p", state.trainingState == .paused ? "resume" : "pause"), ("s", "save")] }
+        if !state.listening { k += [("p", state.trainingState == .paused ? "resume" : "pause"), ("s", "save")] }
         if !state.context.skippedFiles.isEmpty { k.append(("w", "skipped")) }
         k += [("?", "help"), ("q", "quit")]
         return k
