@@ -145,6 +145,11 @@ import GAN
         #expect(rows.contains { $0.contains("Spectrogram: 日本語") })
         // Every row is 80 columns wide on screen (CJK counted twice).
         #expect(rows.allSatisfy { CellBuffer.displayWidth($0) == 80 }, "\(rows.map { CellBuffer.displayWidth($0) })")
+        // Without a UTF-8 locale each column of a name becomes "?", so the rows keep their width.
+        let ascii = Screen.render(s, width: 80, height: 24, capabilities: DisplayCapabilities(colorMode: .monochrome, unicode: false))
+        let asciiRows = ascii.text().split(separator: "\n")
+        #expect(asciiRows.allSatisfy { $0.count == 80 && $0.allSatisfy(\.isASCII) })
+        #expect(asciiRows.contains { $0.contains("> 1 ??????") } && asciiRows.contains { $0.contains("2 caf?") })
     }
 
     /// At 200 x 60 the three classes get their rows and no more; the spare rows go to the loss
