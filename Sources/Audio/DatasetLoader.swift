@@ -141,7 +141,7 @@ public enum DatasetLoader {
             }
         }
         guard !dataset.spectrograms.isEmpty else {
-            let detail = jobs.isEmpty ? "the class folders are empty" : "all \(jobs.count) files were skipped, e.g. \(dataset.skipped[0].path): \(dataset.skipped[0].reason)"
+            let detail = jobs.isEmpty ? "the class folders are empty" : (jobs.count == 1 ? "its one file was skipped: " : "all \(jobs.count) files were skipped, e.g. ") + "\(dataset.skipped[0].path): \(dataset.skipped[0].reason)"
             throw UserError("no usable audio clips in \(root.path) (\(detail))")
         }
         return dataset

@@ -1,6 +1,7 @@
 import Foundation
 import GAN
 import Quality
+import Support
 
 /// A key as the dashboard understands it (the terminal decodes escape sequences).
 public enum Key: Equatable, Sendable {
@@ -26,7 +27,7 @@ public enum PlaybackReport: Equatable, Sendable {
     /// dataset file's name when the clip is a real one.
     case started(classIndex: Int, seconds: Double, firstSampleAt: Double, realFile: String? = nil)
     case finished(classIndex: Int)
-    case wroteFile(classIndex: Int, path: String)                          // no audio device: the clip went to auditions/
+    case wroteFile(classIndex: Int, path: String, reason: String)          // the device failed (reason): the clip went to auditions/
     case failed(String)
 }
 
@@ -244,7 +245,7 @@ public struct AppState: Sendable {
             auditionAll = true
             auditionQueue = Array(1 ..< n)
             let actions = [.stopPlayback] + request(0, keyTime: now)
-            say("auditioning all \(n) classes in turn")
+            say("auditioning all \(counted(n, "class")) in turn")
             return actions
         case .char("r"):
             guard quitStatus == nil else { break }
@@ -288,8 +289,10 @@ public struct AppState: Sendable {
             return [.send(.saveNow)]
         case .char("?"):
             showHelp = true
-        case .char("q"), .char("Q"), .ctrlC:
+        case .char("q"), .char("Q"):
             return quit(status: 0)
+        case .ctrlC:   // what SIGINT gives headless: 128 + 2, after the same save
+            return quit(status: 130)
         default:
             break
         }
@@ -375,9 +378,9 @@ public struct AppState: Sendable {
         case .finished(let k):
             if playing?.classIndex == k { playing = nil }
             if !abQueue.isEmpty, playing == nil { return nextAB() }
-        case let .wroteFile(_, path):
+        case let .wroteFile(_, path, reason):
             playing = nil
-            say("no audio device: wrote \(path)")
+            say("\(reason); wrote \(path) instead")
             abQueue = []; abActive = false     // with no device A/B would only write files as fast as it can
         case .failed(let text):
             playing = nil

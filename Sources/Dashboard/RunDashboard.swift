@@ -290,7 +290,7 @@ private final class DashboardLoop {
             perform(state.apply(playback: .finished(classIndex: clip.classIndex), now: now))
         case .interrupted(let id):
             clips[id] = nil
-        case let .unavailable(id, _):
+        case let .unavailable(id, reason):
             guard let clip = clips.removeValue(forKey: id) else { return }
             let name = state.context.classNames.indices.contains(clip.classIndex)
                 ? state.context.classNames[clip.classIndex] : "class\(clip.classIndex)"
@@ -300,9 +300,9 @@ private final class DashboardLoop {
             DispatchQueue.global(qos: .utility).async {
                 do {
                     let url = try AuditionFile.write(clip.samples, sampleRate: clip.sampleRate, className: name, folder: folder)
-                    channel.send(.auditionWritten(.wroteFile(classIndex: clip.classIndex, path: Format.path(url))))
+                    channel.send(.auditionWritten(.wroteFile(classIndex: clip.classIndex, path: Format.path(url), reason: reason)))
                 } catch {
-                    channel.send(.auditionWritten(.failed("no audio device, and \(error)")))
+                    channel.send(.auditionWritten(.failed("\(reason), and \(error)")))
                 }
             }
         }
@@ -321,10 +321,10 @@ private final class DashboardLoop {
             perform(state.apply(playback: .finished(classIndex: clip.classIndex), now: now))
         case .interrupted(let id):
             guard realClips.removeValue(forKey: id) != nil else { return false }
-        case let .unavailable(id, _):
+        case let .unavailable(id, reason):
             guard let clip = realClips.removeValue(forKey: id) else { return false }
             // Nothing to write: the clip is a file already.
-            perform(state.apply(playback: .failed("no audio device: the real clip is \(Format.path(clip.file))"), now: now))
+            perform(state.apply(playback: .failed("\(reason); the real clip is \(Format.path(clip.file))"), now: now))
         }
         return true
     }

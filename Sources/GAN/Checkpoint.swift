@@ -87,10 +87,10 @@ extension ConditionalGAN {
         do { try config.validate() } catch let e as UserError { throw UserError("\(name): \(e.message)") }
         // Class count must agree with the conditioning weights, not only the names list.
         if let fc = file.tensors["generator.fc.weight"], fc.shape.count == 2, fc.shape[1] != meta.latentDim + meta.classNames.count {
-            throw UserError("\(name): checkpoint lists \(meta.classNames.count) classes but generator.fc.weight has \(fc.shape[1] - meta.latentDim) class inputs")
+            throw UserError("\(name): checkpoint lists \(counted(meta.classNames.count, "class")) but generator.fc.weight has \(counted(fc.shape[1] - meta.latentDim, "class input"))")
         }
         if let le = file.tensors["discriminator.label_embedding.weight"], le.shape.count == 2, le.shape[1] != meta.classNames.count {
-            throw UserError("\(name): checkpoint lists \(meta.classNames.count) classes but discriminator.label_embedding.weight has \(le.shape[1])")
+            throw UserError("\(name): checkpoint lists \(counted(meta.classNames.count, "class")) but discriminator.label_embedding.weight has \(le.shape[1])")
         }
         // Checkpoints written before recipes existed were trained with the seed's.
         var recipe = Recipe.seed

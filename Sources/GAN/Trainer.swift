@@ -82,7 +82,7 @@ public final class Trainer: @unchecked Sendable {
         }
         var options = options
         self.dataset = dataset
-        self.layout = layout
+        self.layout = layout.forEpochs(options.epochs)
         self.classes = dataset.classes
         self.stepsPerEpoch = (dataset.spectrograms.count + options.batchSize - 1) / options.batchSize
 
@@ -188,7 +188,7 @@ public final class Trainer: @unchecked Sendable {
 
     private func run() {
         events.send(.stateChanged(.running))
-        events.send(.message("training \(classes.count) classes, \(dataset.spectrograms.count) clips, \(stepsPerEpoch) steps per epoch, epochs \(startEpoch)...\(options.epochs)"))
+        events.send(.message("training \(counted(classes.count, "class")), \(counted(dataset.spectrograms.count, "clip")), \(counted(stepsPerEpoch, "step")) per epoch, epochs \(startEpoch)...\(options.epochs)"))
         var lastPreview = DispatchTime.now()
         var lastSnapshot = DispatchTime.now()
         let latentDim = options.latentDim, frameSize = options.spectrogram.nMels * options.spectrogram.frames
@@ -206,7 +206,7 @@ public final class Trainer: @unchecked Sendable {
             let firstStep = epoch == completedEpochs + 1 ? resumeStepInEpoch : 0
 
             for stepInEpoch in firstStep ..< stepsPerEpoch {
-                if let end = checkControl(epoch: epoch) { return finish(end) }
+                if let end = checkControl(epoch: epoch, stepsIntoEpoch: stepInEpoch) { return finish(end) }
 
                 let indices = order[stepInEpoch * options.batchSize ..< min(n, (stepInEpoch + 1) * options.batchSize)]
                 var real = [Float](); real.reserveCapacity(indices.count * frameSize)
@@ -277,7 +277,9 @@ public final class Trainer: @unchecked Sendable {
                 guard save(epoch: epoch) else { return finish(.failed) }
             }
             if periodic {
-                guard save(epoch: epoch, to: layout.periodicCheckpoint(epoch: epoch)) else { return finish(.failed) }
+                // Weights only (a third of the size): these pile up, one every N epochs, and what
+                // `generate` and `eval` read is all they need; resuming takes latest, best or an `s` snapshot.
+                guard save(epoch: epoch, to: layout.periodicCheckpoint(epoch: epoch), optimizer: false) else { return finish(.failed) }
             }
             epoch += 1
         }
@@ -308,11 +310,11 @@ public final class Trainer: @unchecked Sendable {
         let e = QualityEvaluator(spectrograms: dataset.spectrograms, labels: dataset.labels, classNames: classes,
                                  nMels: cfg.nMels, frames: cfg.frames, seed: options.seed)
         let ms = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
-        let ceiling = e.ceiling.map { String(format: "ceiling %.2f on %d held-out real clips", $0, e.heldOut.reduce(0, +)) }
+        let ceiling = e.ceiling.map { String(format: "ceiling %.2f on ", $0) + counted(e.heldOut.reduce(0, +), "held-out real clip") }
             ?? "no ceiling (no class has 2 clips to hold one out)"
         let unmeasured = classes.indices.filter { e.classCeiling[$0] == nil }.map { classes[$0] }
         let note = e.ceiling != nil && !unmeasured.isEmpty ? "; not measurable for \(unmeasured.joined(separator: ", ")) (1 clip)" : ""
-        events.send(.message(String(format: "quality: classifier fitted on %d real clips in %.0f ms; ", e.realClips, ms) + ceiling + note))
+        events.send(.message("quality: classifier fitted on \(counted(e.realClips, "real clip")) in " + String(format: "%.0f ms; ", ms) + ceiling + note))
         return (e, QualityProbe(seed: options.seed, classes: classes.count, perClass: qualitySamplesPerClass, latentDim: options.latentDim))
     }
 
@@ -327,8 +329,9 @@ public final class Trainer: @unchecked Sendable {
         return report
     }
 
-    /// Handles pause / save / stop between steps. Returns how to end, or nil to go on.
-    private func checkControl(epoch: Int) -> End? {
+    /// Handles pause / save / stop between steps (`stepsIntoEpoch` of `epoch` are done). Returns
+    /// how to end, or nil to go on.
+    private func checkControl(epoch: Int, stepsIntoEpoch: Int) -> End? {
         var announcedPause = false
         while true {
             let c = control.withLock { c -> Control in
@@ -342,8 +345,11 @@ public final class Trainer: @unchecked Sendable {
                 return .failed
             }
             if c.saveNow {
+                // A snapshot of this very state that the user keeps: its own name, never overwritten
+                // by the run, with the optimizer state so that it can be resumed.
                 refreshSnapshot(epoch: epoch)
-                if !save(epoch: completedEpochs) { return .failed }
+                let url = layout.snapshotCheckpoint(epoch: completedEpochs, stepsIntoNext: stepsIntoEpoch, step: model.step)
+                if !save(epoch: completedEpochs, to: url) { return .failed }
             }
             if c.stop {
                 events.send(.stateChanged(.saving))
@@ -375,15 +381,16 @@ public final class Trainer: @unchecked Sendable {
         shared.withLock { $0.snapshot = snap; $0.epoch = epoch; $0.step = step }
     }
 
-    /// Saves the model atomically (the engine writes a temporary file and renames it).
-    private func save(epoch: Int, to url: URL? = nil) -> Bool {
+    /// Saves the model atomically (the engine writes a temporary file and renames it); without the
+    /// Adam moments when `optimizer` is false.
+    private func save(epoch: Int, to url: URL? = nil, optimizer: Bool = true) -> Bool {
         let url = url ?? layout.latestCheckpoint
         let cfg = options.spectrogram
         let meta = CheckpointMetadata(classNames: classes, sampleRate: cfg.sampleRate, nFFT: cfg.nFFT, hop: cfg.hop,
                                       nMels: cfg.nMels, frames: cfg.frames, latentDim: options.latentDim,
                                       epoch: epoch, step: model.step, seed: options.seed, best: best)
         do {
-            try model.save(to: url, metadata: meta)
+            try model.save(to: url, metadata: meta, includeOptimizerState: optimizer)
         } catch {
             events.send(.error("cannot save checkpoint \(url.path): \(RunLayout.reason(error))"))
             return false

@@ -9,52 +9,30 @@ import Support
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train on DATASET (dashboard in a terminal, headless otherwise).",
+        abstract: "Train on DATASET (the default subcommand): the dashboard in a terminal, progress lines otherwise.",
+        usage: """
+        cgan-tui [<dataset>] [<options>]
+        cgan-tui train [<dataset>] [<options>]
+        """,
         discussion: """
         DATASET holds one folder per class (or train/<class>/), with audio files in any format \
-        libsndfile reads. Without DATASET, cgan-tui trains on its demo dataset (assets/demo, \
-        looked up in the current folder, then above the executable, or $CGAN_TUI_DEMO) with \
-        settings that suit its 0.75 s clips (--n-mels 64 --frames 64 --batch-size 8 --epochs 150 --checkpoint-every 50).
-        Exit status: 0 done, 1 training failed, 2 bad input, 130/143 stopped by SIGINT/SIGTERM \
-        after saving a checkpoint.
+        libsndfile reads (WAV, FLAC, OGG, AIFF, MP3, ...). Without DATASET, cgan-tui trains on \
+        its demo dataset (\(DemoAssets.whereItLooks)) with settings that suit its 0.75 s clips: \
+        --n-mels \(Demo.nMels) --frames \(Demo.frames) --batch-size \(Demo.batchSize) --epochs \(Demo.epochs) \
+        --checkpoint-every \(Demo.checkpointEvery), each of which you can still override.
+
+        Exit status: 0 done (or q in the dashboard), 1 training failed, 2 bad input, 130/143/129 \
+        stopped by Ctrl-C (SIGINT)/SIGTERM/SIGHUP after saving a checkpoint.
+
+        Example:
+          cgan-tui path/to/drums --epochs 50 --out runs/drums
         """)
 
-    @Argument(help: "Dataset folder: DATASET/<class>/<clips> (default: the demo dataset).")
-    var dataset: String?
-
-    @Flag(name: .customLong("no-ui"), help: "Print progress instead of the dashboard (automatic when stdout is not a terminal).")
-    var noUI = false
-
-    @Option(parsing: .unconditional, help: "Epochs to train (with --resume: the total to reach). Default 50 (demo: \(Demo.epochs)).")
-    var epochs: Int?
-    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: "Clips per step (default: the recipe's, \(Recipe.standard.batchSize ?? 16) for the default recipe, 16 for seed; demo: \(Demo.batchSize)).")
-    var batchSize: Int?
-    @Option(parsing: .unconditional, help: "Adam learning rate (default 2e-4).")
-    var lr: Double?
-    @Option(name: .customLong("latent-dim"), parsing: .unconditional, help: "Latent size (default 100).")
-    var latentDim: Int?
-    @Option(name: .customLong("n-mels"), parsing: .unconditional, help: "Mel bands, a multiple of 16 (default 128; demo: \(Demo.nMels)).")
-    var nMels: Int?
-    @Option(parsing: .unconditional, help: "Spectrogram frames, a multiple of 16: 512 frames = 5.9 s at 22050 Hz (default: chosen from the clips' lengths by the default recipe, 512 with --recipe seed; demo: \(Demo.frames) = 0.73 s).")
-    var frames: Int?
-    @Option(help: "Training recipe: default (tuned on real recordings, window fitted to the clips), seed (the original PyTorch script exactly), or a JSON file of recipe fields (see the README).")
-    var recipe: String?
-    @Option(name: .customLong("sample-rate"), parsing: .unconditional, help: "Sample rate in Hz (default 22050).")
-    var sampleRate: Int?
-    @Option(parsing: .unconditional, help: "Random seed: same seed and --threads give the same run (default 0).")
-    var seed: Int?
-    @Option(parsing: .unconditional, help: "Compute threads (default: one per core).")
-    var threads: Int?
-    @Option(help: "Run folder (default: runs/<dataset>-<date-time>).")
-    var out: String?
-    @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: "Keep a numbered checkpoint every N epochs, 0 for none (default 10; demo: \(Demo.checkpointEvery)).")
-    var checkpointEvery: Int?
-    @Option(name: .customLong("log-every"), parsing: .unconditional, help: "Headless on a pipe: also print a line every N steps, 0 for none (default 50).")
-    var logEvery: Int?
-    @Option(help: "Continue a run: its folder or a checkpoint file.")
-    var resume: String?
-    @Option(name: .customLong("audio-device"), help: "ALSA device for auditions in the dashboard (default: \"default\").")
-    var audioDevice: String?
+    @OptionGroup(title: "Data") var dataOptions: TrainDataOptions
+    @OptionGroup(title: "Model & recipe") var modelOptions: TrainModelOptions
+    @OptionGroup(title: "Training") var trainingOptions: TrainTrainingOptions
+    @OptionGroup(title: "Output") var outputOptions: TrainOutputOptions
+    @OptionGroup(title: "Dashboard & audio") var dashboardOptions: TrainDashboardOptions
 
     /// Settings for the demo's 0.75 s clips (65 STFT frames): measured on the 2-core machine
     /// with scripts/demo_quality.py, 150 epochs at batch 8 (1500 steps) reach 100%
@@ -145,6 +123,12 @@ struct TrainCommand: ParsableCommand {
             if let saved { options = saved.options }
             resumed = try ConditionalGAN.load(from: checkpoint)
             let meta = resumed!.metadata
+            // Weights without Adam moments (the numbered checkpoints): the step count, the recipe's
+            // schedules and the metrics kept hang on the optimizer's step, and fresh moments under the
+            // old step would lose Adam's bias correction, so such a file is not resumed.
+            if meta.step > 0, resumed!.model.step != meta.step {
+                throw UserError("--resume: \(resume) holds weights but no optimizer state (numbered checkpoints keep only what generate and eval need); resume from the run folder's checkpoints/latest.safetensors, best.safetensors or a snapshot saved with s")
+            }
             options.spectrogram = SpectrogramConfig(sampleRate: meta.sampleRate, nFFT: meta.nFFT, hop: meta.hop,
                                                     nMels: meta.nMels, frames: meta.frames)
             options.latentDim = meta.latentDim
@@ -170,15 +154,13 @@ struct TrainCommand: ParsableCommand {
             }
             label = datasetURL.lastPathComponent
             if epochs == nil, meta.epoch >= options.epochs {
-                throw UserError("the run already finished its \(options.epochs) epochs; pass --epochs N (more than \(meta.epoch)) to train further")
+                throw UserError("the run already finished its \(counted(options.epochs, "epoch")); pass --epochs N (more than \(meta.epoch)) to train further")
             }
         } else if let dataset {
             datasetURL = URL(fileURLWithPath: dataset)
             label = datasetURL.standardizedFileURL.lastPathComponent
         } else {
-            guard let demo = DemoAssets.locate() else {
-                throw UserError("no DATASET given and the demo dataset (assets/demo) was not found in the current folder or above the executable; pass a dataset folder or set CGAN_TUI_DEMO")
-            }
+            let demo = try DemoAssets.locate()
             datasetURL = demo.url
             label = "demo"
             options.spectrogram.frames = Demo.frames
@@ -219,7 +201,7 @@ struct TrainCommand: ParsableCommand {
         if let v = threads { options.threads = v }
         if let v = checkpointEvery { options.checkpointEvery = v }
         if let meta = resumed?.metadata, options.epochs <= meta.epoch {
-            throw UserError("--epochs \(options.epochs) is not more than the \(meta.epoch) epochs already trained")
+            throw UserError("--epochs \(options.epochs) is not more than the \(counted(meta.epoch, "epoch")) already trained")
         }
 
         if runFolder == nil {
@@ -266,11 +248,11 @@ struct TrainCommand: ParsableCommand {
                                   datasetPath: plan.datasetURL.standardizedFileURL.path,
                                   commandLine: CommandLine.arguments, resume: plan.resume, window: window)
         let counts = zip(data.classes, data.clipCounts).map { "\($0) \($1)" }.joined(separator: ", ")
-        say("cgan-tui: \(data.classes.count) classes (\(counts)), \(data.spectrograms.count) clips, \(String(format: "%.1f", data.totalSeconds)) s of audio; \(options.spectrogram.nMels) x \(options.spectrogram.frames) log-mel")
+        say("cgan-tui: \(counted(data.classes.count, "class")) (\(counts)), \(counted(data.spectrograms.count, "clip")), \(String(format: "%.1f", data.totalSeconds)) s of audio; \(options.spectrogram.nMels) x \(options.spectrogram.frames) log-mel")
         if let w = window {
             say("cgan-tui: window \(w.frames) frames (\(String(format: "%.2f", w.seconds)) s) holds the sounding part of \(percent(w.covered)) of the clips; \(percent(w.cut)) are cut short (--frames N to choose)")
         }
-        say("cgan-tui: recipe \(options.recipe.name)" + (options.recipe == .seed ? " (the original PyTorch script's training)" : ""))
+        say("cgan-tui: recipe \(options.recipe.name)" + (options.recipe == .seed ? " (the original script's recipe)" : ""))
         say("cgan-tui: run folder \(layout.root.path)" + (plan.resume != nil ? " (resuming at epoch \(trainer.startEpoch), step \(trainer.startStep))" : ""))
 
         let (startEpoch, startStep) = (trainer.startEpoch, trainer.startStep)
@@ -310,8 +292,8 @@ struct TrainCommand: ParsableCommand {
             say("cgan-tui: resume with: \(resumeHint)")
             throw ExitCode(128 + sig)
         }
-        say("cgan-tui: done: \(options.epochs) epochs, step \(outcome.step); checkpoint \(relativePath(layout.latestCheckpoint))")
-        say("cgan-tui: generate clips with: cgan-tui generate \(shellQuoted(relativePath(layout.latestCheckpoint))) --all --out clips")
+        say("cgan-tui: done: \(counted(options.epochs, "epoch")), step \(outcome.step); checkpoint \(relativePath(layout.latestCheckpoint))")
+        say("cgan-tui: generate clips with: cgan-tui generate \(shellQuoted(relativePath(layout.root))) (they go to \(relativePath(layout.root.appendingPathComponent("generated"))))")
     }
 
     /// Loads (and caches) the spectrograms; lists skipped files once; drops empty classes.
@@ -329,7 +311,7 @@ struct TrainCommand: ParsableCommand {
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         let shown = 20
         for s in data.skipped.prefix(shown) { printWarning("skipped \(s.path): \(s.reason)") }
-        if data.skipped.count > shown { printWarning("... and \(data.skipped.count - shown) more skipped files") }
+        if data.skipped.count > shown { printWarning("... and \(counted(data.skipped.count - shown, "more skipped file"))") }
         return try Self.droppingEmptyClasses(data)
     }
 

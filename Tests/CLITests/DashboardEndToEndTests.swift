@@ -177,26 +177,29 @@ import Testing
         // Help overlay, then q: the q only closes the help; training goes on.
         try tmux.keys("?")
         #expect(Self.waitFor(2) { tmux.screen().contains("any key closes") })
-        let before = Self.step(tmux.screen()) ?? 0
+        let stepBefore = Self.step(tmux.screen()) ?? 0
         try tmux.keys("q")
         #expect(Self.waitFor(2) { !tmux.screen().contains("any key closes") }, "help still open:\n\(tmux.screen())")
-        #expect(run.waitForSteps(before + 3), "training did not go on after ? then q:\n\(tmux.screen())")
+        #expect(run.waitForSteps(stepBefore + 3), "training did not go on after ? then q:\n\(tmux.screen())")
         #expect(tmux.screen().contains("RUNNING") && run.exitStatus(within: 0) == nil)
 
         // r plays a real clip of the selected class, named on the message line; its samples
-        // (the dataset file's, at the same rate) reach ALSA.
+        // (the dataset file's, at the same rate) reach ALSA after the audition's (the file PCM
+        // keeps every clip played).
+        let before = Self.readWAV16(run.wav)?.samples.count ?? 0
         try tmux.keys("r")
         let realSaid = Self.waitFor(10) { tmux.screen().contains("playing real \(selected): \(selected)_00.wav") }
         #expect(realSaid, "no 'playing real \(selected)' message:\n\(tmux.screen())")
         let source = Self.readWAV16(Self.demo.appendingPathComponent("\(selected)/\(selected)_00.wav"))
-        var real: (rate: Int, samples: [Float])?
+        var recorded: (rate: Int, samples: [Float])?
         _ = Self.waitFor(10) {
-            real = Self.readWAV16(run.wav)
-            return real?.samples.count == source?.samples.count
+            recorded = Self.readWAV16(run.wav)
+            return recorded?.samples.count == before + (source?.samples.count ?? -1)
         }
-        #expect(source != nil && real?.samples.count == source?.samples.count,
-                "ALSA got \(real?.samples.count ?? -1) samples, the file has \(source?.samples.count ?? -1)")
-        if let a = real?.samples, let b = source?.samples, a.count == b.count {
+        let added = (recorded?.samples.count ?? 0) - before
+        #expect(source != nil && added == source?.samples.count,
+                "ALSA got \(added) more samples, the file has \(source?.samples.count ?? -1)")
+        if let a = recorded?.samples.dropFirst(before), let b = source?.samples, a.count == b.count {
             // 16-bit in, float, 16-bit out: libsndfile divides by 32768 and the player's scale
             // may differ by one step, so a sample may move by one or two quanta, no more.
             let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
@@ -309,10 +312,10 @@ import Testing
         // by 20 it makes sound.
         #expect(run.waitForSteps(20), "no training steps on screen:\n\(run.tmux.screen())")
         try run.tmux.keys("Enter")
-        // The message line names the file; ALSA's own complaints never reach the screen.
-        let said = Self.waitFor(20) { run.tmux.screen().contains("no audio device: wrote") }
+        // The message line names the device, ALSA's reason and the file; ALSA's own complaints never reach the screen.
+        let said = Self.waitFor(20) { run.tmux.screen().contains("audio device hw:CARD=cgan_no_such_card failed: No such device; wrote") }
         let screen = run.tmux.screen()
-        #expect(said, "no 'no audio device' message:\n\(screen)")
+        #expect(said, "no 'audio device ... failed' message:\n\(screen)")
         #expect(!screen.contains("ALSA lib"), "ALSA wrote over the dashboard:\n\(screen)")
         let folder = run.out.appendingPathComponent("auditions")
         let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []

@@ -47,8 +47,9 @@ import Quality
         var s = Fixtures.state()
         _ = s.apply(key: .enter, now: 0)
         _ = s.apply(.clipSynthesized(clip(0)), now: 0.1)
-        _ = s.apply(playback: .wroteFile(classIndex: 0, path: "runs/x/auditions/kick_0007.wav"), now: 0.2)
-        #expect(s.message?.text == "no audio device: wrote runs/x/auditions/kick_0007.wav")
+        _ = s.apply(playback: .wroteFile(classIndex: 0, path: "runs/x/auditions/kick_0007.wav",
+                                         reason: "audio device hw:9 failed: No such device"), now: 0.2)
+        #expect(s.message?.text == "audio device hw:9 failed: No such device; wrote runs/x/auditions/kick_0007.wav instead")
     }
 
     @Test func auditionAllPlaysEveryClassInTurn() {
@@ -79,7 +80,15 @@ import Quality
     @Test func secondQuitAbandons() {
         var s = Fixtures.state()
         _ = s.apply(key: .ctrlC, now: 0)
-        #expect(s.apply(key: .ctrlC, now: 1) == [.stopPlayback, .send(.abandon), .quit(status: 0)])
+        #expect(s.apply(key: .ctrlC, now: 1) == [.stopPlayback, .send(.abandon), .quit(status: 130)])
+    }
+
+    /// Ctrl-C is a key in the dashboard (raw mode) but means what SIGINT means headless: save,
+    /// then exit 130; q is the ordinary way out, exit 0.
+    @Test func ctrlCQuitsLikeSIGINT() {
+        var s = Fixtures.state()
+        #expect(s.apply(key: .ctrlC, now: 0) == [.stopPlayback, .send(.stop)])
+        #expect(s.apply(.finished, now: 1) == [.quit(status: 130)])
     }
 
     @Test func signalsQuitWithTheirStatus() {
@@ -338,10 +347,10 @@ import Quality
     /// message the user is reading nor becomes the checkpoint named on the way out.
     @Test func bestCheckpointSavesAreRoutine() {
         var s = Fixtures.state()
-        _ = s.apply(playback: .wroteFile(classIndex: 0, path: "run/auditions/kick_0001.wav"), now: 3000)
+        _ = s.apply(playback: .wroteFile(classIndex: 0, path: "run/auditions/kick_0001.wav", reason: "audio device default failed: x"), now: 3000)
         let best = URL(fileURLWithPath: "/tmp/r/checkpoints/best.safetensors")
         _ = s.apply(.bestCheckpointSaved(epoch: 7, best), now: 3001)
-        #expect(s.message?.text == "no audio device: wrote run/auditions/kick_0001.wav")
+        #expect(s.message?.text == "audio device default failed: x; wrote run/auditions/kick_0001.wav instead")
         #expect(s.lastCheckpoint == nil)
         _ = s.apply(.bestCheckpointSaved(epoch: 8, best), now: 3005)
         #expect(s.message?.text == "epoch 8 is the best so far: saved /tmp/r/checkpoints/best.safetensors" && s.message?.routine == true)

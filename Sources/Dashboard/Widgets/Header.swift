@@ -1,5 +1,6 @@
 import Foundation
 import GAN
+import Support
 
 /// The top of the screen: a title bar (dataset, classes, clips, shape, state) and the run's
 /// progress (epoch/step, rates, elapsed, ETA, output folder) flowing over one or two lines.
@@ -13,7 +14,7 @@ public enum Header {
         guard area.height >= 1 else { return }
         let c = state.context
         buf.fill(Rect(x: area.x, y: area.y, width: area.width, height: 1), " ", style: theme.titleBar)
-        let title = " cgan-tui  \(c.datasetName) · \(c.classNames.count) classes · \(c.totalClips) clips · \(c.nMels)×\(c.frames) log-mel"
+        let title = " cgan-tui  \(c.datasetName) · \(counted(c.classNames.count, "class")) · \(counted(c.totalClips, "clip")) · \(c.nMels)×\(c.frames) log-mel"
         let stateText = " \(glyphs == .unicode ? state.stateLabel : state.stateLabel.replacingOccurrences(of: "·", with: "|")) "
         let titleText = glyphs == .unicode ? title : title.replacingOccurrences(of: "·", with: "|").replacingOccurrences(of: "×", with: "x")
         buf.put(fit(titleText, area.width - stateText.count - 1, glyphs), x: area.x, y: area.y, style: theme.titleBar)
