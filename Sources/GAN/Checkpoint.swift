@@ -59,15 +59,16 @@ extension ConditionalGAN {
         try AtomicFile.write(try checkpointData(metadata: metadata, includeOptimizerState: includeOptimizerState), to: url)
     }
 
-    public static func load(from url: URL) throws -> (ConditionalGAN, CheckpointMetadata) {
-        try load(file: try Safetensors.File(contentsOf: url), name: url.path)
+    /// The model in the checkpoint, running with `settings`.
+    public static func load(from url: URL, settings: ComputeSettings = .standard) throws -> (ConditionalGAN, CheckpointMetadata) {
+        try load(file: try Safetensors.File(contentsOf: url), name: url.path, settings: settings)
     }
 
-    public static func load(data: Data, name: String) throws -> (ConditionalGAN, CheckpointMetadata) {
-        try load(file: try Safetensors.File(data: data, name: name), name: name)
+    public static func load(data: Data, name: String, settings: ComputeSettings = .standard) throws -> (ConditionalGAN, CheckpointMetadata) {
+        try load(file: try Safetensors.File(data: data, name: name), name: name, settings: settings)
     }
 
-    static func load(file: Safetensors.File, name: String) throws -> (ConditionalGAN, CheckpointMetadata) {
+    static func load(file: Safetensors.File, name: String, settings: ComputeSettings) throws -> (ConditionalGAN, CheckpointMetadata) {
         guard let configText = file.metadata["config"] else {
             throw UserError("\(name): not a cgan-tui checkpoint (no config in the safetensors metadata)")
         }
@@ -99,7 +100,7 @@ extension ConditionalGAN {
                 throw UserError("\(name): checkpoint recipe is not valid for this version")
             }
         }
-        let gan = ConditionalGAN(config: config, recipe: recipe, seed: 0)
+        let gan = ConditionalGAN(config: config, recipe: recipe, seed: 0, settings: settings)
         for (prefix, store, bns) in [("generator", gan.generator.store, gan.generator.batchNorms),
                                      ("discriminator", gan.discriminator.store, gan.discriminator.batchNorms)] {
             for p in store.entries { store.set(p, try file.floats("\(prefix).\(p.name)", shape: p.shape, file: name)) }

@@ -1,5 +1,6 @@
 import Audio
 import Dispatch
+import Engine
 import Foundation
 import Quality
 import Support
@@ -74,7 +75,8 @@ public final class Trainer: @unchecked Sendable {
     /// `UserError` when the checkpoint does not fit the dataset or the options.
     public init(dataset: SpectrogramDataset, options: TrainingOptions, layout: RunLayout,
                 datasetPath: String, commandLine: [String],
-                resume: (model: ConditionalGAN, metadata: CheckpointMetadata)? = nil, window: ClipWindow? = nil) throws {
+                resume: (model: ConditionalGAN, metadata: CheckpointMetadata)? = nil, window: ClipWindow? = nil,
+                settings: ComputeSettings? = nil) throws {
         guard !dataset.classes.isEmpty, !dataset.spectrograms.isEmpty else {
             throw UserError("the dataset has no usable clips")
         }
@@ -107,8 +109,10 @@ public final class Trainer: @unchecked Sendable {
             let inEpoch = model.step - meta.epoch * stepsPerEpoch
             resumeStepInEpoch = (0 ..< stepsPerEpoch).contains(inEpoch) ? inEpoch : 0
         } else {
+            // The caller's settings, or `options.threads` workers (0: one per core).
+            let settings = settings ?? ComputeSettings(threads: options.threads > 0 ? options.threads : ProcessInfo.processInfo.activeProcessorCount)
             model = ConditionalGAN(config: options.modelConfig(classes: dataset.classes.count), recipe: options.recipe,
-                                   seed: options.seed)
+                                   seed: options.seed, settings: settings)
             completedEpochs = 0
             resumeStepInEpoch = 0
         }
@@ -122,9 +126,9 @@ public final class Trainer: @unchecked Sendable {
         self.runConfig = runConfig
         try runConfig.write(to: layout.config)
         metrics = try MetricsLog(url: layout.metrics, classes: dataset.classes, keepStepsUpTo: resume == nil ? 0 : model.step)
-        var latentRNG = RunRandom.stream(seed: options.seed, .preview, 0)
         shared = Mutex(Shared(snapshot: model.snapshotGenerator(),
-                              latent: latentRNG.normals(dataset.classes.count * options.latentDim),
+                              latent: Audition.latent(seed: options.seed, draw: 0, classes: dataset.classes.count,
+                                                      latentDim: options.latentDim),
                               latentDraws: 0, epoch: completedEpochs, step: model.step))
         if resume != nil { lastSave = (layout.latestCheckpoint, completedEpochs) }
         best = resume?.metadata.best
@@ -170,8 +174,7 @@ public final class Trainer: @unchecked Sendable {
             let classes = self.classes.count, latentDim = options.latentDim, seed = options.seed
             shared.withLock {
                 $0.latentDraws += 1
-                var rng = RunRandom.stream(seed: seed, .preview, $0.latentDraws)
-                $0.latent = rng.normals(classes * latentDim)
+                $0.latent = Audition.latent(seed: seed, draw: $0.latentDraws, classes: classes, latentDim: latentDim)
             }
             events.send(.message("new latent drawn for samples and auditions"))
             let s = shared.withLock { $0 }
@@ -454,12 +457,7 @@ public final class Trainer: @unchecked Sendable {
     }
 
     private func generateAll(_ s: Shared) -> [GeneratedSpectrogram] {
-        let cfg = options.spectrogram, size = cfg.nMels * cfg.frames
-        let out = s.snapshot.generate(labels: Array(classes.indices), z: s.latent)
-        return classes.indices.map {
-            GeneratedSpectrogram(classIndex: $0, nMels: cfg.nMels, frames: cfg.frames,
-                                 logMel: Array(out[$0 * size ..< ($0 + 1) * size]))
-        }
+        Audition.spectrograms(s.snapshot, latent: s.latent, classes: classes.count, config: options.spectrogram)
     }
 
     // MARK: - synthQueue
@@ -469,14 +467,9 @@ public final class Trainer: @unchecked Sendable {
     }
 
     private func audition(_ k: Int, _ s: Shared, requestedAt: Double) {
-        let cfg = options.spectrogram, size = cfg.nMels * cfg.frames, d = options.latentDim
-        let logMel = s.snapshot.generate(labels: [k], z: Array(s.latent[k * d ..< (k + 1) * d]))
-        precondition(logMel.count == size)
-        let samples = auditionSynth.waveform(logMel: logMel, iterations: options.griffinLimIterations,
-                                                        seed: options.seed)
-        events.send(.clipSynthesized(SynthesizedClip(
-            classIndex: k, sampleRate: cfg.sampleRate, samples: samples,
-            spectrogram: GeneratedSpectrogram(classIndex: k, nMels: cfg.nMels, frames: cfg.frames, logMel: logMel),
-            requestedAt: requestedAt)))
+        events.send(.clipSynthesized(Audition.clip(k, s.snapshot, latent: s.latent, latentDim: options.latentDim,
+                                                   config: options.spectrogram, synthesizer: auditionSynth,
+                                                   iterations: options.griffinLimIterations, seed: options.seed,
+                                                   requestedAt: requestedAt)))
     }
 }

@@ -40,23 +40,22 @@ struct BenchTrainCommand: ParsableCommand {
     var torchScript = "scripts/torch_step_bench.py"
 
     @Option(help: "Strided convolutions: winograd (F(2x2,2x2) where channels allow, the default) or im2col (im2col + sgemm everywhere, to compare)")
-    var convolution: ConvolutionChoice = .winograd
+    var convolution: ComputeSettings.Convolution = .winograd
 
     func run() throws {
         guard steps >= 1, batch >= 2 else { throw UserError("--steps must be >= 1 and --batch-size >= 2") }
         if let t = threads {
             guard (1 ... 256).contains(t) else { throw UserError("--threads must be between 1 and 256 (got \(t))") }
-            BLAS.threads = t
         }
-        let threads = BLAS.threads
-        print("OpenBLAS \(BLAS.coreName) kernels, \(counted(threads, "thread")); OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "(unset)")")
+        let compute = ComputeThreads.settings(threads: threads ?? 0, convolution: convolution)
+        let threads = compute.threads
+        print("\(BLASKernels.description.line), \(counted(threads, "thread"))")
         BLAS.nativeThreads = threads
         let sgemmBest = Self.sgemmGFLOPs(m: 1024, n: 1024, k: 1024)
         print(String(format: "sgemm 1024^3: %.1f GFLOP/s (best of several, %@)", sgemmBest, counted(threads, "thread") as NSString))
 
-        WinogradConv.enabledByDefault = convolution == .winograd
         let config = ModelConfig(numClasses: 4)
-        let gan = ConditionalGAN(config: config, seed: 1)
+        let gan = ConditionalGAN(config: config, seed: 1, settings: compute)
         let rssModel = Self.currentRSSMegabytes()
 
         var rng = SplitMix64(seed: 2)
@@ -163,7 +162,7 @@ struct BenchTrainCommand: ParsableCommand {
                 "peak_rss_mb": rss, "train_step_seconds": median, "train_gflop_per_step": flops / 1e9,
                 "ratio_to_sgemm": gflops / sgemmBest, "ratio_to_sgemm_paired": ratio, "sgemm_gflops_paired": sgemm, "train_samples_per_s_best": Double(n) / best,
                 "train_gflops_best": flops / best / 1e9, "train_gflop_per_step_performed": performed / 1e9,
-                "train_gflops_performed": performed / median / 1e9, "convolution": convolution.rawValue, "cpu_seconds_per_step": cpuPerStep, "batch": n, "threads": threads, "openblas_core": BLAS.coreName,
+                "train_gflops_performed": performed / median / 1e9, "convolution": convolution.rawValue, "cpu_seconds_per_step": cpuPerStep, "batch": n, "threads": threads, "openblas_core": BLAS.coreName, "openblas_kernels": BLASKernels.description.line,
             ]
             if let m = torchResult {
                 object["torch_samples_per_s"] = m.bestSamplesPerSecond
@@ -299,6 +298,4 @@ struct BenchTrainCommand: ParsableCommand {
     }
 }
 
-enum ConvolutionChoice: String, ExpressibleByArgument, CaseIterable {
-    case winograd, im2col
-}
+extension ComputeSettings.Convolution: ExpressibleByArgument {}

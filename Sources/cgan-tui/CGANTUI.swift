@@ -8,7 +8,7 @@ struct CGANTUI: ParsableCommand {
         commandName: "cgan-tui",
         abstract: "Train a class-conditional GAN on a folder of labelled sounds, and hear it learn.",
         version: CGANVersion.string,
-        subcommands: [TrainCommand.self, MelCommand.self, InvertCommand.self, GenerateCommand.self, EvalCommand.self,
+        subcommands: [TrainCommand.self, MelCommand.self, InvertCommand.self, GenerateCommand.self, EvalCommand.self, ListenCommand.self,
                       BenchCommand.self],
         defaultSubcommand: TrainCommand.self)
 
@@ -17,6 +17,7 @@ struct CGANTUI: ParsableCommand {
     /// cannot parse (`--epochs abc`, an unknown option) is bad input like any other:
     /// `cgan-tui: <one line>` and exit 2, not the usage text and exit 64.
     static func main() {
+        BLASKernels.chooseAtStartUp()
         let arguments = Array(CommandLine.arguments.dropFirst())
         if RootHelp.isRequest(arguments) {
             print(RootHelp.text(), terminator: "")

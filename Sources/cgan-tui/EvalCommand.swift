@@ -52,10 +52,9 @@ struct EvalCommand: ParsableCommand {
         try require((2 ... 10_000).contains(count), "--count must be between 2 and 10000 (got \(count)): diversity needs two clips")
         if let threads { try require((1 ... 256).contains(threads), "--threads must be between 1 and 256 (got \(threads))") }
         let input = try CheckpointInput(checkpoint)
-        let (model, meta) = try ConditionalGAN.load(from: input.url)
-        let datasetURL = try datasetFolder(input)
         let threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
-        ComputeThreads.set(threads)
+        let (model, meta) = try ConditionalGAN.load(from: input.url, settings: ComputeThreads.settings(threads: threads))
+        let datasetURL = try datasetFolder(input)
         let data = try TrainCommand.loadDataset(datasetURL, config: CheckpointInput.spectrogramConfig(meta), threads: threads,
                                                 interactive: isatty(STDERR_FILENO) != 0)
         guard data.classes == meta.classNames else {

@@ -51,7 +51,7 @@ struct GenerateCommand: ParsableCommand {
         if let out { try require(!out.isEmpty, "--out must not be empty") }
 
         let input = try CheckpointInput(checkpoint)
-        let (model, meta) = try ConditionalGAN.load(from: input.url)
+        let (model, meta) = try ConditionalGAN.load(from: input.url, settings: ComputeThreads.settings(threads: 0))
 
         var chosen: [Int] = []
         if classes.isEmpty {

@@ -152,7 +152,9 @@ struct TrainCommand: ParsableCommand {
             let saved = try? RunConfig.read(RunLayout(root: checkpoint.deletingLastPathComponent().deletingLastPathComponent()).config)
             resumedWindow = saved?.window
             if let saved { options = saved.options }
-            do { resumed = try ConditionalGAN.load(from: checkpoint) } catch let e as UserError {
+            do {
+                resumed = try ConditionalGAN.load(from: checkpoint, settings: ComputeThreads.settings(threads: threads ?? options.threads))
+            } catch let e as UserError {
                 guard let own = ownFolder else { throw e }
                 throw UserError(e.message + Self.otherCheckpointHint(RunLayout(root: own), besides: checkpoint))
             }
@@ -270,7 +272,7 @@ struct TrainCommand: ParsableCommand {
         // config.json records the thread count actually used: same seed + same threads = same run.
         if options.threads <= 0 { options.threads = ProcessInfo.processInfo.activeProcessorCount }
         let threads = options.threads
-        ComputeThreads.set(threads)
+        let compute = ComputeThreads.settings(threads: threads)
 
         var data = try Self.loadDataset(plan.datasetURL, config: plan.options.spectrogram, threads: threads, interactive: interactive)
         var window = plan.window
@@ -287,13 +289,14 @@ struct TrainCommand: ParsableCommand {
         defer { lock?.release() }
         let trainer = try Trainer(dataset: data, options: options, layout: layout,
                                   datasetPath: plan.datasetURL.standardizedFileURL.path,
-                                  commandLine: CommandLine.arguments, resume: plan.resume, window: window)
+                                  commandLine: CommandLine.arguments, resume: plan.resume, window: window, settings: compute)
         let counts = zip(data.classes, data.clipCounts).map { "\($0) \($1)" }.joined(separator: ", ")
         say("cgan-tui: \(counted(data.classes.count, "class")) (\(counts)), \(counted(data.spectrograms.count, "clip")), \(String(format: "%.1f", data.totalSeconds)) s of audio; \(options.spectrogram.nMels) x \(options.spectrogram.frames) log-mel")
         if let w = window {
             say("cgan-tui: window \(w.frames) frames (\(String(format: "%.2f", w.seconds)) s) holds the sounding part of \(percent(w.covered)) of the clips; \(percent(w.cut)) are cut short (--frames N to choose)")
         }
         say("cgan-tui: recipe \(options.recipe.name)" + (options.recipe == .seed ? " (the original script's recipe)" : ""))
+        say("cgan-tui: \(BLASKernels.description.line)")
         say("cgan-tui: run folder \(layout.root.path)" + (plan.resume != nil ? " (resuming at epoch \(trainer.startEpoch), step \(trainer.startStep))" : ""))
 
         let (startEpoch, startStep) = (trainer.startEpoch, trainer.startStep)
