@@ -285,7 +285,7 @@ public struct AppState: Sendable {
                 if listening { say("training has finished: nothing new to save; Enter plays, q quits") }
                 break
             }
-            say("saving a checkpoint")
+            say("keeping a snapshot of this state in checkpoints/")
             return [.send(.saveNow)]
         case .char("?"):
             showHelp = true

@@ -42,7 +42,7 @@ struct TrainTrainingOptions: ParsableArguments {
 struct TrainOutputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Run folder (default: runs/<dataset>-<date-time>)", valueName: "dir"))
     var out: String?
-    @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: ArgumentHelp("Also keep a numbered checkpoint every N epochs, 0 for none (default: 10)", valueName: "n"))
+    @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: ArgumentHelp("Also keep a numbered checkpoint (weights only: for generate, eval, listen) every N epochs, 0 for none (default: 10)", valueName: "n"))
     var checkpointEvery: Int?
     @Option(name: .customLong("log-every"), parsing: .unconditional, help: ArgumentHelp("Headless with output to a pipe or file: also print a line every N steps, 0 for none (default: 50)", valueName: "n"))
     var logEvery: Int?

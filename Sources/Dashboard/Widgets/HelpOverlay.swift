@@ -11,7 +11,7 @@ public enum HelpOverlay {
             ("b", "A/B: real, then generated, 3 rounds (b stops)"),
             ("n", "new random voice (else fixed, to compare)"),
             ("p", "pause / resume training"),
-            ("s", "save a checkpoint now"),
+            ("s", "keep a snapshot: checkpoints/epoch_NNN, never removed"),
             ("w", "list the files skipped when reading the dataset"),
             ("?", "this help"),
             ("q  Ctrl-C", "save a checkpoint and quit"),

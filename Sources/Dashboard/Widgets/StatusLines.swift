@@ -26,14 +26,14 @@ public enum HintLine {
         let u = glyphs == .unicode
         var k: [(key: String, what: String)] = [(u ? "↑↓" : "jk", "class"), (u ? "⏎" : "Enter", "play"), ("a", "all"),
                                                 ("r", "real clip"), ("b", "A/B"), ("n", "new voice")]
-        if !state.listening { k += [("p", state.trainingState == .paused ? "resume" : "pause"), ("s", "save")] }
+        if !state.listening { k += [("p", state.trainingState == .paused ? "resume" : "pause"), ("s", "snapshot")] }
         if !state.context.skippedFiles.isEmpty { k.append(("w", "skipped")) }
         k += [("?", "help"), ("q", "quit")]
         return k
     }
 
     /// Dropped first when the line is too narrow (q, play and help stay).
-    static let optional = ["skipped", "new voice", "A/B", "save", "all", "class", "real clip", "pause", "resume"]
+    static let optional = ["skipped", "new voice", "A/B", "snapshot", "all", "class", "real clip", "pause", "resume"]
 
     public static func render(_ state: AppState, area: Rect, theme: Theme, glyphs: Glyphs, into buf: inout CellBuffer) {
         guard area.height >= 1 else { return }
