@@ -101,6 +101,8 @@ extension ConditionalGAN {
             }
         }
         let gan = ConditionalGAN(config: config, recipe: recipe, seed: 0, settings: settings)
+        if let c = meta.valueCeiling, !(c.isFinite && c >= 0) { throw UserError("\(name): checkpoint value_ceiling must be 0 or more, got \(c)") }
+        gan.valueCeiling = meta.valueCeiling
         for (prefix, store, bns) in [("generator", gan.generator.store, gan.generator.batchNorms),
                                      ("discriminator", gan.discriminator.store, gan.discriminator.batchNorms)] {
             for p in store.entries { store.set(p, try file.floats("\(prefix).\(p.name)", shape: p.shape, file: name)) }

@@ -18,6 +18,14 @@ public final class ConditionalGAN {
     /// The average of the generator's weights (`Recipe.generatorEMA`), laid out as its store.
     let ema: FloatBuffer?
 
+    /// The largest log1p(mel power) a sample may hold (the training clips' maximum): the
+    /// generator's unbounded output, mapped back through the recipe's exponential, can overshoot
+    /// it by orders of magnitude in a few bins, which then dominate the peak-normalised audio.
+    /// Output post-processing only: training never sees it. nil: no clamp (older checkpoints).
+    public var valueCeiling: Float? {
+        didSet { sampler = nil }
+    }
+
     /// Optimizer steps taken.
     public var step: Int { adamG.step }
 
@@ -130,7 +138,7 @@ public final class ConditionalGAN {
     /// A copy of the generator that samples (its weights and BN running statistics, or the
     /// weight average), usable on any thread.
     public func snapshotGenerator() -> GeneratorSnapshot {
-        GeneratorSnapshot(config: config, recipe: recipe, settings: settings, values: ema?.array ?? generator.store.values.array,
+        GeneratorSnapshot(config: config, recipe: recipe, valueCeiling: valueCeiling, settings: settings, values: ema?.array ?? generator.store.values.array,
                           runningMeans: generator.batchNorms.map { $0.layer.runningMean },
                           runningVars: generator.batchNorms.map { $0.layer.runningVar },
                           measuresStatistics: ema != nil)
@@ -151,6 +159,7 @@ struct PhaseClock {
 public struct GeneratorSnapshot: Sendable {
     public let config: ModelConfig
     let recipe: Recipe
+    let valueCeiling: Float?
     let settings: ComputeSettings
     let values: [Float]
     let runningMeans: [[Float]]
@@ -160,9 +169,9 @@ public struct GeneratorSnapshot: Sendable {
     /// The generator built from this snapshot, once, on the first thread that samples from it.
     private let built = BuiltGenerator()
 
-    init(config: ModelConfig, recipe: Recipe, settings: ComputeSettings, values: [Float], runningMeans: [[Float]],
-         runningVars: [[Float]], measuresStatistics: Bool = false) {
-        self.config = config; self.recipe = recipe; self.settings = settings; self.values = values
+    init(config: ModelConfig, recipe: Recipe, valueCeiling: Float? = nil, settings: ComputeSettings, values: [Float],
+         runningMeans: [[Float]], runningVars: [[Float]], measuresStatistics: Bool = false) {
+        self.config = config; self.recipe = recipe; self.valueCeiling = valueCeiling; self.settings = settings; self.values = values
         self.runningMeans = runningMeans; self.runningVars = runningVars; self.measuresStatistics = measuresStatistics
     }
 
@@ -170,10 +179,15 @@ public struct GeneratorSnapshot: Sendable {
     /// equally, fixed latents (the same each time, so a snapshot samples deterministically).
     static let statisticsBatch = 64
 
-    /// batch * nMels * frames values, row-major per sample, row 0 = lowest band.
+    /// batch * nMels * frames log1p(mel power) values, row-major per sample, row 0 = lowest band,
+    /// none above `valueCeiling`. Every generated output (previews, auditions, generate, eval,
+    /// listen) comes through here.
     public func generate(labels: [Int], z: [Float]) -> [Float] {
         var out = built.withGenerator(make: makeGenerator) { $0.forward(labels: labels, z: z, training: false).array }
         recipe.fromModel(&out)
+        if let ceiling = valueCeiling {
+            for i in out.indices where out[i] > ceiling { out[i] = ceiling }
+        }
         return out
     }
 

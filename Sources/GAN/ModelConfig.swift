@@ -51,6 +51,9 @@ public struct CheckpointMetadata: Sendable, Codable, Equatable {
     public var formatVersion: Int
     /// The run's best epoch so far when this checkpoint was written (absent in older files).
     public var best: BestEpoch?
+    /// The training clips' largest log1p(mel power), measured when the run started: generated
+    /// values are clamped at it (`ConditionalGAN.valueCeiling`). Absent in older files: no clamp.
+    public var valueCeiling: Float?
 
     public static let currentFormatVersion = 1
 
@@ -58,13 +61,16 @@ public struct CheckpointMetadata: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case classNames = "class_names", sampleRate = "sample_rate", nFFT = "n_fft", hop, nMels = "n_mels"
         case frames, latentDim = "latent_dim", epoch, step, seed, formatVersion = "format_version", best
+        case valueCeiling = "value_ceiling"
     }
 
     public init(classNames: [String], sampleRate: Int = 22050, nFFT: Int = 1024, hop: Int = 256,
                 nMels: Int = 128, frames: Int = 512, latentDim: Int = 100, epoch: Int = 0, step: Int = 0,
-                seed: UInt64 = 0, formatVersion: Int = CheckpointMetadata.currentFormatVersion, best: BestEpoch? = nil) {
+                seed: UInt64 = 0, formatVersion: Int = CheckpointMetadata.currentFormatVersion, best: BestEpoch? = nil,
+                valueCeiling: Float? = nil) {
         self.classNames = classNames; self.sampleRate = sampleRate; self.nFFT = nFFT; self.hop = hop
         self.nMels = nMels; self.frames = frames; self.latentDim = latentDim; self.epoch = epoch
         self.step = step; self.seed = seed; self.formatVersion = formatVersion; self.best = best
+        self.valueCeiling = valueCeiling
     }
 }

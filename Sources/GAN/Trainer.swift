@@ -118,11 +118,14 @@ public final class Trainer: @unchecked Sendable {
         }
         self.options = options
         trainingSpectrograms = dataset.spectrograms.map(model.recipe.toModel)
+        // Measured at every start (the clips are already cropped to the window), whatever the recipe.
+        model.valueCeiling = dataset.spectrograms.lazy.compactMap { $0.max() }.max()
         outputSynth = Synthesizer(config: cfg)
         auditionSynth = Synthesizer(config: cfg)
         try layout.create()
         var runConfig = RunConfig(dataset: datasetPath, classes: dataset.classes, options: options, commandLine: commandLine)
         runConfig.window = window
+        runConfig.valueCeiling = model.valueCeiling
         self.runConfig = runConfig
         try runConfig.write(to: layout.config)
         metrics = try MetricsLog(url: layout.metrics, classes: dataset.classes, keepStepsUpTo: resume == nil ? 0 : model.step)
@@ -411,7 +414,8 @@ public final class Trainer: @unchecked Sendable {
         let cfg = options.spectrogram
         let meta = CheckpointMetadata(classNames: classes, sampleRate: cfg.sampleRate, nFFT: cfg.nFFT, hop: cfg.hop,
                                       nMels: cfg.nMels, frames: cfg.frames, latentDim: options.latentDim,
-                                      epoch: epoch, step: model.step, seed: options.seed, best: best)
+                                      epoch: epoch, step: model.step, seed: options.seed, best: best,
+                                      valueCeiling: model.valueCeiling)
         do {
             try model.save(to: url, metadata: meta, includeOptimizerState: optimizer)
         } catch {

@@ -67,6 +67,8 @@ public struct RunConfig: Sendable, Codable, Equatable {
     public var commandLine: [String]
     /// The window the default recipe chose from the clips (nil: `--frames`, the demo's or the seed's).
     public var window: ClipWindow?
+    /// The training clips' largest log1p(mel power), at which generated values are clamped.
+    public var valueCeiling: Float?
     /// The cgan-tui version that last wrote this file (a resumed run rewrites it); nil in files
     /// written before versions were recorded.
     public var version: String? = CGANVersion.string

@@ -38,6 +38,8 @@ struct GenerateCommand: ParsableCommand {
     var iterations: Int = 32
     @Option(help: ArgumentHelp("Output folder, created if needed (default: RUN/generated)", valueName: "dir"))
     var out: String?
+    @Option(parsing: .unconditional, help: ArgumentHelp("Clamp generated log1p(mel power) at x (default: the checkpoint's value_ceiling, the training clips' largest; none in older checkpoints)", valueName: "x"))
+    var valueCeiling: Float?
 
     func run() throws {
         try reportingUserErrors { try generate() }
@@ -49,9 +51,11 @@ struct GenerateCommand: ParsableCommand {
         try require((1 ... 10_000).contains(iterations), "--iterations must be between 1 and 10000 (got \(iterations))")
         try require(!(all && !classes.isEmpty), "give either --class NAME ... or --all, not both")
         if let out { try require(!out.isEmpty, "--out must not be empty") }
+        if let valueCeiling { try require(valueCeiling.isFinite && valueCeiling >= 0, "--value-ceiling must be 0 or more (got \(valueCeiling))") }
 
         let input = try CheckpointInput(checkpoint)
         let (model, meta) = try ConditionalGAN.load(from: input.url, settings: ComputeThreads.settings(threads: 0))
+        if let valueCeiling { model.valueCeiling = valueCeiling }
 
         var chosen: [Int] = []
         if classes.isEmpty {

@@ -29,6 +29,34 @@ import Testing
         #expect(wav.prefix(4) == Data("RIFF".utf8) && wav.count > 44)
     }
 
+    /// Values stop at the run's recorded ceiling (config.json and the checkpoint agree).
+    @Test func spectrogramsStopAtTheRunsValueCeiling() throws {
+        let cli = try trained(); defer { cli.cleanUp() }
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: cli.path("run/config.json"))) as! [String: Any]
+        let recorded = Float((config["valueCeiling"] as! NSNumber).doubleValue)
+        #expect(recorded > 0)
+        let r = try cli.run(["generate", "run", "--all", "--count", "2", "--spectrograms", "--iterations", "1", "--out", "gen"])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let values = try ["low", "noise", "sweep"].flatMap { try NPY.read(cli.path("gen/\($0)_1.npy")).values }
+        #expect(values.allSatisfy { $0 <= recorded })
+    }
+
+    /// A checkpoint from before ceilings (the GAN tests' committed fixture, whose generator
+    /// gives values up to about 0.21) is not clamped; --value-ceiling clamps it.
+    @Test func valueCeilingOptionClampsAnOldCheckpoint() throws {
+        let cli = try CLI(); defer { cli.cleanUp() }
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../GANTests/Fixtures/swift_checkpoint.safetensors").standardized.path
+        for (out, extra) in [("plain", [String]()), ("clamped", ["--value-ceiling", "0.1"])] {
+            let r = try cli.run(["generate", fixture, "--class", "kick", "--count", "2", "--spectrograms", "--iterations", "1", "--out", out] + extra)
+            #expect(r.status == 0, "stderr: \(r.stderr)")
+        }
+        let plain = try NPY.read(cli.path("plain/kick_1.npy")).values, clamped = try NPY.read(cli.path("clamped/kick_1.npy")).values
+        #expect(plain.max()! > 0.1)
+        #expect(clamped.max() == 0.1)
+        #expect(zip(plain, clamped).allSatisfy { $1 == min($0, 0.1) })
+    }
+
     @Test func allClassesFromARunFolder() throws {
         let cli = try trained(); defer { cli.cleanUp() }
         let r = try cli.run(["generate", "run", "--all", "--count", "1", "--iterations", "2", "--out", "gen"])
@@ -91,6 +119,8 @@ import Testing
             (["generate", "run", "--all", "--class", "low", "--out", "gen"], "--all"),
             (["generate", "nothing-here.safetensors", "--out", "gen"], "nothing-here"),
             (["generate", "run", "--out", "run/config.json/x"], "run/config.json/x"),
+            (["generate", "run", "--value-ceiling", "-1", "--out", "gen"], "--value-ceiling"),
+            (["generate", "run", "--value-ceiling", "nan", "--out", "gen"], "--value-ceiling"),
         ]
         for (args, needle) in cases {
             let r = try cli.run(args)

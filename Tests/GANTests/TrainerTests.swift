@@ -109,6 +109,25 @@ import Testing
         #expect(csv.count == 7)
     }
 
+    /// The run measures the training clips' largest log1p when it starts, records it in
+    /// config.json and the checkpoints, and no preview goes above it.
+    @Test func recordsTheTrainingMaximumAsTheValueCeiling() throws {
+        let s = try Scratch()
+        s.options.epochs = 1
+        let trainer = try s.trainer("run")
+        let peak = s.data.spectrograms.flatMap { $0 }.max()!
+        #expect(peak > 0)
+        trainer.start()
+        let events = Self.collect(trainer)
+        #expect(try RunConfig.read(trainer.layout.config).valueCeiling == peak)
+        let (model, meta) = try ConditionalGAN.load(from: trainer.layout.latestCheckpoint)
+        #expect(meta.valueCeiling == peak && model.valueCeiling == peak)
+        let previews = events.flatMap { e -> [Float] in
+            if case .samplesReady(_, _, let g) = e { return g.flatMap(\.logMel) }; return []
+        }
+        #expect(!previews.isEmpty && previews.allSatisfy { $0 <= peak })
+    }
+
     @Test func sameSeedSameLossesOtherSeedOtherLosses() throws {
         let s = try Scratch()
         let a = try s.trainer("a"); a.start()
