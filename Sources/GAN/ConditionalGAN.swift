@@ -174,7 +174,7 @@ public struct GeneratorSnapshot: Sendable {
     }
 
     private func makeGenerator() -> Generator {
-        let g = Generator(config: config, scratch: WorkerBuffers(), inferenceOnly: true)
+        let g = Generator(config: config, scratch: WorkerBuffers(), storage: .inference)
         g.store.values.copy(from: values)
         if measuresStatistics {
             let n = Self.statisticsBatch

@@ -22,9 +22,9 @@ final class Generator {
     let dOutput = FloatBuffer()
     private(set) var batch = 0
 
-    init(config: ModelConfig, scratch: WorkerBuffers, inferenceOnly: Bool = false) {
+    init(config: ModelConfig, scratch: WorkerBuffers, storage: ParameterStore.Storage = .training) {
         self.config = config
-        store = ParameterStore(inferenceOnly: inferenceOnly)
+        store = ParameterStore(storage: storage)
         let h = config.baseH, w = config.baseW
         fc = Linear(store, name: "fc", inFeatures: config.latentDim + config.numClasses, outFeatures: 256 * h * w)
         ct0 = ConvTranspose2d(store, name: "net.0", inChannels: 256, outChannels: 128, kernel: 4, stride: 2, padding: 1, scratch: scratch)
