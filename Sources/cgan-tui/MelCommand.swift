@@ -38,6 +38,7 @@ struct MelCommand: ParsableCommand {
             let samples = try AudioIO.readMono(URL(fileURLWithPath: audio), sampleRate: sampleRate, resampler: resampler,
                                                maxSamples: config.samplesNeeded)
             let logMel = LogMelExtractor(config: config).logMel(samples)
+            do { try LogMelExtractor.requireFinite(logMel) } catch { throw UserError("\(audio): \(error)") }
             let npyURL = URL(fileURLWithPath: npy)
             let existed = FileManager.default.fileExists(atPath: npyURL.path)
             try NPY.write(NPY.Array(shape: [nMels, frames], values: logMel), to: npyURL)
