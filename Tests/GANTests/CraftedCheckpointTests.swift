@@ -82,16 +82,24 @@ import Testing
     }
 
     /// Ranges that do not tile the data section exactly, as safetensors' own validation
-    /// requires: all were accepted before the fix.
+    /// requires: Safetensors.File accepted all of these before the fix.
     @Test func offsetsMustTileTheData() throws {
+        func expectRefused(_ header: String, dataBytes: Int, _ phrase: String, sourceLocation: SourceLocation = #_sourceLocation) {
+            do {
+                _ = try Safetensors.File(data: CheckpointTests.raw(header, dataBytes: dataBytes), name: "x")
+                Issue.record("accepted \(header)", sourceLocation: sourceLocation)
+            } catch let e as UserError {
+                #expect(e.message.contains(phrase), "\(e.message)", sourceLocation: sourceLocation)
+            } catch { Issue.record("\(error)", sourceLocation: sourceLocation) }
+        }
         let overlap = #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#
-        CheckpointTests.expectUserError(CheckpointTests.raw(overlap, dataBytes: 8), containing: "without gaps or overlaps")
+        expectRefused(overlap, dataBytes: 8, "without gaps or overlaps")
         let gap = #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[12,20]}}"#
-        CheckpointTests.expectUserError(CheckpointTests.raw(gap, dataBytes: 20), containing: "without gaps or overlaps")
+        expectRefused(gap, dataBytes: 20, "without gaps or overlaps")
         let misaligned = #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[2,10]}}"#
-        CheckpointTests.expectUserError(CheckpointTests.raw(misaligned, dataBytes: 10), containing: "starts at byte 2")
+        expectRefused(misaligned, dataBytes: 10, "starts at byte 2")
         let trailing = #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#
-        CheckpointTests.expectUserError(CheckpointTests.raw(trailing, dataBytes: 12), containing: "cover 8 bytes of data but the file holds 12")
+        expectRefused(trailing, dataBytes: 12, "cover 8 bytes of data but the file holds 12")
     }
 
     /// A real checkpoint still tiles its data exactly, with and without optimizer state.
