@@ -107,7 +107,7 @@ public struct SpectrogramCache: Sendable {
         Array(bytes).withUnsafeBytes { hash(UnsafeRawBufferPointer($0)) }
     }
 
-    static func hash(_ raw: UnsafeRawBufferPointer) -> UInt64 {
+    public static func hash(_ raw: UnsafeRawBufferPointer) -> UInt64 {
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(raw.count)
         let words = raw.count / 8
         for i in 0 ..< words {
