@@ -31,10 +31,12 @@ let package = Package(
 
         // The engine's own C kernels (AVX2 chosen at run time); optimised in debug builds too.
         .target(name: "CWinograd", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
+        // cpuid: the CPU's vector extensions, which choose OpenBLAS's kernels at start-up.
+        .target(name: "CCPU"),
 
         // Domain modules. Each C module is imported by exactly one Swift file.
         .target(name: "Support", swiftSettings: optimisedInDebug),
-        .target(name: "BLAS", dependencies: ["COpenBLAS"], swiftSettings: optimisedInDebug),
+        .target(name: "BLAS", dependencies: ["COpenBLAS", "CCPU"], swiftSettings: optimisedInDebug),
         .target(name: "Audio",
                 dependencies: ["Support", "BLAS", "CSndFile", "CFFTW", "CSampleRate", "CPNG"],
                 swiftSettings: optimisedInDebug),

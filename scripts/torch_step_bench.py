@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""PyTorch's speed on the seed's training step, for comparison with `cgan-tui bench train`.
+"""PyTorch's speed on the original script's training step, for comparison with `cgan-tui bench train`.
 
-Same model (scripts/torch_reference.py), batch 16 (--batch), 128 x 512, 4 classes, Adam as the seed.
+Same model (scripts/torch_reference.py), batch 16 (--batch-size), 128 x 512, 4 classes, Adam as the original script.
 For each thread count (--threads, default 2) and memory format (--memory-format, default both:
 NCHW and channels_last, i.e. the models `.to(memory_format=torch.channels_last)` and the real
 batch `.contiguous(memory_format=torch.channels_last)`), it builds the models afresh (seed 0),
@@ -11,7 +11,7 @@ last thread count given: torch_version, cpu_capability, threads, nchw_samples_pe
 channels_last_samples_per_s (null when not measured), best_samples_per_s, best_format,
 peak_rss_mb, and `runs` with every configuration measured. `cgan-tui bench train --torch` runs
 this script that way. Run on an idle machine:
-    python3 scripts/torch_step_bench.py [--steps 6] [--threads 1 2] [--memory-format both] [--batch 16] [--json]
+    python3 scripts/torch_step_bench.py [--steps 6] [--threads 1 2] [--memory-format both] [--batch-size 16] [--json]
 """
 import argparse
 import json
@@ -52,7 +52,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--steps", type=int, default=6, help="timed steps per configuration (after one warm-up step)")
     ap.add_argument("--classes", type=int, default=4)
-    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--batch-size", "--batch", dest="batch", type=int, default=16)
     ap.add_argument("--threads", type=int, nargs="+", default=[2],
                     help="thread counts to measure, e.g. --threads 1 2 (default: 2)")
     ap.add_argument("--memory-format", choices=["nchw", "channels_last", "both"], default="both")
@@ -60,7 +60,7 @@ def main():
                     help="end with one JSON object on the last stdout line (for the last thread count given)")
     args = ap.parse_args()
     if args.steps < 1 or args.batch < 1 or any(t < 1 for t in args.threads):
-        ap.error("--steps, --batch and --threads must be >= 1")
+        ap.error("--steps, --batch-size and --threads must be >= 1")
     n = args.batch
     formats = ["nchw", "channels_last"] if args.memory_format == "both" else [args.memory_format]
     capability = torch.backends.cpu.get_cpu_capability()

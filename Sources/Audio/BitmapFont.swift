@@ -1,3 +1,5 @@
+import Foundation
+
 /// A 5 x 7 pixel font for panel titles in PNG grids ("kick, epoch 3"). Upper-case glyphs;
 /// lower-case letters are drawn upper-case, unknown characters as a box.
 enum BitmapFont {
@@ -5,8 +7,22 @@ enum BitmapFont {
 
     /// Whether pixel (x, y) of `c`'s glyph is set (y = 0 is the top row).
     static func pixel(_ c: Character, _ x: Int, _ y: Int) -> Bool {
-        let rows = glyphs[Character(c.uppercased())] ?? glyphs["\u{25A1}"]!
+        let rows = glyph(c) ?? glyphs["\u{25A1}"]!
         return rows[y][rows[y].index(rows[y].startIndex, offsetBy: x)] == "#"
+    }
+
+    /// The glyph of `c` drawn upper-case; nil when the font has none ("ß" upper-cases to two letters).
+    static func glyph(_ c: Character) -> [String]? {
+        let u = c.uppercased()
+        return u.count == 1 ? glyphs[Character(u)] : nil
+    }
+
+    /// The text as the font can draw it: names in other scripts or with accents are
+    /// romanised by ICU ("日本語" -> "ri ben yu", "café" -> "cafe"), so a title stays
+    /// readable instead of a row of boxes; what has no romanisation (emoji) stays a box.
+    static func drawable(_ text: String) -> String {
+        if text.allSatisfy({ glyph($0) != nil }) { return text }
+        return text.applyingTransform(StringTransform("Any-Latin; Latin-ASCII"), reverse: false) ?? text
     }
 
     /// Pixel width of `text` drawn at scale 1.

@@ -35,13 +35,30 @@ public struct DatasetLayout: Sendable {
 }
 
 public enum DatasetLoader {
-    /// The user's cache folder for spectrograms: `$XDG_CACHE_HOME/cgan-tui/spectrograms`,
-    /// else `~/.cache/cgan-tui/spectrograms`.
-    public static func defaultCacheDirectory() -> URL {
-        let env = ProcessInfo.processInfo.environment
-        let base = env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
-        return base.appendingPathComponent("cgan-tui/spectrograms")
+    /// The spectrogram cache folder: `$XDG_CACHE_HOME/cgan-tui`, else `$HOME/.cache/cgan-tui`
+    /// when HOME is an existing folder. A HOME that does not exist (Debian gives root
+    /// `HOME=/nonexistent`) is never created: the cache goes to `$TMPDIR/cgan-tui-cache-<uid>`
+    /// instead, and `note` says so. Nil when no usable folder is found (no cache, only slower).
+    public static func defaultCacheDirectory(environment env: [String: String] = ProcessInfo.processInfo.environment)
+        -> (url: URL, note: String?)? {
+        let fm = FileManager.default
+        if let xdg = env["XDG_CACHE_HOME"], !xdg.isEmpty {
+            return (URL(fileURLWithPath: xdg).appendingPathComponent("cgan-tui"), nil)
+        }
+        let home = env["HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        var isDir: ObjCBool = false
+        if let home, fm.fileExists(atPath: home, isDirectory: &isDir), isDir.boolValue {
+            return (URL(fileURLWithPath: home).appendingPathComponent(".cache/cgan-tui"), nil)
+        }
+        // A folder of our own in the shared temporary folder: made 0700, and only used if it
+        // is a real folder owned by us (not a link someone else planted).
+        let tmp = URL(fileURLWithPath: env["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp")
+            .appendingPathComponent("cgan-tui-cache-\(getuid())")
+        mkdir(tmp.path, 0o700)
+        var st = stat()
+        guard lstat(tmp.path, &st) == 0, st.st_mode & S_IFMT == S_IFDIR, st.st_uid == getuid() else { return nil }
+        let why = home.map { "HOME (\($0)) does not exist" } ?? "HOME is not set"
+        return (tmp, "\(why): caching spectrograms in \(tmp.path) instead")
     }
 
     /// `DATASET/<class>/...`, or the seed's `DATASET/train/<class>/...`.
@@ -157,7 +174,7 @@ public enum DatasetLoader {
             }
         }
         guard !dataset.spectrograms.isEmpty else {
-            let detail = jobs.isEmpty ? "the class folders are empty" : "all \(jobs.count) files were skipped, e.g. \(dataset.skipped[0].path): \(dataset.skipped[0].reason)"
+            let detail = jobs.isEmpty ? "the class folders are empty" : (jobs.count == 1 ? "its one file was skipped: " : "all \(jobs.count) files were skipped, e.g. ") + "\(dataset.skipped[0].path): \(dataset.skipped[0].reason)"
             throw UserError("no usable audio clips in \(root.path) (\(detail))")
         }
         return dataset

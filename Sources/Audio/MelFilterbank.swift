@@ -53,15 +53,21 @@ struct MelFilterbank: Sendable {
         }
     }
 
-    /// Row-major bins x nMels, as torchaudio returns it.
-    static func dense(bins: Int, nMels: Int, sampleRate: Int) -> [Float] {
+    /// The nMels + 2 corner frequencies (Hz) of the triangular filters: filter m rises from
+    /// point m, peaks at point m + 1 and falls to point m + 2.
+    static func cornerFrequencies(nMels: Int, sampleRate: Int) -> [Float] {
         let fMax = Double(sampleRate / 2)
-        let allFreqs = linspace(0, Float(fMax), bins)
         // torchaudio computes the mel limits in Python doubles.
         let mMax = 2595.0 * log10(1.0 + fMax / 700.0)
         let mPts = linspace(0, Float(mMax), nMels + 2)
         // 10^x rounded once from double, like torch's float32 pow to within an ulp.
-        let fPts = mPts.map { Float(700) * (Float(pow(10.0, Double($0 / Float(2595)))) - 1) }
+        return mPts.map { Float(700) * (Float(pow(10.0, Double($0 / Float(2595)))) - 1) }
+    }
+
+    /// Row-major bins x nMels, as torchaudio returns it.
+    static func dense(bins: Int, nMels: Int, sampleRate: Int) -> [Float] {
+        let allFreqs = linspace(0, Float(sampleRate / 2), bins)
+        let fPts = cornerFrequencies(nMels: nMels, sampleRate: sampleRate)
         var fb = [Float](repeating: 0, count: bins * nMels)
         for k in 0 ..< bins {
             for m in 0 ..< nMels {
@@ -102,5 +108,12 @@ struct MelFilterbank: Sendable {
             }
         }
         return mel
+    }
+}
+
+extension SpectrogramConfig {
+    /// The peak frequency (Hz) of every mel row, lowest first: what a row of a log-mel means.
+    public var melCentreFrequencies: [Float] {
+        Array(MelFilterbank.cornerFrequencies(nMels: nMels, sampleRate: sampleRate).dropFirst().prefix(nMels))
     }
 }

@@ -105,8 +105,8 @@ enum SndFile {
                        totalFrames: hitEnd ? readTotal : max(declared, readTotal))
     }
 
-    /// Writes interleaved `samples` (frames x channels) atomically: a temporary file in the
-    /// same folder, synced, then renamed over `url`. Nothing is left behind on failure.
+    /// Writes interleaved `samples` (frames x channels) atomically through `AtomicFile` (a
+    /// symlink's target is replaced, a device node written into). Nothing is left behind on failure.
     static func write(_ samples: [Float], channels: Int = 1, sampleRate: Int,
                       format: AudioFileFormat, to url: URL) throws {
         let dir = url.deletingLastPathComponent()
@@ -114,7 +114,6 @@ enum SndFile {
         guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
             throw UserError("cannot write \(url.path): folder \(dir.path) does not exist")
         }
-        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))")
         var info = SF_INFO()
         info.samplerate = Int32(sampleRate)
         info.channels = Int32(channels)
@@ -122,30 +121,24 @@ enum SndFile {
         guard sf_format_check(&info) != 0 else {
             throw UserError("cannot write \(url.path): libsndfile cannot write \(format.rawValue) at \(sampleRate) Hz")
         }
-        guard let file = sf_open(tmp.path, Int32(SFM_WRITE), &info) else {
-            let why = String(cString: sf_strerror(nil))
-            unlink(tmp.path)
-            throw UserError("cannot write \(url.path): \(why)")
-        }
-        if format == .oggVorbis || format == .mp3 {
-            var quality = 0.9
-            _ = sf_command(file, Int32(SFC_SET_VBR_ENCODING_QUALITY), &quality, Int32(MemoryLayout<Double>.size))
-        }
-        // Clip instead of wrapping when floats beyond +-1 go to an integer format.
-        _ = sf_command(file, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE))
-        let frames = samples.count / channels
-        let written = samples.withUnsafeBufferPointer { Int(sf_writef_float(file, $0.baseAddress!, sf_count_t(frames))) }
-        let writeError = sf_error(file) != 0 ? String(cString: sf_strerror(file)) : nil
-        sf_write_sync(file)
-        sf_close(file)
-        guard written == frames, writeError == nil else {
-            unlink(tmp.path)
-            throw UserError("cannot write \(url.path): \(writeError ?? "short write")")
-        }
-        guard rename(tmp.path, url.path) == 0 else {
-            let why = String(cString: strerror(errno))
-            unlink(tmp.path)
-            throw UserError("cannot write \(url.path): \(why)")
+        // libsndfile writes a whole temporary file; AtomicFile puts it in place.
+        try AtomicFile.write(to: url) { tmp in
+            guard let file = sf_open(tmp.path, Int32(SFM_WRITE), &info) else {
+                throw UserError("cannot write \(url.path): \(String(cString: sf_strerror(nil)))")
+            }
+            if format == .oggVorbis || format == .mp3 {
+                var quality = 0.9
+                _ = sf_command(file, Int32(SFC_SET_VBR_ENCODING_QUALITY), &quality, Int32(MemoryLayout<Double>.size))
+            }
+            // Clip instead of wrapping when floats beyond +-1 go to an integer format.
+            _ = sf_command(file, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE))
+            let frames = samples.count / channels
+            let written = samples.withUnsafeBufferPointer { Int(sf_writef_float(file, $0.baseAddress!, sf_count_t(frames))) }
+            let writeError = sf_error(file) != 0 ? String(cString: sf_strerror(file)) : nil
+            sf_close(file)
+            guard written == frames, writeError == nil else {
+                throw UserError("cannot write \(url.path): \(writeError ?? "short write")")
+            }
         }
     }
 }

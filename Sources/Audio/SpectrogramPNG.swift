@@ -18,6 +18,7 @@ public enum SpectrogramPNG {
     /// whole factor until the longest title fits above its panel, so titles are never cut.
     public static func writeGrid(panels: [(title: String, logMel: [Float])], nMels: Int, frames: Int, to url: URL) throws {
         guard !panels.isEmpty else { throw UserError("cannot write \(url.path): no panels") }
+        let panels = panels.map { (title: BitmapFont.drawable($0.title), logMel: $0.logMel) }
         for p in panels { try check(p.logMel, nMels: nMels, frames: frames) }
         let columns = min(4, panels.count)
         let rows = (panels.count + columns - 1) / columns

@@ -70,19 +70,9 @@ public enum BLAS {
                     alpha, a, Int32(lda), x, 1, beta, y, 1)
     }
 
-    /// Threads the numeric code may use (`--threads`). The engine splits its work across this
-    /// many threads itself, each calling OpenBLAS single-threaded (no spinning pool threads
-    /// competing with the elementwise loops); other callers get OpenBLAS's own threads.
-    public static var threads: Int {
-        get { computeThreads }
-        set {
-            computeThreads = max(1, newValue)
-            openblas_set_num_threads(Int32(computeThreads))
-        }
-    }
-    nonisolated(unsafe) private static var computeThreads = ProcessInfo.processInfo.activeProcessorCount
-
-    /// OpenBLAS's own thread count for one call (the engine sets 1 while it runs).
+    /// OpenBLAS's own thread count (its process-wide setting). The engine splits its work across
+    /// its own workers (`ComputeSettings.threads`), each calling OpenBLAS single-threaded, and sets
+    /// 1 while it runs; other callers (`--threads` elsewhere, bench sgemm) get OpenBLAS's threads.
     public static var nativeThreads: Int {
         get { Int(openblas_get_num_threads()) }
         set { openblas_set_num_threads(Int32(max(1, newValue))) }

@@ -1,6 +1,7 @@
 import Foundation
 import GAN
 import Quality
+import Support
 
 /// A key as the dashboard understands it (the terminal decodes escape sequences).
 public enum Key: Equatable, Sendable {
@@ -13,15 +14,20 @@ public enum Key: Equatable, Sendable {
 public enum DashboardAction: Equatable, Sendable {
     case send(TrainerCommand)
     case play(SynthesizedClip)
+    /// Decode a real clip of the dataset (off the UI thread); it comes back through `apply(realClip:)`.
+    case loadReal(classIndex: Int, URL)
+    case playReal(RealClip)
     case stopPlayback
     case quit(status: Int32)
 }
 
 /// What happened to a clip handed to the player.
 public enum PlaybackReport: Equatable, Sendable {
-    case started(classIndex: Int, seconds: Double, firstSampleAt: Double)   // monotonic time of the first sample given to ALSA
+    /// `firstSampleAt`: monotonic time of the first sample given to ALSA; `realFile`: the
+    /// dataset file's name when the clip is a real one.
+    case started(classIndex: Int, seconds: Double, firstSampleAt: Double, realFile: String? = nil)
     case finished(classIndex: Int)
-    case wroteFile(classIndex: Int, path: String)                          // no audio device: the clip went to auditions/
+    case wroteFile(classIndex: Int, path: String, reason: String)          // the device failed (reason): the clip went to auditions/
     case failed(String)
 }
 
@@ -59,6 +65,8 @@ public struct AppState: Sendable {
     public var selected = 0
     public var message: StatusMessage?
     public var showHelp = false
+    /// The overlay listing the files skipped while reading the dataset (`w`).
+    public var showSkipped = false
     public var finished = false
     public var lastCheckpoint: URL?
     /// The trainer's error, when training failed.
@@ -74,6 +82,18 @@ public struct AppState: Sendable {
     var auditionQueue: [Int] = []
     var heldClips: [SynthesizedClip] = []
     var playing: (classIndex: Int, keyTime: Double?)?
+    /// Which real clip of each class `r` plays next (a different one each press).
+    var nextReal: [Int: Int] = [:]
+    /// A/B: what is left to play, real ("A") and generated ("B") in turn, for the selected class.
+    var abQueue: [ABStep] = []
+    var abActive = false
+    /// The class whose real clip is being decoded (a later request replaces it).
+    var pendingReal: Int?
+    enum ABStep: Equatable { case real, generated }
+    /// The clock stops while paused and once training stops.
+    var pausedSince: Double?
+    var pausedTotal = 0.0
+    var stoppedAt: Double?
 
     public init(context: DashboardContext, now: Double) {
         self.context = context
@@ -86,7 +106,22 @@ public struct AppState: Sendable {
         context.classNames.indices.contains(selected) ? context.classNames[selected] : "?"
     }
 
-    public var elapsed: Double { max(0, now - startedAt) }
+    /// Training time: the clock stands still while paused and after training stopped.
+    public var elapsed: Double {
+        let end = stoppedAt ?? now
+        return max(0, end - startedAt - pausedTotal - (pausedSince.map { max(0, end - $0) } ?? 0))
+    }
+
+    /// Training is over (finished, not failed), or there is none (`listen`): the dashboard is a
+    /// player of the final generator or the checkpoint.
+    public var listening: Bool { context.listenOnly || finished && trainingState != .failed }
+
+    /// What the header says the run is doing: "FINISHED · listening" once it is a player.
+    public var stateLabel: String {
+        if context.listenOnly { return "LISTENING" }
+        if listening { return "FINISHED · listening" }
+        return displayedState.rawValue.uppercased()
+    }
 
     /// Seconds left for the requested epochs at the current rate; nil before the rate is known.
     public var eta: Double? {
@@ -102,8 +137,11 @@ public struct AppState: Sendable {
     }
 
     mutating func say(_ text: String, _ kind: StatusMessage.Kind = .info, quiet: Bool = false) {
-        // Routine news does not hide, for 4 seconds, what the user just asked for or was told.
-        if quiet, let m = message, !m.routine, now - m.at < 4 { return }
+        // Routine news does not hide what the user just asked for or was told: not for 4
+        // seconds, and not while the clip it announced is being made or played (up to 30 s, so
+        // a clip that never comes cannot silence the line for good).
+        if quiet, let m = message, !m.routine,
+           now - m.at < 4 || (playing != nil || !pendingRequests.isEmpty) && now - m.at < 30 { return }
         message = StatusMessage(text: text, kind: kind, at: now, routine: quiet)
     }
 
@@ -115,6 +153,9 @@ public struct AppState: Sendable {
         self.now = now
         switch event {
         case .stateChanged(let s):
+            if s == .paused, pausedSince == nil { pausedSince = now }
+            if s != .paused, let p = pausedSince { pausedTotal += now - p; pausedSince = nil }
+            if s == .stopped || s == .failed, stoppedAt == nil { stoppedAt = now }
             trainingState = s
             if s == .paused { say("training paused: p resumes") }
             if s == .running, message?.text.hasPrefix("training paused") == true { say("training resumed") }
@@ -143,6 +184,7 @@ public struct AppState: Sendable {
                 say("mode collapse at epoch \(e) in \(newly.joined(separator: ", ")): near-identical samples", .error)
             }
         case let .samplesReady(e, s, specs):
+            if context.listenOnly { epoch = e; step = s }    // the checkpoint's, as no step reports come
             for spec in specs {
                 spectrograms[spec.classIndex] = spec
                 spectrogramOrigin[spec.classIndex] = "epoch \(e) · step \(s)"
@@ -165,11 +207,11 @@ public struct AppState: Sendable {
             say(text, .error)
         case .finished:
             finished = true
+            if stoppedAt == nil { stoppedAt = now }
             if trainingState != .failed { trainingState = .stopped }
             if let status = quitStatus { return [.quit(status: status)] }
-            if trainingState != .failed {
-                let where_ = lastCheckpoint.map { ": checkpoint \(Format.path($0))" } ?? ""
-                say("training finished\(where_). q quits", .success)
+            if trainingState != .failed, !context.listenOnly {
+                say("training finished at epoch \(epoch): Enter plays the final generator, r a real clip", .success)
             }
         }
         return []
@@ -179,10 +221,12 @@ public struct AppState: Sendable {
 
     public mutating func apply(key: Key, now: Double) -> [DashboardAction] {
         self.now = now
-        if showHelp {
-            showHelp = false
-            if key == .char("?") || key == .escape { return [] }
+        // A key that closes an overlay only closes it (as in less, htop, vim); Ctrl-C still quits.
+        if showHelp || showSkipped, key != .ctrlC {
+            showHelp = false; showSkipped = false
+            return []
         }
+        showHelp = false; showSkipped = false
         let n = context.classNames.count
         switch key {
         case .up, .char("k"):
@@ -193,21 +237,43 @@ public struct AppState: Sendable {
             if let d = c.wholeNumberValue, d >= 1, d <= n { selected = d - 1 }
         case .enter, .char(" "):
             guard canAudition() else { break }
-            auditionAll = false; auditionQueue = []; heldClips = []; playing = nil
+            stopAuditions()
             return [.stopPlayback] + request(selected, keyTime: now)
         case .char("a"):
             guard canAudition(), n > 0 else { break }
-            auditionAll = true; heldClips = []; playing = nil
+            stopAuditions()
+            auditionAll = true
             auditionQueue = Array(1 ..< n)
             let actions = [.stopPlayback] + request(0, keyTime: now)
-            say("auditioning all \(n) classes in turn")
+            say("auditioning all \(counted(n, "class")) in turn")
             return actions
+        case .char("r"):
+            guard quitStatus == nil else { break }
+            stopAuditions()
+            return [.stopPlayback] + requestReal(selected)
+        case .char("b"):
+            guard canAudition() else { break }
+            if !abQueue.isEmpty {
+                stopAuditions()
+                say("A/B stopped")
+                return [.stopPlayback]
+            }
+            stopAuditions()
+            abQueue = Array(repeating: [ABStep.real, .generated], count: Self.abRounds).flatMap { $0 }
+            abActive = true
+            say("A/B: \(Self.abRounds) rounds of a real \(className) then a generated one (b stops)")
+            return [.stopPlayback] + nextAB()
+        case .char("w"):
+            if context.skippedFiles.isEmpty { say("no files were skipped while reading the dataset") } else { showSkipped = true }
         case .char("n"):
-            guard !finished else { break }
-            say("new latent vector: heatmaps and auditions change from the next samples")
+            guard quitStatus == nil, trainingState != .failed else { break }
+            say("new latent vector (a new random voice): heatmaps and auditions change from the next samples")
             return [.send(.newLatent)]
         case .char("p"):
-            guard !finished, quitStatus == nil else { break }
+            guard !finished, quitStatus == nil else {
+                if listening { say("training has finished: nothing to pause; Enter plays, q quits") }
+                break
+            }
             if trainingState == .paused {
                 say("resuming")
                 return [.send(.resume)]
@@ -215,13 +281,18 @@ public struct AppState: Sendable {
             say("pausing after this step")
             return [.send(.pause)]
         case .char("s"):
-            guard !finished, quitStatus == nil else { break }
-            say("saving a checkpoint")
+            guard !finished, quitStatus == nil else {
+                if listening { say("training has finished: nothing new to save; Enter plays, q quits") }
+                break
+            }
+            say("keeping a snapshot of this state in checkpoints/")
             return [.send(.saveNow)]
         case .char("?"):
             showHelp = true
-        case .char("q"), .char("Q"), .ctrlC:
+        case .char("q"), .char("Q"):
             return quit(status: 0)
+        case .ctrlC:   // what SIGINT gives headless: 128 + 2, after the same save
+            return quit(status: 130)
         default:
             break
         }
@@ -242,15 +313,21 @@ public struct AppState: Sendable {
     }
 
     private mutating func canAudition() -> Bool {
-        if finished || trainingState == .failed {
-            say("training has stopped: no more auditions", .error)
+        if trainingState == .failed {
+            say("training failed: no generator to audition", .error)
             return false
         }
         if quitStatus != nil { return false }
         return true
     }
 
-    private mutating func request(_ classIndex: Int, keyTime: Double?) -> [DashboardAction] {
+    /// Forgets queued and held auditions (a new request replaces them).
+    private mutating func stopAuditions() {
+        auditionAll = false; auditionQueue = []; heldClips = []; playing = nil; abQueue = []; abActive = false
+        pendingReal = nil
+    }
+
+    mutating func request(_ classIndex: Int, keyTime: Double?) -> [DashboardAction] {
         pendingRequests.append((classIndex, keyTime))
         say("synthesizing \(context.classNames[classIndex])\(Format.ellipsis)")
         return [.send(.synthesize(classIndex: classIndex))]
@@ -278,14 +355,20 @@ public struct AppState: Sendable {
 
     private mutating func startPlaying(_ clip: SynthesizedClip, keyTime: Double?) -> DashboardAction {
         playing = (clip.classIndex, keyTime)
+        // While every class plays in turn, the panel follows the clip the message names.
+        if auditionAll { selected = clip.classIndex }
         return .play(clip)
     }
 
     public mutating func apply(playback report: PlaybackReport, now: Double) -> [DashboardAction] {
         self.now = now
         switch report {
-        case let .started(k, seconds, firstSampleAt):
-            var text = "\(playingPrefix)\(name(k)), \(String(format: "%.1f", seconds)) s"
+        case let .started(k, seconds, firstSampleAt, realFile):
+            if let realFile {
+                say((abActive ? "A/B: " : "") + "\(playingPrefix)real \(name(k)): \(realFile), \(String(format: "%.1f", seconds)) s")
+                return []
+            }
+            var text = (abActive ? "A/B: " : "") + "\(playingPrefix)\(abActive ? "generated " : "")\(name(k)), \(String(format: "%.1f", seconds)) s"
             if let p = playing, p.classIndex == k, let t = p.keyTime {
                 lastAuditionLatency = firstSampleAt - t
                 text += String(format: " (%.0f ms from key to sound)", (firstSampleAt - t) * 1000)
@@ -294,11 +377,14 @@ public struct AppState: Sendable {
             return []
         case .finished(let k):
             if playing?.classIndex == k { playing = nil }
-        case let .wroteFile(_, path):
+            if !abQueue.isEmpty, playing == nil { return nextAB() }
+        case let .wroteFile(_, path, reason):
             playing = nil
-            say("no audio device: wrote \(path)")
+            say("\(reason); wrote \(path) instead")
+            abQueue = []; abActive = false     // with no device A/B would only write files as fast as it can
         case .failed(let text):
             playing = nil
+            abQueue = []; abActive = false
             say(text, .error)
         }
         if !heldClips.isEmpty {
@@ -311,7 +397,7 @@ public struct AppState: Sendable {
         return []
     }
 
-    private func name(_ k: Int) -> String {
+    func name(_ k: Int) -> String {
         context.classNames.indices.contains(k) ? context.classNames[k] : "class \(k)"
     }
 }

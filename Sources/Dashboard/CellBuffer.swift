@@ -32,6 +32,9 @@ public struct CellStyle: Hashable, Sendable {
 }
 
 public struct Cell: Hashable, Sendable {
+    /// The right half of a two-column character (CJK): the terminal draws the character from the
+    /// cell on its left, so this cell is never written on its own.
+    public static let wideTail: Character = "\u{0}"
     public var character: Character = " "
     public var style: CellStyle = .plain
     public init(character: Character = " ", style: CellStyle = .plain) {
@@ -78,11 +81,27 @@ public struct CellBuffer: Equatable, Sendable {
         set { cells[y * width + x] = newValue }
     }
 
-    /// Sets one cell; writes outside the buffer (or outside `clip`) are dropped.
+    /// Sets one cell; writes outside the buffer (or outside `clip`) are dropped. A two-column
+    /// character takes this cell and the next (`Cell.wideTail`); where there is no next cell it
+    /// becomes a space. Writing over half of a wide character blanks its other half.
     public mutating func set(_ x: Int, _ y: Int, _ character: Character, _ style: CellStyle, clip: Rect? = nil) {
         guard x >= 0, y >= 0, x < width, y < height else { return }
         if let c = clip, x < c.x || y < c.y || x >= c.maxX || y >= c.maxY { return }
-        cells[y * width + x] = Cell(character: CellBuffer.printable(character), style: style)
+        let ch = CellBuffer.printable(character)
+        let wide = CellBuffer.displayWidth(ch) == 2
+        let right = clip.map { min($0.maxX, width) } ?? width
+        if wide && x + 1 >= right {
+            cells[y * width + x] = Cell(character: " ", style: style)
+            return
+        }
+        let i = y * width + x
+        if cells[i].character == Cell.wideTail, x > 0 { cells[i - 1].character = " " }
+        if x + 1 < width, cells[i + 1].character == Cell.wideTail, !wide { cells[i + 1].character = " " }
+        cells[i] = Cell(character: ch, style: style)
+        if wide {
+            if x + 2 < width, cells[i + 2].character == Cell.wideTail { cells[i + 2].character = " " }
+            cells[i + 1] = Cell(character: Cell.wideTail, style: style)
+        }
     }
 
     public mutating func setStyle(_ x: Int, _ y: Int, _ style: CellStyle) {
@@ -90,16 +109,18 @@ public struct CellBuffer: Equatable, Sendable {
         cells[y * width + x].style = style
     }
 
-    /// Writes `text` from (x, y), clipped to `width` cells (and the buffer). Returns the
-    /// column after the last character written.
+    /// Writes `text` from (x, y), clipped to `width` columns (and the buffer); a two-column
+    /// character that would straddle the limit is left out. Returns the column after the last
+    /// character written.
     @discardableResult
     public mutating func put(_ text: String, x: Int, y: Int, width limit: Int? = nil, style: CellStyle = .plain) -> Int {
         var col = x
-        let end = limit.map { x + $0 } ?? width
+        let end = min(limit.map { x + $0 } ?? width, width)
         for ch in text {
-            if col >= end { break }
+            let w = CellBuffer.displayWidth(CellBuffer.printable(ch))
+            if col + w > end { break }
             set(col, y, ch, style)
-            col += 1
+            col += w
         }
         return col
     }
@@ -112,18 +133,43 @@ public struct CellBuffer: Equatable, Sendable {
         }
     }
 
-    /// Every cell is one column wide: control characters and characters that terminals draw
-    /// two columns wide (CJK, emoji) would shift the rest of the row, so they become "?".
+    /// What a cell may hold: control characters become "?"; a letter with combining marks is
+    /// composed (a decomposed "é" from a macOS folder name becomes one scalar) and keeps at
+    /// most four marks (ncurses' limit per cell).
     static func printable(_ ch: Character) -> Character {
-        guard let s = ch.unicodeScalars.first, ch.unicodeScalars.count == 1 else { return "?" }
-        let v = s.value
+        if ch == Cell.wideTail { return "?" }
+        let composed = String(ch).precomposedStringWithCanonicalMapping
+        let scalars = Array(composed.unicodeScalars)
+        guard let first = scalars.first else { return "?" }
+        let v = first.value
         if v < 0x20 || (0x7f ..< 0xa0).contains(v) { return "?" }
-        if (0x1100 ... 0x115f).contains(v) || (0x2e80 ... 0xa4cf).contains(v) || (0xac00 ... 0xd7a3).contains(v)
-            || (0xf900 ... 0xfaff).contains(v) || (0xfe30 ... 0xfe4f).contains(v) || (0xff00 ... 0xff60).contains(v)
-            || (0xffe0 ... 0xffe6).contains(v) || (0x1f300 ... 0x1faff).contains(v) || (0x20000 ... 0x3fffd).contains(v) {
-            return "?"
+        if scalars.count == 1 { return Character(first) }
+        var kept = String.UnicodeScalarView()
+        kept.append(first)
+        for s in scalars.dropFirst().prefix(4) where s.properties.generalCategory == .nonspacingMark
+            || s.properties.generalCategory == .enclosingMark || s.properties.generalCategory == .spacingMark {
+            kept.append(s)
         }
-        return ch
+        return Character(String(kept))
+    }
+
+    /// Columns a (printable) character takes in a terminal: 2 for East Asian wide and
+    /// full-width characters and emoji, 1 otherwise (ranges as wcwidth's for Unicode 15).
+    public static func displayWidth(_ ch: Character) -> Int {
+        guard let v = ch.unicodeScalars.first?.value else { return 1 }
+        if (0x1100 ... 0x115f).contains(v) || (0x2e80 ... 0x303e).contains(v) || (0x3041 ... 0x33ff).contains(v)
+            || (0x3400 ... 0x4dbf).contains(v) || (0x4e00 ... 0x9fff).contains(v) || (0xa000 ... 0xa4cf).contains(v)
+            || (0xac00 ... 0xd7a3).contains(v) || (0xf900 ... 0xfaff).contains(v) || (0xfe30 ... 0xfe4f).contains(v)
+            || (0xff00 ... 0xff60).contains(v) || (0xffe0 ... 0xffe6).contains(v) || (0x1f300 ... 0x1f64f).contains(v)
+            || (0x1f900 ... 0x1f9ff).contains(v) || (0x20000 ... 0x3fffd).contains(v) {
+            return 2
+        }
+        return 1
+    }
+
+    /// Columns `text` takes in a terminal.
+    public static func displayWidth(_ text: String) -> Int {
+        text.reduce(0) { $0 + displayWidth(printable($1)) }
     }
 
     /// Indices (y * width + x) of the cells that differ from `old`: every cell when there is
@@ -139,7 +185,8 @@ public struct CellBuffer: Equatable, Sendable {
     public func text() -> String {
         var lines: [String] = []
         for y in 0 ..< height {
-            lines.append(String((0 ..< width).map { cells[y * width + $0].character }))
+            // A wide character's right half is not a character: the line keeps its display width.
+            lines.append(String((0 ..< width).map { cells[y * width + $0].character }.filter { $0 != Cell.wideTail }))
         }
         return lines.joined(separator: "\n") + "\n"
     }

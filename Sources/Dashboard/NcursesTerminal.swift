@@ -108,14 +108,16 @@ final class NcursesTerminal {
     }
 
     private func put(_ cell: Cell, x: Int, y: Int) {
-        var ch = cell.character.unicodeScalars.first!.value
-        if !capabilities.unicode && ch > 0x7e { ch = 0x3f }   // "?" : no UTF-8, no multibyte output
+        // The right half of a wide character: drawn with the character on its left.
+        if cell.character == Cell.wideTail { return }
+        var scalars = cell.character.unicodeScalars.map { wchar_t(bitPattern: $0.value) }
+        if !capabilities.unicode && scalars[0] > 0x7e { scalars = [0x3f] }   // "?" : no UTF-8, no multibyte output
         var attrs = cgan_a_normal()
         if cell.style.attributes.contains(.bold) { attrs |= cgan_a_bold() }
         if cell.style.attributes.contains(.reverse) { attrs |= cgan_a_reverse() }
         if cell.style.attributes.contains(.dim) { attrs |= cgan_a_dim() }
         var pair = capabilities.colorMode == .monochrome ? 0 : pairNumber(fg: cell.style.fg, bg: cell.style.bg)
-        var wide: [wchar_t] = [wchar_t(bitPattern: ch), 0]
+        var wide: [wchar_t] = scalars + [0]   // the character and its combining marks
         var cc = cchar_t()
         setcchar(&cc, &wide, attrs, 0, &pair)
         mvwadd_wch(window, Int32(y), Int32(x), &cc)

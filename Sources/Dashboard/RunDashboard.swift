@@ -19,10 +19,14 @@ public struct DashboardOptions: Sendable {
     /// After restoring the terminal, print how it ended: where the checkpoint is and how to
     /// resume (stdout), or the training error (stderr).
     public var printsSummary: Bool
+    /// Decodes a dataset file to mono samples at the given rate, for `r` and A/B (the caller
+    /// has the audio reader; the dashboard only plays). Nil: real clips cannot be played.
+    public var readClip: (@Sendable (URL, Int) throws -> [Float])?
     public init(audioDevice: String = "default",
                 environment: [String: String] = ProcessInfo.processInfo.environment,
                 tracePath: String? = nil, willTakeOverTerminal: (@Sendable () -> Void)? = nil,
-                printsSummary: Bool = true) {
+                printsSummary: Bool = true, readClip: (@Sendable (URL, Int) throws -> [Float])? = nil) {
+        self.readClip = readClip
         self.audioDevice = audioDevice
         self.environment = environment
         self.tracePath = tracePath ?? environment["CGAN_TUI_TRACE"]
@@ -40,6 +44,7 @@ enum UIEvent: Sendable {
     case training(TrainingEvent)
     case player(PlayerEvent)
     case auditionWritten(PlaybackReport)
+    case realClipLoaded(RealClip)
     case signal(Int32)
 }
 
@@ -94,6 +99,7 @@ private final class DashboardLoop {
     let inputConsumed = DispatchSemaphore(value: 0)
     var state: AppState
     var clips: [Int: SynthesizedClip] = [:]          // player id -> clip
+    var realClips: [Int: RealClip] = [:]             // player id -> real clip
     var clipArrival: [Int: Double] = [:]             // class -> when its last clip arrived
     var status: Int32?
     var endingSignal: Int32?
@@ -118,8 +124,8 @@ private final class DashboardLoop {
         let forwarder = Thread {
             while !stop.isSet {
                 guard let e = trainerEvents.receive(timeout: 0.2) else { continue }
+                // After `.finished` the trainer still answers auditions (the dashboard stays a player).
                 channel.send(.training(e))
-                if case .finished = e { return }
             }
         }
         forwarder.name = "cgan-tui.events"
@@ -181,6 +187,9 @@ private final class DashboardLoop {
                 case .auditionWritten(let report):
                     perform(state.apply(playback: report, now: now))
                     dirty = true
+                case .realClipLoaded(let clip):
+                    perform(state.apply(realClip: clip, now: now))
+                    dirty = true
                 case .signal(let sig):
                     if endingSignal == nil { endingSignal = sig }
                     perform(state.quit(status: 128 + sig))
@@ -241,12 +250,35 @@ private final class DashboardLoop {
                 let id = player.play(clip.samples, sampleRate: clip.sampleRate)
                 clips[id] = clip
             case .stopPlayback: player.stop()
+            case let .loadReal(k, url): loadReal(k, url)
+            case .playReal(let clip):
+                let id = player.play(clip.samples, sampleRate: clip.sampleRate)
+                realClips[id] = clip
             case .quit(let s): status = s
             }
         }
     }
 
+    /// Decodes a real clip off the UI thread (`options.readClip` bounds its length); it comes back as an event.
+    private func loadReal(_ k: Int, _ url: URL) {
+        let channel = self.channel, rate = state.context.sampleRate
+        guard let read = options.readClip else {
+            perform(state.apply(playback: .failed("real clips cannot be played here"), now: ALSAPlayer.monotonicNow()))
+            return
+        }
+        DispatchQueue.global(qos: .userInitiated).async {
+            do {
+                let samples = try read(url, rate)
+                channel.send(.realClipLoaded(RealClip(classIndex: k, file: url, samples: samples, sampleRate: rate)))
+            } catch {
+                let reason = (error as? UserError)?.message ?? "\(error)"
+                channel.send(.auditionWritten(.failed("cannot play the real clip: \(reason)")))
+            }
+        }
+    }
+
     private func handle(_ e: PlayerEvent, now: Double) {
+        if handleReal(e, now: now) { return }
         switch e {
         case let .started(id, t):
             guard let clip = clips[id] else { return }
@@ -258,7 +290,7 @@ private final class DashboardLoop {
             perform(state.apply(playback: .finished(classIndex: clip.classIndex), now: now))
         case .interrupted(let id):
             clips[id] = nil
-        case let .unavailable(id, _):
+        case let .unavailable(id, reason):
             guard let clip = clips.removeValue(forKey: id) else { return }
             let name = state.context.classNames.indices.contains(clip.classIndex)
                 ? state.context.classNames[clip.classIndex] : "class\(clip.classIndex)"
@@ -268,12 +300,33 @@ private final class DashboardLoop {
             DispatchQueue.global(qos: .utility).async {
                 do {
                     let url = try AuditionFile.write(clip.samples, sampleRate: clip.sampleRate, className: name, folder: folder)
-                    channel.send(.auditionWritten(.wroteFile(classIndex: clip.classIndex, path: Format.path(url))))
+                    channel.send(.auditionWritten(.wroteFile(classIndex: clip.classIndex, path: Format.path(url), reason: reason)))
                 } catch {
-                    channel.send(.auditionWritten(.failed("no audio device, and \(error)")))
+                    channel.send(.auditionWritten(.failed("\(reason), and \(error)")))
                 }
             }
         }
+    }
+
+    /// Player events of real clips; false when `e` is about a generated clip.
+    private func handleReal(_ e: PlayerEvent, now: Double) -> Bool {
+        switch e {
+        case let .started(id, t):
+            guard let clip = realClips[id] else { return false }
+            let seconds = Double(clip.samples.count) / Double(max(1, clip.sampleRate))
+            _ = state.apply(playback: .started(classIndex: clip.classIndex, seconds: seconds, firstSampleAt: t,
+                                               realFile: clip.file.lastPathComponent), now: now)
+        case .finished(let id):
+            guard let clip = realClips.removeValue(forKey: id) else { return false }
+            perform(state.apply(playback: .finished(classIndex: clip.classIndex), now: now))
+        case .interrupted(let id):
+            guard realClips.removeValue(forKey: id) != nil else { return false }
+        case let .unavailable(id, reason):
+            guard let clip = realClips.removeValue(forKey: id) else { return false }
+            // Nothing to write: the clip is a file already.
+            perform(state.apply(playback: .failed("\(reason); the real clip is \(Format.path(clip.file))"), now: now))
+        }
+        return true
     }
 
     private func trace(clip: SynthesizedClip, firstSampleAt t: Double) {

@@ -25,10 +25,9 @@ public enum Activation: Sendable, Equatable {
     }
 
     /// y = act(x), may be in place. Split across workers for large buffers.
-    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int, workers: Int) {
         if count >= 1 << 16 {
-            // One contiguous range per worker (the worker count is read once, inside forEachWorker).
-            Parallel.forEachWorker(count) { _, range in
+            Parallel.forEachWorker(count, workers: workers) { _, range in
                 forwardSerial(x + range.lowerBound, y + range.lowerBound, count: range.count)
             }
         } else {
@@ -46,9 +45,9 @@ public enum Activation: Sendable, Equatable {
 
     /// dx = dy * act'(x) from the saved output y, may be in place (dx == dy).
     public func backward(output y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
-                         _ dx: UnsafeMutablePointer<Float>, count: Int) {
+                         _ dx: UnsafeMutablePointer<Float>, count: Int, workers: Int) {
         if count >= 1 << 16 {
-            Parallel.forEachWorker(count) { _, range in
+            Parallel.forEachWorker(count, workers: workers) { _, range in
                 let lo = range.lowerBound
                 backwardSerial(output: y + lo, dy + lo, dx + lo, count: range.count)
             }

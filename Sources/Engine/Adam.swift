@@ -9,9 +9,13 @@ public struct Adam: Sendable {
     public var beta2: Float
     public var eps: Float
     public var step: Int = 0
+    /// Workers of the update (the model's `ComputeSettings.threads`); the result does not depend on it.
+    public let workers: Int
 
-    public init(learningRate: Float = 2e-4, beta1: Float = 0.5, beta2: Float = 0.999, eps: Float = 1e-8) {
+    public init(learningRate: Float = 2e-4, beta1: Float = 0.5, beta2: Float = 0.999, eps: Float = 1e-8,
+                workers: Int = ComputeSettings.standard.threads) {
         self.learningRate = learningRate; self.beta1 = beta1; self.beta2 = beta2; self.eps = eps
+        self.workers = workers
     }
 
     /// PyTorch holds the hyper-parameters as Python (double) numbers such as 0.999; Float(0.999)
@@ -33,7 +37,7 @@ public struct Adam: Sendable {
         let m = store.expAvg.pointer, v = store.expAvgSq.pointer
         let n = store.count
         let chunks = 8
-        Parallel.forEach(chunks, minimumWork: n > 1 << 16 ? 1 : chunks + 1) { c in
+        Parallel.forEach(chunks, workers: workers, minimumWork: n > 1 << 16 ? 1 : chunks + 1) { c in
             let lo = n * c / chunks, hi = n * (c + 1) / chunks
             for i in lo ..< hi {
                 let gi = g[i]

@@ -11,6 +11,7 @@ public final class BatchNorm2d {
     public let weight: Parameter
     public let bias: Parameter
     let store: ParameterStore
+    public let settings: ComputeSettings
     public var runningMean: [Float]
     public var runningVar: [Float]
     public var numBatchesTracked: Int64 = 0
@@ -25,8 +26,9 @@ public final class BatchNorm2d {
     /// The last training batch's unbiased variance (what the running variance moves towards).
     public private(set) var batchVariance: [Float] = []
 
-    public init(_ store: ParameterStore, name: String, channels: Int, activation: Activation = .identity) {
-        self.store = store; self.channels = channels; self.activation = activation
+    public init(_ store: ParameterStore, name: String, channels: Int, activation: Activation = .identity,
+                settings: ComputeSettings = .standard) {
+        self.store = store; self.channels = channels; self.activation = activation; self.settings = settings
         weight = store.add("\(name).weight", shape: [channels])
         bias = store.add("\(name).bias", shape: [channels])
         store.fill(weight, with: 1)
@@ -53,7 +55,7 @@ public final class BatchNorm2d {
             batchVar.withUnsafeMutableBufferPointer { varP in
             inv.withUnsafeMutableBufferPointer { invP in
                 let eps = eps
-                Parallel.forEach(channels) { c in
+                Parallel.forEach(channels, workers: settings.threads) { c in
                     let src = xp + c * m, dst = yp + c * m
                     // One pass: sum and sum of squares in double (4 accumulators each so the
                     // loop vectorises). E[x^2] - mean^2 in double loses nothing that matters
@@ -85,7 +87,7 @@ public final class BatchNorm2d {
             batchVariance = batchVar.map { $0 * unbias }
         } else {
             let rm = runningMean, rv = runningVar, eps = eps
-            Parallel.forEach(channels) { c in
+            Parallel.forEach(channels, workers: settings.threads) { c in
                 let istd = 1 / (rv[c] + eps).squareRoot()
                 let scale = istd * gamma[c], shift = beta[c] - rm[c] * scale
                 BatchNorm2d.affine(xp + c * m, yp + c * m, count: m, scale: scale, shift: shift, act)
@@ -146,7 +148,7 @@ public final class BatchNorm2d {
         let act = activation, mean = mean, invStd = invStd
         var sums = [Double](repeating: 0, count: 2 * channels)
         sums.withUnsafeMutableBufferPointer { sp in
-            Parallel.forEach(channels) { c in
+            Parallel.forEach(channels, workers: settings.threads) { c in
                 let src = xp + c * m, out = yp + c * m, g = dyp + c * m, dst = dxp + c * m
                 let mu = mean[c], istd = invStd[c]
                 // dy' = dy * act'(y), in place, and the two sums, in one pass.

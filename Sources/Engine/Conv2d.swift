@@ -28,11 +28,13 @@ public final class Conv2d {
     var geometry: ConvGeometry?
     /// Winograd-transformed weights (WinogradConv), made from the current weights when needed.
     let winogradFilters = FloatBuffer()
-    /// Use WinogradConv where it applies (else im2col + sgemm).
-    public var winograd = WinogradConv.enabledByDefault
+    /// Workers, convolution algorithm (Winograd where it applies, else im2col + sgemm) and kernel ISA.
+    public let settings: ComputeSettings
 
     public init(_ store: ParameterStore, name: String, inChannels: Int, outChannels: Int,
-                kernelH: Int, kernelW: Int, stride: Int, padding: Int, scratch: WorkerBuffers = WorkerBuffers()) {
+                kernelH: Int, kernelW: Int, stride: Int, padding: Int, scratch: WorkerBuffers = WorkerBuffers(),
+                settings: ComputeSettings = .standard) {
+        self.settings = settings
         self.store = store; self.scratch = scratch
         self.inChannels = inChannels; self.outChannels = outChannels
         self.kernelH = kernelH; self.kernelW = kernelW; self.stride = stride; self.padding = padding
@@ -53,7 +55,7 @@ public final class Conv2d {
 
     /// Caps the columns per tile (tests use it to exercise tiles of a few rows).
     public var maxTileColumns = Int.max
-    private var schedule: ConvSchedule { ConvSchedule(maxChunkSamples: maxChunkSamples, maxTileColumns: maxTileColumns) }
+    private var schedule: ConvSchedule { ConvSchedule(workers: settings.threads, maxChunkSamples: maxChunkSamples, maxTileColumns: maxTileColumns) }
     private func forEachChunk(_ g: ConvGeometry, _ body: (Int, Int, Int, ConvGeometry) -> Void) {
         schedule.forEachChunk(g, scratch: scratch, body)
     }
@@ -69,16 +71,14 @@ public final class Conv2d {
         let k = g.colRows, total = g.colCols, l = g.outHeight * g.outWidth, plane = height * width
         output.resize(outChannels * total)
         let y = output.pointer, w = store.value(weight), xp = x.pointer
-        if winograd && WinogradConv.applies(g, outChannels: outChannels) {
-            var wc = WinogradConv(g, outChannels: outChannels)
-            wc.maxChunkTileRows = maxTileColumns
+        if let wc = WinogradConv.plan(g, outChannels: outChannels, settings: settings, maxChunkTileRows: maxTileColumns) {
             wc.split(xp, into: scratch.phaseSplit)
             wc.filters(w, into: winogradFilters, transposed: false)
             wc.convolve(split: scratch.phaseSplit.pointer, filters: winogradFilters.pointer, bias: store.value(bias),
                         activation: activation, into: y, scratch: scratch)
             return output
         }
-        fillChannels(y, channels: outChannels, count: total, values: store.value(bias))
+        fillChannels(y, channels: outChannels, count: total, values: store.value(bias), workers: settings.threads)
         let tile = tileColumns(g), act = activation
         forEachChunk(g) { worker, _, n0, cg in
             let col = scratch.buffer(worker, count: 0).pointer
@@ -108,13 +108,11 @@ public final class Conv2d {
         let n = g.batch
         let dyp = dy.pointer, xp = x.pointer, w = store.value(weight)
         if paramGrads {
-            addChannelSums(dyp, channels: outChannels, count: total, into: store.grad(bias))
+            addChannelSums(dyp, channels: outChannels, count: total, into: store.grad(bias), workers: settings.threads)
             partialGrads.prepare(workers: chunkCount(g), count: weight.count)
         }
         if inputGrad { dInput.resize(g.inputCount) }
-        if winograd && WinogradConv.applies(g, outChannels: outChannels) {   // computes every input channel's gradient
-            var wc = WinogradConv(g, outChannels: outChannels)
-            wc.maxChunkTileRows = maxTileColumns
+        if let wc = WinogradConv.plan(g, outChannels: outChannels, settings: settings, maxChunkTileRows: maxTileColumns) {   // computes every input channel's gradient
             if paramGrads {
                 wc.split(xp, into: scratch.phaseSplit)
                 wc.weightGradient(dy: dyp, split: scratch.phaseSplit.pointer, addInto: store.grad(weight),
@@ -177,7 +175,7 @@ public final class Conv2d {
         if paramGrads {
             // Per-chunk partial products summed in chunk order: the same bits whichever worker ran what.
             let parts = (0 ..< chunkCount(g)).map { partialGrads.buffer($0, count: 0).pointer }
-            Parallel.addParts(parts, into: store.grad(weight), count: weight.count)
+            Parallel.addParts(parts, into: store.grad(weight), count: weight.count, workers: settings.threads)
         }
         return dInput
     }

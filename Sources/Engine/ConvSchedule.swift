@@ -2,6 +2,7 @@
 /// that free workers take in turn, and each chunk's columns into cache-sized tiles.
 /// `g` is the geometry of the im2col side (for ConvTranspose2d, the adjoint convolution's).
 struct ConvSchedule {
+    var workers: Int
     /// Caps the samples per chunk (tests use it to exercise several chunks and workers).
     var maxChunkSamples = Int.max
     /// Caps the columns per tile (tests use it to exercise tiles of a few rows).
@@ -24,8 +25,8 @@ struct ConvSchedule {
         let per = samplesPerChunk(g)
         var full = g
         full.batch = per
-        scratch.prepare(workers: Parallel.workers, count: g.colRows * Im2Col.tileColumns(full, maxColumns: tileColumns(g)))
-        Parallel.forEachDynamic(chunkCount(g)) { worker, chunk in
+        scratch.prepare(workers: workers, count: g.colRows * Im2Col.tileColumns(full, maxColumns: tileColumns(g)))
+        Parallel.forEachDynamic(chunkCount(g), workers: workers) { worker, chunk in
             let n0 = chunk * per
             var cg = g
             cg.batch = min(per, g.batch - n0)

@@ -24,11 +24,13 @@ public final class ConvTranspose2d {
     var geometry: ConvGeometry?
     /// Winograd-transformed weights (WinogradConv), made from the current weights when needed.
     let winogradFilters = FloatBuffer()
-    /// Use WinogradConv where it applies (else im2col + sgemm).
-    public var winograd = WinogradConv.enabledByDefault
+    /// Workers, convolution algorithm (Winograd where it applies, else im2col + sgemm) and kernel ISA.
+    public let settings: ComputeSettings
 
     public init(_ store: ParameterStore, name: String, inChannels: Int, outChannels: Int,
-                kernel: Int, stride: Int, padding: Int, scratch: WorkerBuffers = WorkerBuffers()) {
+                kernel: Int, stride: Int, padding: Int, scratch: WorkerBuffers = WorkerBuffers(),
+                settings: ComputeSettings = .standard) {
+        self.settings = settings
         self.store = store; self.scratch = scratch
         self.inChannels = inChannels; self.outChannels = outChannels
         self.kernel = kernel; self.stride = stride; self.padding = padding
@@ -55,7 +57,7 @@ public final class ConvTranspose2d {
 
     /// Caps the columns per tile (tests use it to exercise tiles of a few rows).
     public var maxTileColumns = Int.max
-    private var schedule: ConvSchedule { ConvSchedule(maxChunkSamples: maxChunkSamples, maxTileColumns: maxTileColumns) }
+    private var schedule: ConvSchedule { ConvSchedule(workers: settings.threads, maxChunkSamples: maxChunkSamples, maxTileColumns: maxTileColumns) }
     private func forEachChunk(_ g: ConvGeometry, _ body: (Int, Int, Int, ConvGeometry) -> Void) {
         schedule.forEachChunk(g, scratch: scratch, body)
     }
@@ -72,16 +74,14 @@ public final class ConvTranspose2d {
         let k = g.colRows, lin = height * width, plane = g.height * g.width, totalIn = g.colCols
         output.resize(g.inputCount)
         let y = output.pointer, w = store.value(weight), xp = x.pointer
-        if winograd && WinogradConv.applies(g, outChannels: inChannels) {   // the adjoint convolution's transpose, plus bias
-            var wc = WinogradConv(g, outChannels: inChannels)
-            wc.maxChunkTileRows = maxTileColumns
+        if let wc = WinogradConv.plan(g, outChannels: inChannels, settings: settings, maxChunkTileRows: maxTileColumns) {   // the adjoint convolution's transpose, plus bias
             wc.expand(xp, into: scratch.phaseGrid)
             wc.filters(w, into: winogradFilters, transposed: true)
             wc.convolveTransposed(expanded: scratch.phaseGrid.pointer, filters: winogradFilters.pointer,
                                   bias: store.value(bias), into: y, scratch: scratch)
             return output
         }
-        fillChannels(y, channels: outChannels, count: batch * plane, values: store.value(bias))
+        fillChannels(y, channels: outChannels, count: batch * plane, values: store.value(bias), workers: settings.threads)
         let tile = tileColumns(g), ow = g.outWidth
         forEachChunk(g) { worker, _, n0, cg in
             let col = scratch.buffer(worker, count: 0).pointer
@@ -104,14 +104,12 @@ public final class ConvTranspose2d {
         let n = g.batch
         let dyp = dy.pointer, xp = x.pointer, w = store.value(weight)
         if paramGrads {
-            addChannelSums(dyp, channels: outChannels, count: n * plane, into: store.grad(bias))
+            addChannelSums(dyp, channels: outChannels, count: n * plane, into: store.grad(bias), workers: settings.threads)
             partialGrads.prepare(workers: chunkCount(g), count: weight.count)
         }
         if inputGrad { dInput.resize(inChannels * totalIn) }
         let dx = dInput.pointer
-        if winograd && WinogradConv.applies(g, outChannels: inChannels) {
-            var wc = WinogradConv(g, outChannels: inChannels)
-            wc.maxChunkTileRows = maxTileColumns
+        if let wc = WinogradConv.plan(g, outChannels: inChannels, settings: settings, maxChunkTileRows: maxTileColumns) {
             wc.split(dyp, into: scratch.phaseSplit)
             if paramGrads {
                 wc.weightGradient(dy: xp, split: scratch.phaseSplit.pointer, addInto: store.grad(weight),
@@ -149,7 +147,7 @@ public final class ConvTranspose2d {
         if paramGrads {
             // Per-chunk partial products summed in chunk order: the same bits whichever worker ran what.
             let parts = (0 ..< chunkCount(g)).map { partialGrads.buffer($0, count: 0).pointer }
-            Parallel.addParts(parts, into: store.grad(weight), count: weight.count)
+            Parallel.addParts(parts, into: store.grad(weight), count: weight.count, workers: settings.threads)
         }
         return dInput
     }

@@ -167,8 +167,9 @@ public enum Im2Col {
 }
 
 /// Per-channel sums of a (C, M) block in double, added into `into` (bias gradients).
-public func addChannelSums(_ x: UnsafePointer<Float>, channels: Int, count m: Int, into: UnsafeMutablePointer<Float>) {
-    Parallel.forEach(channels, minimumWork: m >= 4096 ? 2 : Int.max) { c in
+public func addChannelSums(_ x: UnsafePointer<Float>, channels: Int, count m: Int, into: UnsafeMutablePointer<Float>,
+                           workers: Int) {
+    Parallel.forEach(channels, workers: workers, minimumWork: m >= 4096 ? 2 : Int.max) { c in
         let row = x + c * m
         var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
         var i = 0
@@ -182,8 +183,9 @@ public func addChannelSums(_ x: UnsafePointer<Float>, channels: Int, count m: In
 }
 
 /// Fills each channel's block of a (C, M) buffer with its bias.
-public func fillChannels(_ y: UnsafeMutablePointer<Float>, channels: Int, count m: Int, values: UnsafePointer<Float>) {
-    Parallel.forEach(channels, minimumWork: m >= 4096 ? 2 : Int.max) { c in
+public func fillChannels(_ y: UnsafeMutablePointer<Float>, channels: Int, count m: Int, values: UnsafePointer<Float>,
+                         workers: Int) {
+    Parallel.forEach(channels, workers: workers, minimumWork: m >= 4096 ? 2 : Int.max) { c in
         (y + c * m).update(repeating: values[c], count: m)
     }
 }

@@ -7,6 +7,7 @@ public final class Linear {
     public let weight: Parameter
     public let bias: Parameter
     let store: ParameterStore
+    public let settings: ComputeSettings
     public let output = FloatBuffer()
     /// Where backward writes the input gradient; a model may point several layers at shared
     /// buffers when their gradients are never alive at the same time.
@@ -14,8 +15,9 @@ public final class Linear {
     var savedInput: FloatBuffer?
     var batch = 0
 
-    public init(_ store: ParameterStore, name: String, inFeatures: Int, outFeatures: Int) {
-        self.store = store; self.inFeatures = inFeatures; self.outFeatures = outFeatures
+    public init(_ store: ParameterStore, name: String, inFeatures: Int, outFeatures: Int,
+                settings: ComputeSettings = .standard) {
+        self.settings = settings; self.store = store; self.inFeatures = inFeatures; self.outFeatures = outFeatures
         weight = store.add("\(name).weight", shape: [outFeatures, inFeatures])
         bias = store.add("\(name).bias", shape: [outFeatures])
     }
@@ -33,7 +35,7 @@ public final class Linear {
         output.resize(batch * outFeatures)
         let bp = store.value(bias)
         for n in 0 ..< batch { (output.pointer + n * outFeatures).update(from: bp, count: outFeatures) }
-        Gemm.parallel(transB: true, m: batch, n: outFeatures, k: inFeatures, a: x.pointer, lda: inFeatures,
+        Gemm.parallel(workers: settings.threads, transB: true, m: batch, n: outFeatures, k: inFeatures, a: x.pointer, lda: inFeatures,
                       b: store.value(weight), ldb: inFeatures, beta: 1, c: output.pointer, ldc: outFeatures)
         return output
     }
@@ -48,12 +50,12 @@ public final class Linear {
                 for o in 0 ..< outFeatures { db[o] += row[o] }
             }
             // dW[out, in] += dy^T . x
-            Gemm.parallel(transA: true, m: outFeatures, n: inFeatures, k: batch, a: dy.pointer, lda: outFeatures,
+            Gemm.parallel(workers: settings.threads, transA: true, m: outFeatures, n: inFeatures, k: batch, a: dy.pointer, lda: outFeatures,
                           b: x.pointer, ldb: inFeatures, beta: 1, c: store.grad(weight), ldc: inFeatures)
         }
         if inputGrad {
             dInput.resize(batch * inFeatures)
-            Gemm.parallel(m: batch, n: inFeatures, k: outFeatures, a: dy.pointer, lda: outFeatures,
+            Gemm.parallel(workers: settings.threads, m: batch, n: inFeatures, k: outFeatures, a: dy.pointer, lda: outFeatures,
                           b: store.value(weight), ldb: inFeatures, c: dInput.pointer, ldc: inFeatures)
         }
         return dInput

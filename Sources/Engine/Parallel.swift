@@ -5,23 +5,16 @@ import Synchronization
 /// Splits work across the cores: the engine's own threads, each calling OpenBLAS
 /// single-threaded. Indices are handed out in contiguous ranges, one per worker, so which
 /// worker does what depends only on the worker count (results are reproducible for a
-/// given `--threads`).
+/// given `--threads`). The count is the caller's (`ComputeSettings.threads` of its layer).
 public enum Parallel {
-    /// Worker count: `--threads` (BLAS.threads), at least 1, unless the calling task overrides it.
-    public static var workers: Int { workerOverride ?? max(1, BLAS.threads) }
-
-    /// A worker count for the work of one task only (tests compare thread counts with it while
-    /// other tests run: changing `BLAS.threads` would change their worker count mid-layer).
-    @TaskLocal public static var workerOverride: Int?
-
     /// Runs body(i) for i in 0..<count, in `workers` contiguous chunks when worth it.
     @inline(__always)
-    public static func forEach(_ count: Int, minimumWork: Int = 1, _ body: (Int) -> Void) {
-        forEachWorker(count, minimumWork: minimumWork) { _, range in for i in range { body(i) } }
+    public static func forEach(_ count: Int, workers: Int, minimumWork: Int = 1, _ body: (Int) -> Void) {
+        forEachWorker(count, workers: workers, minimumWork: minimumWork) { _, range in for i in range { body(i) } }
     }
 
     /// body(worker, range): worker in 0..<workers owns indices `range` (possibly empty).
-    public static func forEachWorker(_ count: Int, minimumWork: Int = 1, _ body: (Int, Range<Int>) -> Void) {
+    public static func forEachWorker(_ count: Int, workers: Int, minimumWork: Int = 1, _ body: (Int, Range<Int>) -> Void) {
         BLAS.nativeThreads = 1   // every engine gemm is single-threaded: reproducible, no spinning pool
         let w = min(workers, count)
         if w <= 1 || count < minimumWork {
@@ -48,7 +41,7 @@ extension Parallel {
     /// a worker the OS parks for a while does not hold up the others. Which worker runs an index
     /// varies: callers must make each index's result independent of the worker (own output
     /// region, or per-index partial sums reduced in index order).
-    public static func forEachDynamic(_ count: Int, _ body: (Int, Int) -> Void) {
+    public static func forEachDynamic(_ count: Int, workers: Int, _ body: (Int, Int) -> Void) {
         BLAS.nativeThreads = 1
         let w = min(workers, count)
         if w <= 1 {
@@ -69,9 +62,10 @@ extension Parallel {
     }
 
     /// dst[j] += sum over parts p (in order p = 0, 1, ...) of parts[p][j]: reproducible.
-    public static func addParts(_ parts: [UnsafeMutablePointer<Float>], into dst: UnsafeMutablePointer<Float>, count: Int) {
+    public static func addParts(_ parts: [UnsafeMutablePointer<Float>], into dst: UnsafeMutablePointer<Float>, count: Int,
+                                workers: Int) {
         let blocks = max(1, min(64, count / 4096))
-        forEach(blocks) { b in
+        forEach(blocks, workers: workers) { b in
             let lo = count * b / blocks, hi = count * (b + 1) / blocks
             for p in parts { for j in lo ..< hi { dst[j] += p[j] } }
         }
@@ -100,17 +94,17 @@ public final class WorkerBuffers: @unchecked Sendable {
 
 /// Matrix products split across workers along the larger output dimension.
 public enum Gemm {
-    public static func parallel(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+    public static func parallel(workers: Int, transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
                                 a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                                 beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        let parts = min(Parallel.workers, max(m, n) / 64)
+        let parts = min(workers, max(m, n) / 64)
         if parts <= 1 {
             BLAS.nativeThreads = 1
             BLAS.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
                        beta: beta, c: c, ldc: ldc)
             return
         }
-        Parallel.forEachWorker(parts) { part, _ in
+        Parallel.forEachWorker(parts, workers: parts) { part, _ in
             if n >= m {
                 let j0 = n * part / parts, j1 = n * (part + 1) / parts
                 BLAS.sgemm(transA: transA, transB: transB, m: m, n: j1 - j0, k: k, a: a, lda: lda,

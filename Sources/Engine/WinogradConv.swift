@@ -24,12 +24,19 @@ public struct WinogradConv {
     public let channels: Int, outChannels: Int, batch: Int, height: Int, width: Int
     /// Caps the tile rows per chunk (tests use it to exercise several chunks and workers).
     public var maxChunkTileRows = Int.max
+    /// Workers, and the transform kernels: AVX2 when the CPU has it (native), portable C; the same bits either way.
+    public let settings: ComputeSettings
+    var isa: Int32 { settings.isaFlag }
 
-    /// Whether layers made from now on use this path where it applies (`Conv2d.winograd`,
-    /// `ConvTranspose2d.winograd`); `bench train --convolution im2col` turns it off to compare.
-    nonisolated(unsafe) public static var enabledByDefault = true
-    /// The transform kernels: AVX2 when the CPU has it (1), portable C (0); the same bits either way.
-    nonisolated(unsafe) public static var kernelISA: Int32 = 1
+    /// The Winograd plan of a strided layer (Conv2d, or ConvTranspose2d's adjoint convolution), or nil
+    /// when the layer runs im2col + sgemm: its settings say so, or the geometry does not apply.
+    public static func plan(_ g: ConvGeometry, outChannels: Int, settings: ComputeSettings,
+                            maxChunkTileRows: Int = .max) -> WinogradConv? {
+        guard settings.convolution == .winograd, applies(g, outChannels: outChannels) else { return nil }
+        var wc = WinogradConv(g, outChannels: outChannels, settings: settings)
+        wc.maxChunkTileRows = maxChunkTileRows
+        return wc
+    }
 
     /// Whether a layer takes this path: 4x4, stride 2, padding 1, output sides even, and
     /// channel counts wide enough for sgemm (the model's first and last strided layers, with
@@ -39,7 +46,8 @@ public struct WinogradConv {
             && g.height % 4 == 0 && g.width % 4 == 0 && g.channels >= 8 && outChannels >= 8
     }
 
-    public init(_ g: ConvGeometry, outChannels: Int) {
+    public init(_ g: ConvGeometry, outChannels: Int, settings: ComputeSettings = .standard) {
+        self.settings = settings
         channels = g.channels; self.outChannels = outChannels
         batch = g.batch; height = g.height; width = g.width
     }
@@ -79,8 +87,8 @@ public struct WinogradConv {
     /// a row come from one pass over the input row.
     public func split(_ x: UnsafePointer<Float>, into s: FloatBuffer) {
         s.resize(phaseRows * rowStride)
-        let sp = s.pointer, plane = height * width, gh = gridH, gw = gridW, isa = Self.kernelISA
-        Parallel.forEach(2 * channels, minimumWork: 2) { item in
+        let sp = s.pointer, plane = height * width, gh = gridH, gw = gridW
+        Parallel.forEach(2 * channels, workers: settings.threads, minimumWork: 2) { item in
             let a = item / channels, c = item % channels
             let odd = sp + (2 * a * channels + c) * rowStride, even = odd + channels * rowStride   // b = 0, b = 1
             for row in [odd, even] {
@@ -111,7 +119,7 @@ public struct WinogradConv {
     public func expand(_ y: UnsafePointer<Float>, into e: FloatBuffer) {
         e.resize(outChannels * rowStride)
         let ep = e.pointer, oh = outHeight, ow = outWidth, gh = gridH, gw = gridW
-        Parallel.forEach(outChannels, minimumWork: 2) { o in
+        Parallel.forEach(outChannels, workers: settings.threads, minimumWork: 2) { o in
             let base = ep + o * rowStride
             base.update(repeating: 0, count: margin)
             for n in 0 ..< batch {
@@ -165,7 +173,7 @@ public struct WinogradConv {
         let o = outChannels, c = channels, k = phaseRows
         u.resize(36 * c * o)
         let up = u.pointer
-        Parallel.forEach(o, minimumWork: 2) { oc in
+        Parallel.forEach(o, workers: settings.threads, minimumWork: 2) { oc in
             for ch in 0 ..< c {
                 let wp = w + (oc * c + ch) * 16
                 for phase in 0 ..< 4 {
@@ -188,7 +196,7 @@ public struct WinogradConv {
     func transformTiles(_ base: UnsafePointer<Float>, planes: Int, firstTileRow r0: Int, tileRows nr: Int,
                         rowShift: Int = 0, columnShift: Int = 0, into v: UnsafeMutablePointer<Float>) {
         let tw = tilesPerRow, th = outHeight / 2, nt = nr * tw, gh = gridH, gw = gridW, rs = rowStride
-        let first = margin + rowShift * gw + columnShift, isa = Self.kernelISA
+        let first = margin + rowShift * gw + columnShift
         for row in 0 ..< planes {
             for r in 0 ..< nr {
                 let n = (r0 + r) / th, ti = (r0 + r) % th
@@ -200,11 +208,10 @@ public struct WinogradConv {
     /// y (O, N, H/2, W/2) = act(conv(x) + bias), from split(x) and filters(w, transposed: false).
     public func convolve(split s: UnsafePointer<Float>, filters u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                          activation: Activation, into y: UnsafeMutablePointer<Float>, scratch: WorkerBuffers) {
-        let isa = Self.kernelISA
         let k = phaseRows, o = outChannels, tw = tilesPerRow, th = outHeight / 2, oh = outHeight, ow = outWidth
         let rows = chunkTileRows(floatsPerTile: 9 * (k + o)), chunks = (tileRows + rows - 1) / rows
-        scratch.prepare(workers: Parallel.workers, count: 9 * (k + o) * rows * tw)
-        Parallel.forEachDynamic(chunks) { worker, chunk in
+        scratch.prepare(workers: settings.threads, count: 9 * (k + o) * rows * tw)
+        Parallel.forEachDynamic(chunks, workers: settings.threads) { worker, chunk in
             let r0 = chunk * rows, nr = min(rows, tileRows - r0), nt = nr * tw
             let v = scratch.buffer(worker, count: 0).pointer, mm = v + 9 * k * nt
             transformTiles(s, planes: k, firstTileRow: r0, tileRows: nr, into: v)
@@ -234,11 +241,10 @@ public struct WinogradConv {
     /// Every element of x is written once (no clearing needed).
     public func convolveTransposed(expanded ex: UnsafePointer<Float>, filters u: UnsafePointer<Float>,
                                    bias: UnsafePointer<Float>?, into x: UnsafeMutablePointer<Float>, scratch: WorkerBuffers) {
-        let isa = Self.kernelISA
         let c = channels, o = outChannels, tw = tilesPerRow, th = outHeight / 2, h = height, w = width
         let rows = chunkTileRows(floatsPerTile: 9 * (c + o)), chunks = (tileRows + rows - 1) / rows
-        scratch.prepare(workers: Parallel.workers, count: 9 * (c + o) * rows * tw)
-        Parallel.forEachDynamic(chunks) { worker, chunk in
+        scratch.prepare(workers: settings.threads, count: 9 * (c + o) * rows * tw)
+        Parallel.forEachDynamic(chunks, workers: settings.threads) { worker, chunk in
             let r0 = chunk * rows, nr = min(rows, tileRows - r0), nt = nr * tw
             let v = scratch.buffer(worker, count: 0).pointer, mm = v + 9 * o * nt
             for phase in 0 ..< 4 {
@@ -272,13 +278,12 @@ public struct WinogradConv {
     /// transforms apply; the sum over tiles is a gemm per transform point.
     public func weightGradient(dy: UnsafePointer<Float>, split s: UnsafePointer<Float>,
                                addInto grad: UnsafeMutablePointer<Float>, partials: WorkerBuffers, scratch: WorkerBuffers) {
-        let isa = Self.kernelISA
         let k = phaseRows, o = outChannels, tw = tilesPerRow, th = outHeight / 2, oh = outHeight, ow = outWidth
         let rows = chunkTileRows(floatsPerTile: 9 * (k + o)), chunks = (tileRows + rows - 1) / rows
         let groups = min(Self.gradientGroups, chunks), size = 9 * o * k
-        scratch.prepare(workers: Parallel.workers, count: 9 * (k + o) * rows * tw)
+        scratch.prepare(workers: settings.threads, count: 9 * (k + o) * rows * tw)
         partials.prepare(workers: groups, count: size)
-        Parallel.forEachDynamic(groups) { worker, group in
+        Parallel.forEachDynamic(groups, workers: settings.threads) { worker, group in
             let v = scratch.buffer(worker, count: 0).pointer, p = partials.buffer(group, count: 0).pointer
             let range = chunks * group / groups ..< chunks * (group + 1) / groups
             for chunk in range {
@@ -300,7 +305,7 @@ public struct WinogradConv {
             }
         }
         let parts = (0 ..< groups).map { partials.buffer($0, count: 0).pointer }
-        Parallel.forEach(o, minimumWork: 2) { oc in
+        Parallel.forEach(o, workers: settings.threads, minimumWork: 2) { oc in
             for kk in 0 ..< k {
                 func m(_ e: Int) -> Float {
                     let at = (e * o + oc) * k + kk

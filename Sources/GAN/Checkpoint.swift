@@ -59,15 +59,16 @@ extension ConditionalGAN {
         try AtomicFile.write(try checkpointData(metadata: metadata, includeOptimizerState: includeOptimizerState), to: url)
     }
 
-    public static func load(from url: URL) throws -> (ConditionalGAN, CheckpointMetadata) {
-        try load(file: try Safetensors.File(contentsOf: url), name: url.path)
+    /// The model in the checkpoint, running with `settings`.
+    public static func load(from url: URL, settings: ComputeSettings = .standard) throws -> (ConditionalGAN, CheckpointMetadata) {
+        try load(file: try Safetensors.File(contentsOf: url), name: url.path, settings: settings)
     }
 
-    public static func load(data: Data, name: String) throws -> (ConditionalGAN, CheckpointMetadata) {
-        try load(file: try Safetensors.File(data: data, name: name), name: name)
+    public static func load(data: Data, name: String, settings: ComputeSettings = .standard) throws -> (ConditionalGAN, CheckpointMetadata) {
+        try load(file: try Safetensors.File(data: data, name: name), name: name, settings: settings)
     }
 
-    static func load(file: Safetensors.File, name: String) throws -> (ConditionalGAN, CheckpointMetadata) {
+    static func load(file: Safetensors.File, name: String, settings: ComputeSettings) throws -> (ConditionalGAN, CheckpointMetadata) {
         guard let configText = file.metadata["config"] else {
             throw UserError("\(name): not a cgan-tui checkpoint (no config in the safetensors metadata)")
         }
@@ -90,10 +91,10 @@ extension ConditionalGAN {
         do { try config.validate() } catch let e as UserError { throw UserError("\(name): \(e.message)") }
         // Class count must agree with the conditioning weights, not only the names list.
         if let fc = file.tensors["generator.fc.weight"], fc.shape.count == 2, fc.shape[1] != meta.latentDim + meta.classNames.count {
-            throw UserError("\(name): checkpoint lists \(meta.classNames.count) classes but generator.fc.weight has \(fc.shape[1] - meta.latentDim) class inputs")
+            throw UserError("\(name): checkpoint lists \(counted(meta.classNames.count, "class")) but generator.fc.weight has \(counted(fc.shape[1] - meta.latentDim, "class input"))")
         }
         if let le = file.tensors["discriminator.label_embedding.weight"], le.shape.count == 2, le.shape[1] != meta.classNames.count {
-            throw UserError("\(name): checkpoint lists \(meta.classNames.count) classes but discriminator.label_embedding.weight has \(le.shape[1])")
+            throw UserError("\(name): checkpoint lists \(counted(meta.classNames.count, "class")) but discriminator.label_embedding.weight has \(le.shape[1])")
         }
         // Checkpoints written before recipes existed were trained with the seed's.
         var recipe = Recipe.seed
@@ -103,7 +104,7 @@ extension ConditionalGAN {
             }
         }
         try checkShapes(file, CheckpointLayout(config: config, recipe: recipe), name: name)
-        let gan = ConditionalGAN(config: config, recipe: recipe, seed: 0)
+        let gan = ConditionalGAN(config: config, recipe: recipe, seed: 0, settings: settings)
         for (prefix, store, bns) in [("generator", gan.generator.store, gan.generator.batchNorms),
                                      ("discriminator", gan.discriminator.store, gan.discriminator.batchNorms)] {
             for p in store.entries { store.set(p, try finiteFloats(file, "\(prefix).\(p.name)", shape: p.shape, name: name)) }

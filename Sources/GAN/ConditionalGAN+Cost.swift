@@ -14,63 +14,86 @@ public struct GemmShape: Sendable, Hashable {
 }
 
 extension ConditionalGAN {
-    /// The products of one trainStep at this batch size, in execution order.
+    /// The products of one trainStep at this batch size, in execution order, read from the
+    /// model's own layers (their channels, kernels, strides and convolution plans) as the
+    /// activations flow through them.
     public func trainStepGemms(batch n: Int) -> [GemmShape] {
-        let c = config, h = c.baseH, w = c.baseW
-        var g: [GemmShape] = []
-        // Generator: fc, then four ConvTranspose2d (col = W^T x: m = out*16, n = N*Lin, k = in).
-        let gLayers = [(256, 128, h, w), (128, 64, 2 * h, 2 * w), (64, 32, 4 * h, 4 * w), (32, 1, 8 * h, 8 * w)]
-        let gConvs = [generator.ct0, generator.ct3, generator.ct6, generator.ct9]
-        // A ConvTranspose2d runs its adjoint convolution: forward is the transposed product,
-        // the input gradient the convolution itself.
-        let gWinograd: [WinogradConv?] = gLayers.enumerated().map { i, l in
-            let geometry = gConvs[i].geometry(batch: n, height: l.2, width: l.3)
-            return gConvs[i].winograd && WinogradConv.applies(geometry, outChannels: l.0) ? WinogradConv(geometry, outChannels: l.0) : nil
+        let c = config, gen = generator, disc = discriminator
+        // Each layer's products at the size that reaches it: the generator starts from fc's
+        // (256, baseH, baseW) view, the discriminator from the spectrogram.
+        var size = (c.baseH, c.baseW)
+        var gProducts: [LayerProducts] = []
+        for (i, layer) in [gen.ct0, gen.ct3, gen.ct6, gen.ct9].enumerated() {
+            gProducts.append(layer.products(batch: n, height: size.0, width: size.1, label: "G convT\(i)"))
+            size = layer.outputSize(height: size.0, width: size.1)
         }
-        func gForward() {
-            g.append(GemmShape(m: n, n: 256 * h * w, k: c.latentDim + c.numClasses, label: "G fc"))
-            for (i, (cin, cout, hh, ww)) in gLayers.enumerated() {
-                g.append(GemmShape(m: cout * 16, n: n * hh * ww, k: cin, label: "G convT\(i) fwd", winogradGemm: gWinograd[i]?.gemmShapes.transposed))
+        size = (c.nMels, c.frames)
+        var dProducts: [LayerProducts] = []
+        for (i, layer) in [disc.conv0, disc.conv2, disc.conv5, disc.conv8, disc.conv11].enumerated() {
+            let g = layer.geometry(batch: n, height: size.0, width: size.1)
+            dProducts.append(layer.products(g, label: "D conv\(i)"))
+            size = (g.outHeight, g.outWidth)
+        }
+        let fc = gen.fc.products(batch: n, label: "G fc"), embed = disc.labelEmbedding.products(batch: n, label: "D embed")
+        let projection = disc.projection?.products(batch: n, label: "D projection")
+
+        var all: [GemmShape] = [fc.forward] + gProducts.map(\.forward)
+        func dStep(params: Bool) {
+            all += [embed.forward] + dProducts.map(\.forward) + [projection?.forward].compactMap { $0 }
+            for (i, p) in dProducts.enumerated().reversed() {
+                all += params ? [p.weightGradient, p.inputGradient] : [p.inputGradient]
+                // The projection's weight gradient follows the last convolution's backward.
+                if params, i == dProducts.count - 1, let projection { all.append(projection.weightGradient) }
             }
+            if params { all.append(embed.weightGradient) }
         }
-        func gBackward() {
-            for (i, (cin, cout, hh, ww)) in gLayers.enumerated().reversed() {
-                g.append(GemmShape(m: cin, n: cout * 16, k: n * hh * ww, label: "G convT\(i) dW", winogradGemm: gWinograd[i]?.gemmShapes.weightGradient))
-                g.append(GemmShape(m: cin, n: n * hh * ww, k: cout * 16, label: "G convT\(i) dX", winogradGemm: gWinograd[i]?.gemmShapes.convolve))
-            }
-            g.append(GemmShape(m: 256 * h * w, n: c.latentDim + c.numClasses, k: n, label: "G fc dW"))
-        }
-        // Discriminator: label embedding, then five Conv2d (y = W col: m = out, n = N*Lout, k = in*kh*kw).
-        let dLayers = [(2, 32, 8 * h, 8 * w, 16), (32, 64, 4 * h, 4 * w, 16), (64, 128, 2 * h, 2 * w, 16),
-                       (128, 256, h, w, 16), (256, 1, 1, 1, h * w)]
-        let dConvs = [discriminator.conv0, discriminator.conv2, discriminator.conv5, discriminator.conv8, discriminator.conv11]
-        let dWinograd: [WinogradConv?] = dLayers.enumerated().map { i, l in
-            let geometry = dConvs[i].geometry(batch: n, height: 2 * l.2, width: 2 * l.3)
-            return dConvs[i].winograd && WinogradConv.applies(geometry, outChannels: l.1) ? WinogradConv(geometry, outChannels: l.1) : nil
-        }
-        func dForward() {
-            g.append(GemmShape(m: n, n: c.nMels * c.frames, k: c.numClasses, label: "D embed"))
-            for (i, (cin, cout, oh, ow, kk)) in dLayers.enumerated() {
-                g.append(GemmShape(m: cout, n: n * oh * ow, k: cin * kk, label: "D conv\(i) fwd", winogradGemm: dWinograd[i]?.gemmShapes.convolve))
-            }
-        }
-        func dBackward(params: Bool) {
-            for (i, (cin, cout, oh, ow, kk)) in dLayers.enumerated().reversed() {
-                if params { g.append(GemmShape(m: cout, n: cin * kk, k: n * oh * ow, label: "D conv\(i) dW", winogradGemm: dWinograd[i]?.gemmShapes.weightGradient)) }
-                g.append(GemmShape(m: cin * kk, n: n * oh * ow, k: cout, label: "D conv\(i) dX", winogradGemm: dWinograd[i]?.gemmShapes.transposed))
-            }
-            if params { g.append(GemmShape(m: c.nMels * c.frames, n: c.numClasses, k: n, label: "D embed dW")) }
-        }
-        gForward()
-        dForward(); dBackward(params: true)     // real
-        dForward(); dBackward(params: true)     // fake
-        dForward(); dBackward(params: false)    // G step through D
-        gBackward()
-        return g
+        dStep(params: true)     // real
+        dStep(params: true)     // fake
+        dStep(params: false)    // G step through D
+        for p in gProducts.reversed() { all += [p.weightGradient, p.inputGradient] }
+        all.append(fc.weightGradient)
+        return all
     }
 
     /// FLOPs of the step as direct convolution (im2col + sgemm): the analytic count.
     public func trainStepFLOPs(batch: Int) -> Double { trainStepGemms(batch: batch).reduce(0) { $0 + $1.flops } }
     /// FLOPs the step's matrix products actually perform (Winograd layers do 9/16 of the direct count).
     public func trainStepPerformedFLOPs(batch: Int) -> Double { trainStepGemms(batch: batch).reduce(0) { $0 + $1.performedFLOPs } }
+}
+
+/// One layer's products in a training step.
+struct LayerProducts {
+    var forward: GemmShape, weightGradient: GemmShape, inputGradient: GemmShape
+}
+
+extension Linear {
+    /// y = x W^T: m = N, n = out, k = in; dW = dy^T x. (Its input gradient is never needed here.)
+    func products(batch n: Int, label: String) -> (forward: GemmShape, weightGradient: GemmShape) {
+        (GemmShape(m: n, n: outFeatures, k: inFeatures, label: label),
+         GemmShape(m: outFeatures, n: inFeatures, k: n, label: label + " dW"))
+    }
+}
+
+extension Conv2d {
+    /// y = W col: m = out, n = N * L, k = in * kh * kw; the Winograd plan's chunk gemms where it runs.
+    func products(_ g: ConvGeometry, label: String) -> LayerProducts {
+        let wc = WinogradConv.plan(g, outChannels: outChannels, settings: settings)?.gemmShapes, l = g.batch * g.outHeight * g.outWidth
+        return LayerProducts(
+            forward: GemmShape(m: outChannels, n: l, k: g.colRows, label: label + " fwd", winogradGemm: wc?.convolve),
+            weightGradient: GemmShape(m: outChannels, n: g.colRows, k: l, label: label + " dW", winogradGemm: wc?.weightGradient),
+            inputGradient: GemmShape(m: g.colRows, n: l, k: outChannels, label: label + " dX", winogradGemm: wc?.transposed))
+    }
+}
+
+extension ConvTranspose2d {
+    /// The adjoint convolution's products: forward is its transpose (col = W^T x: m = out * k * k,
+    /// n = N * Hin * Win, k = in), the input gradient the convolution itself.
+    func products(batch n: Int, height: Int, width: Int, label: String) -> LayerProducts {
+        let g = geometry(batch: n, height: height, width: width), l = n * height * width
+        let wc = WinogradConv.plan(g, outChannels: inChannels, settings: settings)?.gemmShapes
+        return LayerProducts(
+            forward: GemmShape(m: g.colRows, n: l, k: inChannels, label: label + " fwd", winogradGemm: wc?.transposed),
+            weightGradient: GemmShape(m: inChannels, n: g.colRows, k: l, label: label + " dW", winogradGemm: wc?.weightGradient),
+            inputGradient: GemmShape(m: inChannels, n: l, k: g.colRows, label: label + " dX", winogradGemm: wc?.convolve))
+    }
 }

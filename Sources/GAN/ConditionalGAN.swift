@@ -7,6 +7,8 @@ import Support
 public final class ConditionalGAN {
     public let config: ModelConfig
     public let recipe: Recipe
+    /// Workers, convolution algorithm and kernel ISA of every layer, fixed at construction.
+    public let settings: ComputeSettings
     let generator: Generator
     let discriminator: Discriminator
     var adamG: Adam
@@ -20,12 +22,13 @@ public final class ConditionalGAN {
     public var step: Int { adamG.step }
 
     /// PyTorch-default initialisation drawn from SplitMix64(seed): generator then discriminator.
-    public init(config: ModelConfig, recipe: Recipe = .seed, seed: UInt64) {
+    public init(config: ModelConfig, recipe: Recipe = .seed, seed: UInt64, settings: ComputeSettings = .standard) {
         precondition((try? config.validate()) != nil, "invalid ModelConfig \(config)")
         self.config = config
         self.recipe = recipe
-        generator = Generator(config: config, scratch: scratch)
-        discriminator = Discriminator(config: config, scratch: scratch, projection: recipe.projection)
+        self.settings = settings
+        generator = Generator(config: config, scratch: scratch, settings: settings)
+        discriminator = Discriminator(config: config, scratch: scratch, settings: settings, projection: recipe.projection)
         // Backward passes run one layer at a time and never overlap between G and D (the
         // spectrogram gradient is copied out before G's backward), so all input gradients
         // alternate between two buffers and all layers share one set of partial-gradient buffers.
@@ -37,7 +40,7 @@ public final class ConditionalGAN {
         g.ct3.dInput = ping; g.bn1.dInput = pong; g.ct0.dInput = ping
         for c in [d.conv0, d.conv2, d.conv5, d.conv8, d.conv11] { c.partialGrads = partials }
         for c in [g.ct0, g.ct3, g.ct6, g.ct9] { c.partialGrads = partials }
-        adamG = Adam(learningRate: config.learningRate, beta1: config.beta1, beta2: config.beta2)
+        adamG = Adam(learningRate: config.learningRate, beta1: config.beta1, beta2: config.beta2, workers: settings.threads)
         adamD = adamG
         adamD.learningRate = config.learningRate * recipe.discriminatorLRScale
         var rng = SplitMix64(seed: seed)
@@ -127,7 +130,7 @@ public final class ConditionalGAN {
     /// A copy of the generator that samples (its weights and BN running statistics, or the
     /// weight average), usable on any thread.
     public func snapshotGenerator() -> GeneratorSnapshot {
-        GeneratorSnapshot(config: config, recipe: recipe, values: ema?.array ?? generator.store.values.array,
+        GeneratorSnapshot(config: config, recipe: recipe, settings: settings, values: ema?.array ?? generator.store.values.array,
                           runningMeans: generator.batchNorms.map { $0.layer.runningMean },
                           runningVars: generator.batchNorms.map { $0.layer.runningVar },
                           measuresStatistics: ema != nil)
@@ -148,6 +151,7 @@ struct PhaseClock {
 public struct GeneratorSnapshot: Sendable {
     public let config: ModelConfig
     let recipe: Recipe
+    let settings: ComputeSettings
     let values: [Float]
     let runningMeans: [[Float]]
     let runningVars: [[Float]]
@@ -156,9 +160,9 @@ public struct GeneratorSnapshot: Sendable {
     /// The generator built from this snapshot, once, on the first thread that samples from it.
     private let built = BuiltGenerator()
 
-    init(config: ModelConfig, recipe: Recipe, values: [Float], runningMeans: [[Float]], runningVars: [[Float]],
-         measuresStatistics: Bool = false) {
-        self.config = config; self.recipe = recipe; self.values = values
+    init(config: ModelConfig, recipe: Recipe, settings: ComputeSettings, values: [Float], runningMeans: [[Float]],
+         runningVars: [[Float]], measuresStatistics: Bool = false) {
+        self.config = config; self.recipe = recipe; self.settings = settings; self.values = values
         self.runningMeans = runningMeans; self.runningVars = runningVars; self.measuresStatistics = measuresStatistics
     }
 
@@ -174,7 +178,7 @@ public struct GeneratorSnapshot: Sendable {
     }
 
     private func makeGenerator() -> Generator {
-        let g = Generator(config: config, scratch: WorkerBuffers(), storage: .inference)
+        let g = Generator(config: config, scratch: WorkerBuffers(), settings: settings, storage: .inference)
         g.store.values.copy(from: values)
         if measuresStatistics {
             let n = Self.statisticsBatch

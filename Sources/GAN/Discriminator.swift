@@ -11,6 +11,7 @@ import Support
 final class Discriminator {
     let config: ModelConfig
     let store: ParameterStore
+    let settings: ComputeSettings
     let labelEmbedding: Linear
     let conv0: Conv2d
     let conv2: Conv2d, bn3: BatchNorm2d
@@ -29,23 +30,24 @@ final class Discriminator {
     let dEmbedding = FloatBuffer()
     private(set) var batch = 0
 
-    init(config: ModelConfig, scratch: WorkerBuffers, projection: Bool = false, storage: ParameterStore.Storage = .training) {
-        self.config = config
+    init(config: ModelConfig, scratch: WorkerBuffers, settings: ComputeSettings = .standard, projection: Bool = false,
+         storage: ParameterStore.Storage = .training) {
+        self.config = config; self.settings = settings
         store = ParameterStore(storage: storage)
         let leaky = Activation.leakyReLU(Discriminator.slope)
         labelEmbedding = Linear(store, name: "label_embedding", inFeatures: config.numClasses,
-                                outFeatures: config.nMels * config.frames)
-        conv0 = Conv2d(store, name: "net.0", inChannels: 2, outChannels: 32, kernelH: 4, kernelW: 4, stride: 2, padding: 1, scratch: scratch)
+                                outFeatures: config.nMels * config.frames, settings: settings)
+        conv0 = Conv2d(store, name: "net.0", inChannels: 2, outChannels: 32, kernelH: 4, kernelW: 4, stride: 2, padding: 1, scratch: scratch, settings: settings)
         conv0.activation = leaky
-        conv2 = Conv2d(store, name: "net.2", inChannels: 32, outChannels: 64, kernelH: 4, kernelW: 4, stride: 2, padding: 1, scratch: scratch)
-        bn3 = BatchNorm2d(store, name: "net.3", channels: 64, activation: leaky)
-        conv5 = Conv2d(store, name: "net.5", inChannels: 64, outChannels: 128, kernelH: 4, kernelW: 4, stride: 2, padding: 1, scratch: scratch)
-        bn6 = BatchNorm2d(store, name: "net.6", channels: 128, activation: leaky)
-        conv8 = Conv2d(store, name: "net.8", inChannels: 128, outChannels: 256, kernelH: 4, kernelW: 4, stride: 2, padding: 1, scratch: scratch)
-        bn9 = BatchNorm2d(store, name: "net.9", channels: 256, activation: leaky)
+        conv2 = Conv2d(store, name: "net.2", inChannels: 32, outChannels: 64, kernelH: 4, kernelW: 4, stride: 2, padding: 1, scratch: scratch, settings: settings)
+        bn3 = BatchNorm2d(store, name: "net.3", channels: 64, activation: leaky, settings: settings)
+        conv5 = Conv2d(store, name: "net.5", inChannels: 64, outChannels: 128, kernelH: 4, kernelW: 4, stride: 2, padding: 1, scratch: scratch, settings: settings)
+        bn6 = BatchNorm2d(store, name: "net.6", channels: 128, activation: leaky, settings: settings)
+        conv8 = Conv2d(store, name: "net.8", inChannels: 128, outChannels: 256, kernelH: 4, kernelW: 4, stride: 2, padding: 1, scratch: scratch, settings: settings)
+        bn9 = BatchNorm2d(store, name: "net.9", channels: 256, activation: leaky, settings: settings)
         conv11 = Conv2d(store, name: "net.11", inChannels: 256, outChannels: 1, kernelH: config.baseH,
-                        kernelW: config.baseW, stride: 1, padding: 0, scratch: scratch)
-        self.projection = projection ? Linear(store, name: "projection", inFeatures: config.numClasses, outFeatures: 256) : nil
+                        kernelW: config.baseW, stride: 1, padding: 0, scratch: scratch, settings: settings)
+        self.projection = projection ? Linear(store, name: "projection", inFeatures: config.numClasses, outFeatures: 256, settings: settings) : nil
     }
 
     func initialize(rng: inout SplitMix64) {
@@ -131,7 +133,7 @@ final class Discriminator {
         d = conv5.backward(d, paramGrads: paramGrads)
         d = bn3.backward(d, paramGrads: paramGrads)
         d = conv2.backward(d, paramGrads: paramGrads)
-        Activation.leakyReLU(Discriminator.slope).backward(output: conv0.output.pointer, d.pointer, d.pointer, count: d.count)
+        Activation.leakyReLU(Discriminator.slope).backward(output: conv0.output.pointer, d.pointer, d.pointer, count: d.count, workers: settings.threads)
         // The D step needs only the label-map channel's gradient (for label_embedding), the G step
         // only the spectrogram's: compute just that channel of conv0's input gradient.
         let wanted: Range<Int>? = inputGrad == paramGrads ? nil : (inputGrad ? 0 ..< 1 : 1 ..< 2)

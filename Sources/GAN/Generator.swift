@@ -9,6 +9,7 @@ import Support
 final class Generator {
     let config: ModelConfig
     let store: ParameterStore
+    let settings: ComputeSettings
     let fc: Linear
     let ct0: ConvTranspose2d, bn1: BatchNorm2d
     let ct3: ConvTranspose2d, bn4: BatchNorm2d
@@ -22,18 +23,18 @@ final class Generator {
     let dOutput = FloatBuffer()
     private(set) var batch = 0
 
-    init(config: ModelConfig, scratch: WorkerBuffers, storage: ParameterStore.Storage = .training) {
-        self.config = config
+    init(config: ModelConfig, scratch: WorkerBuffers, settings: ComputeSettings = .standard, storage: ParameterStore.Storage = .training) {
+        self.config = config; self.settings = settings
         store = ParameterStore(storage: storage)
         let h = config.baseH, w = config.baseW
-        fc = Linear(store, name: "fc", inFeatures: config.latentDim + config.numClasses, outFeatures: 256 * h * w)
-        ct0 = ConvTranspose2d(store, name: "net.0", inChannels: 256, outChannels: 128, kernel: 4, stride: 2, padding: 1, scratch: scratch)
-        bn1 = BatchNorm2d(store, name: "net.1", channels: 128, activation: .relu)
-        ct3 = ConvTranspose2d(store, name: "net.3", inChannels: 128, outChannels: 64, kernel: 4, stride: 2, padding: 1, scratch: scratch)
-        bn4 = BatchNorm2d(store, name: "net.4", channels: 64, activation: .relu)
-        ct6 = ConvTranspose2d(store, name: "net.6", inChannels: 64, outChannels: 32, kernel: 4, stride: 2, padding: 1, scratch: scratch)
-        bn7 = BatchNorm2d(store, name: "net.7", channels: 32, activation: .relu)
-        ct9 = ConvTranspose2d(store, name: "net.9", inChannels: 32, outChannels: 1, kernel: 4, stride: 2, padding: 1, scratch: scratch)
+        fc = Linear(store, name: "fc", inFeatures: config.latentDim + config.numClasses, outFeatures: 256 * h * w, settings: settings)
+        ct0 = ConvTranspose2d(store, name: "net.0", inChannels: 256, outChannels: 128, kernel: 4, stride: 2, padding: 1, scratch: scratch, settings: settings)
+        bn1 = BatchNorm2d(store, name: "net.1", channels: 128, activation: .relu, settings: settings)
+        ct3 = ConvTranspose2d(store, name: "net.3", inChannels: 128, outChannels: 64, kernel: 4, stride: 2, padding: 1, scratch: scratch, settings: settings)
+        bn4 = BatchNorm2d(store, name: "net.4", channels: 64, activation: .relu, settings: settings)
+        ct6 = ConvTranspose2d(store, name: "net.6", inChannels: 64, outChannels: 32, kernel: 4, stride: 2, padding: 1, scratch: scratch, settings: settings)
+        bn7 = BatchNorm2d(store, name: "net.7", channels: 32, activation: .relu, settings: settings)
+        ct9 = ConvTranspose2d(store, name: "net.9", inChannels: 32, outChannels: 1, kernel: 4, stride: 2, padding: 1, scratch: scratch, settings: settings)
     }
 
     /// PyTorch's default initialisation, in module order.
@@ -73,7 +74,7 @@ final class Generator {
         a = ct6.forward(a, batch: n, height: 4 * h, width: 4 * w)
         a = bn7.forward(a, training: training)
         a = ct9.forward(a, batch: n, height: 8 * h, width: 8 * w)
-        Activation.relu.forward(a.pointer, a.pointer, count: a.count)   // net.10, in place
+        Activation.relu.forward(a.pointer, a.pointer, count: a.count, workers: settings.threads)   // net.10, in place
         return a
     }
 
@@ -81,7 +82,7 @@ final class Generator {
     func backward(_ dOut: FloatBuffer) {
         let n = batch, h = config.baseH, w = config.baseW, hw = h * w
         dOutput.resize(dOut.count)
-        Activation.relu.backward(output: ct9.output.pointer, dOut.pointer, dOutput.pointer, count: dOut.count)
+        Activation.relu.backward(output: ct9.output.pointer, dOut.pointer, dOutput.pointer, count: dOut.count, workers: settings.threads)
         var d = ct9.backward(dOutput)
         d = bn7.backward(d)
         d = ct6.backward(d)

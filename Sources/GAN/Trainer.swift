@@ -1,5 +1,6 @@
 import Audio
 import Dispatch
+import Engine
 import Foundation
 import Quality
 import Support
@@ -33,6 +34,8 @@ public final class Trainer: @unchecked Sendable {
     private let runConfig: RunConfig
     /// The best epoch so far by quality (see `BestEpoch`), from the checkpoint when resuming.
     private var best: BestEpoch?
+    /// The model's step when this trainer began: a stop before any step has nothing new to save.
+    private let stepAtStart: Int
 
     private let trainQueue = DispatchQueue(label: "cgan-tui.trainer", qos: .userInitiated)
     private let synthQueue = DispatchQueue(label: "cgan-tui.synth", qos: .userInitiated)
@@ -72,7 +75,8 @@ public final class Trainer: @unchecked Sendable {
     /// `UserError` when the checkpoint does not fit the dataset or the options.
     public init(dataset: SpectrogramDataset, options: TrainingOptions, layout: RunLayout,
                 datasetPath: String, commandLine: [String],
-                resume: (model: ConditionalGAN, metadata: CheckpointMetadata)? = nil, window: ClipWindow? = nil) throws {
+                resume: (model: ConditionalGAN, metadata: CheckpointMetadata)? = nil, window: ClipWindow? = nil,
+                settings: ComputeSettings? = nil) throws {
         guard !dataset.classes.isEmpty, !dataset.spectrograms.isEmpty else {
             throw UserError("the dataset has no usable clips")
         }
@@ -82,7 +86,7 @@ public final class Trainer: @unchecked Sendable {
         }
         var options = options
         self.dataset = dataset
-        self.layout = layout
+        self.layout = layout.forEpochs(options.epochs)
         self.classes = dataset.classes
         self.stepsPerEpoch = (dataset.spectrograms.count + options.batchSize - 1) / options.batchSize
 
@@ -105,8 +109,10 @@ public final class Trainer: @unchecked Sendable {
             let inEpoch = model.step - meta.epoch * stepsPerEpoch
             resumeStepInEpoch = (0 ..< stepsPerEpoch).contains(inEpoch) ? inEpoch : 0
         } else {
+            // The caller's settings, or `options.threads` workers (0: one per core).
+            let settings = settings ?? ComputeSettings(threads: options.threads > 0 ? options.threads : ProcessInfo.processInfo.activeProcessorCount)
             model = ConditionalGAN(config: options.modelConfig(classes: dataset.classes.count), recipe: options.recipe,
-                                   seed: options.seed)
+                                   seed: options.seed, settings: settings)
             completedEpochs = 0
             resumeStepInEpoch = 0
         }
@@ -120,12 +126,13 @@ public final class Trainer: @unchecked Sendable {
         self.runConfig = runConfig
         try runConfig.write(to: layout.config)
         metrics = try MetricsLog(url: layout.metrics, classes: dataset.classes, keepStepsUpTo: resume == nil ? 0 : model.step)
-        var latentRNG = RunRandom.stream(seed: options.seed, .preview, 0)
         shared = Mutex(Shared(snapshot: model.snapshotGenerator(),
-                              latent: latentRNG.normals(dataset.classes.count * options.latentDim),
+                              latent: Audition.latent(seed: options.seed, draw: 0, classes: dataset.classes.count,
+                                                      latentDim: options.latentDim),
                               latentDraws: 0, epoch: completedEpochs, step: model.step))
         if resume != nil { lastSave = (layout.latestCheckpoint, completedEpochs) }
         best = resume?.metadata.best
+        stepAtStart = model.step
     }
 
     /// The epoch the run will begin with (1-based) and the global step it starts from.
@@ -167,8 +174,7 @@ public final class Trainer: @unchecked Sendable {
             let classes = self.classes.count, latentDim = options.latentDim, seed = options.seed
             shared.withLock {
                 $0.latentDraws += 1
-                var rng = RunRandom.stream(seed: seed, .preview, $0.latentDraws)
-                $0.latent = rng.normals(classes * latentDim)
+                $0.latent = Audition.latent(seed: seed, draw: $0.latentDraws, classes: classes, latentDim: latentDim)
             }
             events.send(.message("new latent drawn for samples and auditions"))
             let s = shared.withLock { $0 }
@@ -189,11 +195,14 @@ public final class Trainer: @unchecked Sendable {
 
     private func run() {
         events.send(.stateChanged(.running))
-        events.send(.message("training \(classes.count) classes, \(dataset.spectrograms.count) clips, \(stepsPerEpoch) steps per epoch, epochs \(startEpoch)...\(options.epochs)"))
+        events.send(.message("training \(counted(classes.count, "class")), \(counted(dataset.spectrograms.count, "clip")), \(counted(stepsPerEpoch, "step")) per epoch, epochs \(startEpoch)...\(options.epochs)"))
         var lastPreview = DispatchTime.now()
         var lastSnapshot = DispatchTime.now()
         let latentDim = options.latentDim, frameSize = options.spectrogram.nMels * options.spectrogram.frames
         let n = dataset.spectrograms.count
+        // A stop sent before `start()` (a signal while the run folder was being made) ends
+        // the run here, before the first step.
+        if let end = checkControl(epoch: completedEpochs + 1, stepsIntoEpoch: resumeStepInEpoch) { return finish(end) }
         let yardstick = fitEvaluator()
 
         var epoch = completedEpochs + 1
@@ -207,7 +216,7 @@ public final class Trainer: @unchecked Sendable {
             let firstStep = epoch == completedEpochs + 1 ? resumeStepInEpoch : 0
 
             for stepInEpoch in firstStep ..< stepsPerEpoch {
-                if let end = checkControl(epoch: epoch) { return finish(end) }
+                if let end = checkControl(epoch: epoch, stepsIntoEpoch: stepInEpoch) { return finish(end) }
 
                 let indices = order[stepInEpoch * options.batchSize ..< min(n, (stepInEpoch + 1) * options.batchSize)]
                 var real = [Float](); real.reserveCapacity(indices.count * frameSize)
@@ -278,7 +287,9 @@ public final class Trainer: @unchecked Sendable {
                 guard save(epoch: epoch) else { return finish(.failed) }
             }
             if periodic {
-                guard save(epoch: epoch, to: layout.periodicCheckpoint(epoch: epoch)) else { return finish(.failed) }
+                // Weights only (a third of the size): these pile up, one every N epochs, and what
+                // `generate` and `eval` read is all they need; resuming takes latest, best or an `s` snapshot.
+                guard save(epoch: epoch, to: layout.periodicCheckpoint(epoch: epoch), optimizer: false) else { return finish(.failed) }
             }
             epoch += 1
         }
@@ -309,11 +320,11 @@ public final class Trainer: @unchecked Sendable {
         let e = QualityEvaluator(spectrograms: dataset.spectrograms, labels: dataset.labels, classNames: classes,
                                  nMels: cfg.nMels, frames: cfg.frames, seed: options.seed)
         let ms = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
-        let ceiling = e.ceiling.map { String(format: "ceiling %.2f on %d held-out real clips", $0, e.heldOut.reduce(0, +)) }
+        let ceiling = e.ceiling.map { String(format: "ceiling %.2f on ", $0) + counted(e.heldOut.reduce(0, +), "held-out real clip") }
             ?? "no ceiling (no class has 2 clips to hold one out)"
         let unmeasured = classes.indices.filter { e.classCeiling[$0] == nil }.map { classes[$0] }
         let note = e.ceiling != nil && !unmeasured.isEmpty ? "; not measurable for \(unmeasured.joined(separator: ", ")) (1 clip)" : ""
-        events.send(.message(String(format: "quality: classifier fitted on %d real clips in %.0f ms; ", e.realClips, ms) + ceiling + note))
+        events.send(.message("quality: classifier fitted on \(counted(e.realClips, "real clip")) in " + String(format: "%.0f ms; ", ms) + ceiling + note))
         return (e, QualityProbe(seed: options.seed, classes: classes.count, perClass: qualitySamplesPerClass, latentDim: options.latentDim))
     }
 
@@ -328,8 +339,9 @@ public final class Trainer: @unchecked Sendable {
         return report
     }
 
-    /// Handles pause / save / stop between steps. Returns how to end, or nil to go on.
-    private func checkControl(epoch: Int) -> End? {
+    /// Handles pause / save / stop between steps (`stepsIntoEpoch` of `epoch` are done). Returns
+    /// how to end, or nil to go on.
+    private func checkControl(epoch: Int, stepsIntoEpoch: Int) -> End? {
         var announcedPause = false
         while true {
             let c = control.withLock { c -> Control in
@@ -343,10 +355,16 @@ public final class Trainer: @unchecked Sendable {
                 return .failed
             }
             if c.saveNow {
+                // A snapshot of this very state that the user keeps: its own name, never overwritten
+                // by the run, with the optimizer state so that it can be resumed.
                 refreshSnapshot(epoch: epoch)
-                if !save(epoch: completedEpochs) { return .failed }
+                let url = layout.snapshotCheckpoint(epoch: completedEpochs, stepsIntoNext: stepsIntoEpoch, step: model.step)
+                if !save(epoch: completedEpochs, to: url) { return .failed }
             }
             if c.stop {
+                // Nothing trained since the start: a resumed run's checkpoint already holds
+                // this state, and a new run has nothing worth saving (it restarts from epoch 1).
+                if model.step == stepAtStart { return .stopped }
                 events.send(.stateChanged(.saving))
                 return save(epoch: completedEpochs) ? .stopped : .failed
             }
@@ -363,6 +381,16 @@ public final class Trainer: @unchecked Sendable {
     }
 
     private func finish(_ end: End) {
+        var end = end
+        if end == .stopped {
+            // The last epoch's PNG and WAVs are still being written: a failure there is the
+            // run's failure too, not something to drop because no step comes after it.
+            outputQueue.sync {}
+            if let failure = control.withLock({ $0.outputFailure }) {
+                events.send(.error(failure))
+                end = .failed
+            }
+        }
         switch end {
         case .stopped: events.send(.stateChanged(.stopped))
         case .abandoned: events.send(.stateChanged(.stopped))
@@ -376,15 +404,16 @@ public final class Trainer: @unchecked Sendable {
         shared.withLock { $0.snapshot = snap; $0.epoch = epoch; $0.step = step }
     }
 
-    /// Saves the model atomically (the engine writes a temporary file and renames it).
-    private func save(epoch: Int, to url: URL? = nil) -> Bool {
+    /// Saves the model atomically (the engine writes a temporary file and renames it); without the
+    /// Adam moments when `optimizer` is false.
+    private func save(epoch: Int, to url: URL? = nil, optimizer: Bool = true) -> Bool {
         let url = url ?? layout.latestCheckpoint
         let cfg = options.spectrogram
         let meta = CheckpointMetadata(classNames: classes, sampleRate: cfg.sampleRate, nFFT: cfg.nFFT, hop: cfg.hop,
                                       nMels: cfg.nMels, frames: cfg.frames, latentDim: options.latentDim,
                                       epoch: epoch, step: model.step, seed: options.seed, best: best)
         do {
-            try model.save(to: url, metadata: meta)
+            try model.save(to: url, metadata: meta, includeOptimizerState: optimizer)
         } catch {
             events.send(.error("cannot save checkpoint \(url.path): \(RunLayout.reason(error))"))
             return false
@@ -428,12 +457,7 @@ public final class Trainer: @unchecked Sendable {
     }
 
     private func generateAll(_ s: Shared) -> [GeneratedSpectrogram] {
-        let cfg = options.spectrogram, size = cfg.nMels * cfg.frames
-        let out = s.snapshot.generate(labels: Array(classes.indices), z: s.latent)
-        return classes.indices.map {
-            GeneratedSpectrogram(classIndex: $0, nMels: cfg.nMels, frames: cfg.frames,
-                                 logMel: Array(out[$0 * size ..< ($0 + 1) * size]))
-        }
+        Audition.spectrograms(s.snapshot, latent: s.latent, classes: classes.count, config: options.spectrogram)
     }
 
     // MARK: - synthQueue
@@ -443,14 +467,9 @@ public final class Trainer: @unchecked Sendable {
     }
 
     private func audition(_ k: Int, _ s: Shared, requestedAt: Double) {
-        let cfg = options.spectrogram, size = cfg.nMels * cfg.frames, d = options.latentDim
-        let logMel = s.snapshot.generate(labels: [k], z: Array(s.latent[k * d ..< (k + 1) * d]))
-        precondition(logMel.count == size)
-        let samples = auditionSynth.waveform(logMel: logMel, iterations: options.griffinLimIterations,
-                                                        seed: options.seed)
-        events.send(.clipSynthesized(SynthesizedClip(
-            classIndex: k, sampleRate: cfg.sampleRate, samples: samples,
-            spectrogram: GeneratedSpectrogram(classIndex: k, nMels: cfg.nMels, frames: cfg.frames, logMel: logMel),
-            requestedAt: requestedAt)))
+        events.send(.clipSynthesized(Audition.clip(k, s.snapshot, latent: s.latent, latentDim: options.latentDim,
+                                                   config: options.spectrogram, synthesizer: auditionSynth,
+                                                   iterations: options.griffinLimIterations, seed: options.seed,
+                                                   requestedAt: requestedAt)))
     }
 }

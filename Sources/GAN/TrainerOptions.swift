@@ -15,7 +15,7 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
     public var seed: UInt64 = 0
     /// Compute threads (BLAS); 0 = one per core.
     public var threads = 0
-    /// Also keep `checkpoints/epoch_NNN.safetensors` every this many epochs (0: only `latest`).
+    /// Also keep `checkpoints/epoch_NNN.safetensors` (weights only) every this many epochs (0: only `latest`).
     public var checkpointEvery = 10
     /// Griffin-Lim iterations for the per-epoch WAVs and auditions.
     public var griffinLimIterations = 32
@@ -67,6 +67,9 @@ public struct RunConfig: Sendable, Codable, Equatable {
     public var commandLine: [String]
     /// The window the default recipe chose from the clips (nil: `--frames`, the demo's or the seed's).
     public var window: ClipWindow?
+    /// The cgan-tui version that last wrote this file (a resumed run rewrites it); nil in files
+    /// written before versions were recorded.
+    public var version: String? = CGANVersion.string
     public init(dataset: String, classes: [String], options: TrainingOptions, commandLine: [String]) {
         self.dataset = dataset; self.classes = classes; self.options = options; self.commandLine = commandLine
     }
@@ -96,22 +99,46 @@ public struct RunConfig: Sendable, Codable, Equatable {
 /// Where a run keeps its files. One place, so the trainer, the CLI and the tests agree.
 public struct RunLayout: Sendable, Equatable {
     public var root: URL
+    /// Digits of the epoch in file names, zero-padded so that names sort in epoch order: 3, or
+    /// as many as the run's requested epoch count has (see `forEpochs`).
+    public var epochDigits = 3
     public init(root: URL) { self.root = root }
+
+    /// This layout with the epoch width for a run of `epochs` epochs: 3 digits up to 999
+    /// (`kick_ep007.wav`, `epoch_007.png`), 4 from 1000 (`epoch_0007.png`), and so on.
+    public func forEpochs(_ epochs: Int) -> RunLayout {
+        var l = self
+        l.epochDigits = max(3, String(max(epochs, 0)).count)
+        return l
+    }
     public var config: URL { root.appendingPathComponent("config.json") }
     public var metrics: URL { root.appendingPathComponent("metrics.csv") }
+    /// Locked (flock) by the process training in the folder; holds its PID.
+    public var lock: URL { root.appendingPathComponent(".lock") }
     public var plots: URL { root.appendingPathComponent("gan_spectrogram_plots") }
     public var audio: URL { root.appendingPathComponent("gan_generated_audio") }
     public var checkpoints: URL { root.appendingPathComponent("checkpoints") }
     public var latestCheckpoint: URL { checkpoints.appendingPathComponent("latest.safetensors") }
     /// The epoch with the best quality score so far (see `BestEpoch`).
     public var bestCheckpoint: URL { checkpoints.appendingPathComponent("best.safetensors") }
-    public func plot(epoch: Int) -> URL { plots.appendingPathComponent(String(format: "epoch_%03d.png", epoch)) }
+    public func plot(epoch: Int) -> URL { plots.appendingPathComponent("epoch_\(padded(epoch)).png") }
     public func wav(className: String, epoch: Int) -> URL {
-        audio.appendingPathComponent("\(RunLayout.fileSafe(className))_ep\(epoch).wav")
+        audio.appendingPathComponent("\(RunLayout.fileSafe(className))_ep\(padded(epoch)).wav")
     }
+    /// The `--checkpoint-every` checkpoint of an epoch's end (weights only, see `Trainer`).
     public func periodicCheckpoint(epoch: Int) -> URL {
-        checkpoints.appendingPathComponent(String(format: "epoch_%03d.safetensors", epoch))
+        checkpoints.appendingPathComponent("epoch_\(padded(epoch)).safetensors")
     }
+    /// A snapshot the user asked for (`s`) after `epoch` complete epochs and `stepsIntoNext` steps of
+    /// the next: `epoch_057.safetensors` at an epoch's end, `epoch_057_step_000576.safetensors`
+    /// (the run's global step) in the middle of epoch 58, so that names sort in training order
+    /// and never take the name of another state of the model.
+    public func snapshotCheckpoint(epoch: Int, stepsIntoNext: Int, step: Int) -> URL {
+        guard stepsIntoNext > 0 else { return periodicCheckpoint(epoch: epoch) }
+        return checkpoints.appendingPathComponent("epoch_\(padded(epoch))_step_\(String(format: "%06d", step)).safetensors")
+    }
+
+    private func padded(_ epoch: Int) -> String { String(format: "%0\(epochDigits)d", epoch) }
 
     /// Class names come from folder names; only `/` and NUL cannot appear in a file name.
     public static func fileSafe(_ name: String) -> String {

@@ -11,7 +11,8 @@ public enum PlayerEvent: Sendable, Equatable {
     case finished(id: Int)
     /// A newer request (or `stop`) cut this clip short.
     case interrupted(id: Int)
-    /// The device did not open or failed while playing; `reason` is one line for a person.
+    /// The device did not open or failed while playing; `reason` is one line for a person that
+    /// names the device and ALSA's error ("audio device hw:9 failed: No such device").
     case unavailable(id: Int, reason: String)
 }
 
@@ -76,7 +77,13 @@ public final class ALSAPlayer: Sendable {
         done.wait()
     }
 
+    /// A file PCM (`file:FILE=...`, or a `type file` PCM in the ALSA configuration) stays open from
+    /// its first clip to `shutdown`: ALSA truncates the file each time it opens it, and everything
+    /// played must be kept, one clip after another in one WAV. Lives on the player thread only.
+    private struct Recording { var pcm: OpaquePointer; var sampleRate: Int }
+
     private func run() {
+        var recording: Recording?
         while true {
             wake.wait()
             let (request, quit) = mailbox.withLock { m -> (Request?, Bool) in
@@ -86,29 +93,18 @@ public final class ALSAPlayer: Sendable {
                 return (r, m.shuttingDown)
             }
             if quit { break }
-            if let request { playNow(request) }
+            if let request { playNow(request, recording: &recording) }
         }
+        // Closing a file PCM writes the WAV header's final sizes.
+        if let recording { snd_pcm_close(recording.pcm) }
         done.signal()
     }
 
     private var cancelled: Bool { mailbox.withLock { $0.cancelCurrent || $0.shuttingDown } }
 
-    private func playNow(_ r: Request) {
-        var pcm: OpaquePointer?
-        var rc = snd_pcm_open(&pcm, device, SND_PCM_STREAM_PLAYBACK, 0)
-        guard rc >= 0, let pcm else {
-            onEvent(.unavailable(id: r.id, reason: "cannot open audio device '\(device)': \(ALSAPlayer.describe(rc))"))
-            return
-        }
-        defer { snd_pcm_close(pcm) }
-        // 16-bit: every device and the file PCM's WAV writer take it; `soft_resample` lets the
-        // plug layer convert the rate; 100 ms of buffer keeps a new request snappy.
-        rc = snd_pcm_set_params(pcm, SND_PCM_FORMAT_S16_LE, SND_PCM_ACCESS_RW_INTERLEAVED, 1,
-                                UInt32(max(1, r.sampleRate)), 1, 100_000)
-        guard rc >= 0 else {
-            onEvent(.unavailable(id: r.id, reason: "audio device '\(device)' refused 16-bit mono at \(r.sampleRate) Hz: \(ALSAPlayer.describe(rc))"))
-            return
-        }
+    private func playNow(_ r: Request, recording: inout Recording?) {
+        guard let pcm = open(for: r, recording: &recording) else { return }
+        defer { if recording?.pcm != pcm { snd_pcm_close(pcm) } }
         // Converted one chunk at a time, so the first samples reach ALSA without waiting for
         // the whole clip.
         var chunk = [Int16](repeating: 0, count: ALSAPlayer.chunkFrames)
@@ -135,7 +131,7 @@ public final class ALSAPlayer: Sendable {
                 if written < 0 {
                     // An underrun (-EPIPE) or a suspend: recover and retry the rest of the chunk.
                     if snd_pcm_recover(pcm, Int32(written), 1) < 0 {
-                        onEvent(.unavailable(id: r.id, reason: "audio device '\(device)' failed: \(ALSAPlayer.describe(Int32(written)))"))
+                        onEvent(.unavailable(id: r.id, reason: "audio device \(device) failed: \(ALSAPlayer.describe(Int32(written)))"))
                         return
                     }
                     continue
@@ -151,6 +147,41 @@ public final class ALSAPlayer: Sendable {
         }
         snd_pcm_drain(pcm)
         onEvent(.finished(id: r.id))
+    }
+
+    /// The device ready for the clip: the recording kept open, or the device opened and set up.
+    /// Nil after reporting why not, in one line that names the device and ALSA's reason.
+    private func open(for r: Request, recording: inout Recording?) -> OpaquePointer? {
+        if let kept = recording {
+            guard kept.sampleRate == r.sampleRate else {
+                onEvent(.unavailable(id: r.id, reason: "audio device \(device) records at \(kept.sampleRate) Hz, this clip is \(r.sampleRate) Hz"))
+                return nil
+            }
+            // The last clip's drain or drop left it set up but not prepared.
+            let rc = snd_pcm_prepare(kept.pcm)
+            guard rc >= 0 else {
+                onEvent(.unavailable(id: r.id, reason: "audio device \(device) failed: \(ALSAPlayer.describe(rc))"))
+                return nil
+            }
+            return kept.pcm
+        }
+        var opened: OpaquePointer?
+        var rc = snd_pcm_open(&opened, device, SND_PCM_STREAM_PLAYBACK, 0)
+        guard rc >= 0, let pcm = opened else {
+            onEvent(.unavailable(id: r.id, reason: "audio device \(device) failed: \(ALSAPlayer.describe(rc))"))
+            return nil
+        }
+        // 16-bit: every device and the file PCM's WAV writer take it; `soft_resample` lets the
+        // plug layer convert the rate; 100 ms of buffer keeps a new request snappy.
+        rc = snd_pcm_set_params(pcm, SND_PCM_FORMAT_S16_LE, SND_PCM_ACCESS_RW_INTERLEAVED, 1,
+                                UInt32(max(1, r.sampleRate)), 1, 100_000)
+        guard rc >= 0 else {
+            snd_pcm_close(pcm)
+            onEvent(.unavailable(id: r.id, reason: "audio device \(device) refused 16-bit mono at \(r.sampleRate) Hz: \(ALSAPlayer.describe(rc))"))
+            return nil
+        }
+        if snd_pcm_type(pcm) == SND_PCM_TYPE_FILE { recording = Recording(pcm: pcm, sampleRate: r.sampleRate) }
+        return pcm
     }
 
     static func describe(_ rc: Int32) -> String {

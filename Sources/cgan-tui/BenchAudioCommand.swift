@@ -9,31 +9,36 @@ import Support
 /// a user waits; CPU-time figures (getrusage) are less disturbed by other processes on a
 /// shared machine, so both are printed, with the load average at the start.
 struct BenchAudioCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "audio", abstract: "Spectrogram extraction (audio-seconds per compute-second) and synthesis time.")
+    static let configuration = CommandConfiguration(
+        commandName: "audio", abstract: "Spectrogram extraction (audio-seconds per compute-second) and synthesis time.",
+        discussion: """
+        Example:
+          cgan-tui bench audio --resampler fastest
+        """)
 
-    @Option(help: "Folder of audio (class sub-folders); default: synthetic 22.05/44.1/48 kHz WAVs in a temporary folder.")
+    @Option(help: "Folder of audio (class sub-folders); default: synthetic 22.05/44.1/48 kHz WAVs in a temporary folder")
     var folder: String?
 
-    @Option(help: "Synthetic files per sample rate.")
+    @Option(help: "Synthetic files per sample rate")
     var filesPerRate = 20
 
-    @Option(help: "Seconds per synthetic file (at most 5.9 s, so every sample is transformed).")
+    @Option(help: "Seconds per synthetic file (at most 5.9 s, so every sample is transformed)")
     var seconds = 5.0
 
-    @Option(help: "Threads for the parallel extraction figure.")
+    @Option(help: "Threads for the parallel extraction figure")
     var threads = 2
 
-    @Option(help: "Griffin-Lim iterations for the synthesis figure.")
+    @Option(help: "Griffin-Lim iterations for the synthesis figure")
     var iterations = 32
 
-    @Option(help: "libsamplerate sinc converter for the extraction figures: best, medium, fastest.")
+    @Option(help: "libsamplerate sinc converter for the extraction figures: best, medium, fastest")
     var resampler = AudioIO.resamplerQuality
 
-    @Option(help: "Runs per figure; the best is reported.")
+    @Option(help: "Runs per figure; the best is reported")
     var repeats = 3
 
     func run() throws {
-        try runAudioCommand {
+        try reportingUserErrors {
             let config = SpectrogramConfig()
             var root: URL
             var temporary: URL? = nil
@@ -66,9 +71,9 @@ struct BenchAudioCommand: ParsableCommand {
                     audioSeconds = d.totalSeconds
                     clips = d.spectrograms.count
                 }
-                print(String(format: "  extraction (decode+resample+log-mel), %d thread%@: %5.0fx real time (wall), %5.0fx per CPU-second  (%d clips, %.0f s of audio, %.3f s wall, %.3f s CPU)",
-                             threadCount, threadCount == 1 ? " " : "s", audioSeconds / bestWall, audioSeconds / bestCPU,
-                             clips, audioSeconds, bestWall, bestCPU))
+                print(String(format: "  extraction (decode+resample+log-mel), %@: %5.0fx real time (wall), %5.0fx per CPU-second  (%@, %.0f s of audio, %.3f s wall, %.3f s CPU)",
+                             counted(threadCount, "thread").padding(toLength: 9, withPad: " ", startingAt: 0) as NSString,
+                             audioSeconds / bestWall, audioSeconds / bestCPU, counted(clips, "clip") as NSString, audioSeconds, bestWall, bestCPU))
             }
 
             // The transform alone (STFT + mel + log1p on samples in memory), to separate it from
@@ -92,8 +97,8 @@ struct BenchAudioCommand: ParsableCommand {
                 cachedClips = try DatasetLoader.load(root, config: config, cacheDirectory: cacheDir, threads: threads, resampler: resampler).cachedClips
                 bestCached = min(bestCached, Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
             }
-            print(String(format: "  cached reload, %d threads: %d clips in %.3f s (%.2f s per 1000 clips)",
-                         threads, cachedClips, bestCached, bestCached / Double(max(cachedClips, 1)) * 1000))
+            print(String(format: "  cached reload, %@: %@ in %.3f s (%.2f s per 1000 clips)",
+                         counted(threads, "thread") as NSString, counted(cachedClips, "clip") as NSString, bestCached, bestCached / Double(max(cachedClips, 1)) * 1000))
 
             let clip = (0 ..< config.synthesisLength).map { i -> Float in
                 let t = Float(i) / Float(config.sampleRate)

@@ -5,6 +5,12 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure this machine: extraction, synthesis, sgemm and training speed.",
+        discussion: """
+        With no subcommand, runs `bench audio` then `bench train` with their defaults.
+
+        Example:
+          cgan-tui bench train --torch
+        """,
         subcommands: [BenchAudioCommand.self, BenchTrainCommand.self])
 
     func run() throws {

@@ -5,48 +5,57 @@ import Foundation
 import GAN
 import Support
 
-/// `cgan-tui bench train [--json] [--torch]`: sgemm speed, then the seed's training step at
-/// batch 16, 128 x 512, with its analytic FLOP count, achieved GFLOP/s and the ratio to sgemm.
-/// With `--torch`, PyTorch is then timed on the same step by `scripts/torch_step_bench.py`.
+/// `cgan-tui bench train [--json] [--torch]`: sgemm speed, then the original script's training
+/// step at batch 16, 128 x 512, with its analytic FLOP count, achieved GFLOP/s and the ratio to
+/// sgemm. With `--torch`, PyTorch is then timed on the same step, batch and threads by
+/// `scripts/torch_step_bench.py`; no figure measured elsewhere is ever compared with ours.
 struct BenchTrainCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "train", abstract: "sgemm GFLOP/s and one training step: samples/s, achieved GFLOP/s, peak RSS.")
+    static let configuration = CommandConfiguration(
+        commandName: "train", abstract: "sgemm GFLOP/s and one training step: samples/s, achieved GFLOP/s, peak RSS.",
+        discussion: """
+        The step is the original PyTorch script's (128 x 512 log-mel, 4 classes). With --torch, \
+        PyTorch times the same step with the same batch size, threads and steps in the same run, \
+        and the ratio between the two is printed.
 
-    @Flag(help: "End with one JSON object on the last line (train_samples_per_s, train_gflops, sgemm_gflops, peak_rss_mb, ...).")
+        Example:
+          cgan-tui bench train --steps 8 --batch-size 16 --torch
+        """)
+
+    @Flag(help: "End with one JSON object on the last line (train_samples_per_s, train_gflops, sgemm_gflops, peak_rss_mb, ...)")
     var json = false
 
-    @Option(help: "Timed training steps (after one warm-up step).")
+    @Option(help: "Timed training steps (after one warm-up step)")
     var steps = 4
 
-    @Option(help: "Batch size.")
+    @Option(name: .customLong("batch-size"), help: "Clips per step")
     var batch = 16
 
-    @Option(help: "Compute threads (default: one per core).")
+    @Option(help: "Compute threads (default: one per core)")
     var threads: Int?
 
-    @Flag(help: "After our own timing, time PyTorch on the same step (python3 --torch-script, same threads, steps and batch) and print the ratio. Skipped with a one-line reason when python3, the script or PyTorch is missing.")
+    @Flag(help: "After our own timing, time PyTorch on the same step (python3 --torch-script, same threads, steps and batch) and print the ratio. Skipped with a one-line reason when python3, the script or PyTorch is missing")
     var torch = false
 
-    @Option(help: ArgumentHelp("The PyTorch benchmark script run by --torch (relative to the current folder).", valueName: "path"))
+    @Option(help: ArgumentHelp("The PyTorch benchmark script run by --torch (relative to the current folder)", valueName: "path"))
     var torchScript = "scripts/torch_step_bench.py"
 
-    @Option(help: "Strided convolutions: winograd (F(2x2,2x2) where channels allow, the default) or im2col (im2col + sgemm everywhere, to compare).")
-    var convolution: ConvolutionChoice = .winograd
+    @Option(help: "Strided convolutions: winograd (F(2x2,2x2) where channels allow, the default) or im2col (im2col + sgemm everywhere, to compare)")
+    var convolution: ComputeSettings.Convolution = .winograd
 
     func run() throws {
-        guard steps >= 1, batch >= 2 else { throw UserError("--steps must be >= 1 and --batch >= 2") }
+        guard steps >= 1, batch >= 2 else { throw UserError("--steps must be >= 1 and --batch-size >= 2") }
         if let t = threads {
             guard (1 ... 256).contains(t) else { throw UserError("--threads must be between 1 and 256 (got \(t))") }
-            BLAS.threads = t
         }
-        let threads = BLAS.threads
-        print("OpenBLAS \(BLAS.coreName) kernels, \(threads) thread(s); OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "(unset)")")
+        let compute = ComputeThreads.settings(threads: threads ?? 0, convolution: convolution)
+        let threads = compute.threads
+        print("\(BLASKernels.description.line), \(counted(threads, "thread"))")
         BLAS.nativeThreads = threads
         let sgemmBest = Self.sgemmGFLOPs(m: 1024, n: 1024, k: 1024)
-        print(String(format: "sgemm 1024^3: %.1f GFLOP/s (best of several, %d thread(s))", sgemmBest, threads))
+        print(String(format: "sgemm 1024^3: %.1f GFLOP/s (best of several, %@)", sgemmBest, counted(threads, "thread") as NSString))
 
-        WinogradConv.enabledByDefault = convolution == .winograd
         let config = ModelConfig(numClasses: 4)
-        let gan = ConditionalGAN(config: config, seed: 1)
+        let gan = ConditionalGAN(config: config, seed: 1, settings: compute)
         let rssModel = Self.currentRSSMegabytes()
 
         var rng = SplitMix64(seed: 2)
@@ -102,11 +111,6 @@ struct BenchTrainCommand: ParsableCommand {
         }
         print(String(format: "  fastest step %.3f s -> %.1f samples/s, %.1f GFLOP/s (load average %@)",
                      best, Double(n) / best, flops / best / 1e9, Self.loadAverage() as NSString))
-        if !torch {
-            // 19 samples/s is the issue's figure for PyTorch 2.13; it is not measured in this run.
-            // `--torch` (scripts/torch_step_bench.py) times PyTorch on the same step here.
-            print(String(format: "  vs 19 samples/s (the issue's PyTorch 2.13 figure, not measured here; see scripts/torch_step_bench.py): %.2fx (median), %.2fx (fastest)", samplesPerSecond / 19, Double(n) / best / 19))
-        }
         print(String(format: "  resident: %.0f MB after building the model, %.0f MB after the first step; %.0f page faults per step",
                      rssModel, rssWarm, faultsPerStep))
         print(String(format: "  peak RSS %.0f MB; process CPU time %.2f s per step (%.1f GFLOP per CPU-second)", rss, cpuPerStep, flops / cpuPerStep / 1e9))
@@ -115,7 +119,7 @@ struct BenchTrainCommand: ParsableCommand {
         // The model's largest distinct products, each timed alone.
         var seen = Set<String>()
         BLAS.nativeThreads = threads
-        print("sgemm at the model's shapes (batch \(batch), best of several): im2col products whole, \(threads) thread(s);")
+        print("sgemm at the model's shapes (batch \(batch), best of several): im2col products whole, \(counted(threads, "thread"));")
         print("  Winograd products as each chunk's gemm, 1 thread (each worker runs its own chunks)")
         for s in gan.trainStepGemms(batch: batch).sorted(by: { $0.flops > $1.flops }) where s.flops > 1e8 {
             let shape = s.winogradGemm ?? [s.m, s.n, s.k]
@@ -158,7 +162,7 @@ struct BenchTrainCommand: ParsableCommand {
                 "peak_rss_mb": rss, "train_step_seconds": median, "train_gflop_per_step": flops / 1e9,
                 "ratio_to_sgemm": gflops / sgemmBest, "ratio_to_sgemm_paired": ratio, "sgemm_gflops_paired": sgemm, "train_samples_per_s_best": Double(n) / best,
                 "train_gflops_best": flops / best / 1e9, "train_gflop_per_step_performed": performed / 1e9,
-                "train_gflops_performed": performed / median / 1e9, "convolution": convolution.rawValue, "cpu_seconds_per_step": cpuPerStep, "batch": n, "threads": threads, "openblas_core": BLAS.coreName,
+                "train_gflops_performed": performed / median / 1e9, "convolution": convolution.rawValue, "cpu_seconds_per_step": cpuPerStep, "batch": n, "threads": threads, "openblas_core": BLAS.coreName, "openblas_kernels": BLASKernels.description.line,
             ]
             if let m = torchResult {
                 object["torch_samples_per_s"] = m.bestSamplesPerSecond
@@ -175,7 +179,7 @@ struct BenchTrainCommand: ParsableCommand {
         }
     }
 
-    /// Runs `python3 SCRIPT --json --threads T --steps S --batch B`, echoing its human-readable
+    /// Runs `python3 SCRIPT --json --threads T --steps S --batch-size B`, echoing its human-readable
     /// lines, and reads the JSON object on its last stdout line.
     static func runTorchScript(_ script: String, threads: Int, steps: Int, batch: Int) -> Result<TorchBench.Measurement, TorchBench.Skipped> {
         let fm = FileManager.default
@@ -188,7 +192,7 @@ struct BenchTrainCommand: ParsableCommand {
             .first(where: { fm.isExecutableFile(atPath: $0.path) }) else {
             return .failure(TorchBench.Skipped("python3 not found on PATH"))
         }
-        let arguments = [scriptURL.path, "--json", "--threads", "\(threads)", "--steps", "\(steps)", "--batch", "\(batch)"]
+        let arguments = [scriptURL.path, "--json", "--threads", "\(threads)", "--steps", "\(steps)", "--batch-size", "\(batch)"]
         print("PyTorch: running \(python.path) \(arguments.map(shellQuoted).joined(separator: " "))")
         fflush(nil)
         let p = Process()
@@ -294,6 +298,4 @@ struct BenchTrainCommand: ParsableCommand {
     }
 }
 
-enum ConvolutionChoice: String, ExpressibleByArgument, CaseIterable {
-    case winograd, im2col
-}
+extension ComputeSettings.Convolution: ExpressibleByArgument {}

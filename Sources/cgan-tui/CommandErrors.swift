@@ -14,11 +14,11 @@ func reportingUserErrors<T>(_ body: () throws -> T) throws -> T {
 }
 
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data("cgan-tui: \(message)\n".utf8))
+    Console.write("cgan-tui: \(message)\n", to: STDERR_FILENO)
 }
 
 func printWarning(_ message: String) {
-    FileHandle.standardError.write(Data("cgan-tui: warning: \(message)\n".utf8))
+    Console.write("cgan-tui: warning: \(message)\n", to: STDERR_FILENO)
 }
 
 /// Checks a number given on the command line; the message names the option.
@@ -32,7 +32,8 @@ func shellQuoted(_ path: String) -> String {
     return plain ? path : "'" + path.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
 
-/// A line on stdout, unbuffered, so it interleaves correctly with the progress output.
+/// A line on stdout, unbuffered, so it interleaves correctly with the progress output; on
+/// stderr when stdout's reader is gone (what to do next must still reach the user).
 func say(_ text: String) {
-    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    if !Console.write(text + "\n", to: STDOUT_FILENO) { Console.write(text + "\n", to: STDERR_FILENO) }
 }

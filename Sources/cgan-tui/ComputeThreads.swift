@@ -1,7 +1,15 @@
 import BLAS
+import Engine
+import Foundation
 
-/// How many threads the numeric code may use (`--threads`): OpenBLAS's thread count, which
-/// every matrix product of the training step goes through.
+/// The compute settings a command builds its model with: `threads` workers (`--threads`; 0 or
+/// less: one per core), the convolution algorithm, and the engine's C kernels at the level the
+/// start-up kernel choice allows (`BLASKernels.level`). OpenBLAS's own thread count, which
+/// calls outside the engine use, is set to the same number.
 enum ComputeThreads {
-    static func set(_ n: Int) { BLAS.threads = max(1, n) }
+    static func settings(threads: Int, convolution: ComputeSettings.Convolution = .winograd) -> ComputeSettings {
+        let n = threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount
+        BLAS.nativeThreads = n
+        return ComputeSettings(threads: n, convolution: convolution, isa: BLASKernels.level >= .avx2 ? .native : .portable)
+    }
 }

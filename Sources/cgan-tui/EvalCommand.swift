@@ -12,17 +12,21 @@ import Support
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Score a checkpoint: per-class fidelity against a classifier of the real clips, diversity, Fréchet distance.")
+        abstract: "Score a checkpoint: per-class fidelity against a classifier of the real clips, diversity, Fréchet distance.",
+        discussion: """
+        Example:
+          cgan-tui eval runs/drums/checkpoints/best.safetensors --count 16 --json
+        """)
 
-    @Argument(help: "A run folder (its checkpoints/latest.safetensors) or a checkpoint file, e.g. RUN/checkpoints/best.safetensors.")
+    @Argument(help: "A run folder (its checkpoints/latest.safetensors) or a checkpoint file, e.g. RUN/checkpoints/best.safetensors")
     var checkpoint: String
-    @Option(help: "The dataset folder (default: the one in the run's config.json).")
+    @Option(help: ArgumentHelp("The dataset folder (default: the one in the run's config.json)", valueName: "dir"))
     var dataset: String?
-    @Option(parsing: .unconditional, help: "Generated spectrograms per class (default 20).")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Generated spectrograms per class", valueName: "n"))
     var count: Int = 20
-    @Option(parsing: .unconditional, help: "Compute threads (default: one per core).")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Compute threads (default: one per core)", valueName: "n"))
     var threads: Int?
-    @Flag(help: "Print one JSON object instead of the table.")
+    @Flag(help: "Print one JSON object instead of the table")
     var json = false
 
     /// What `--json` prints.
@@ -48,10 +52,9 @@ struct EvalCommand: ParsableCommand {
         try require((2 ... 10_000).contains(count), "--count must be between 2 and 10000 (got \(count)): diversity needs two clips")
         if let threads { try require((1 ... 256).contains(threads), "--threads must be between 1 and 256 (got \(threads))") }
         let input = try CheckpointInput(checkpoint)
-        let (model, meta) = try ConditionalGAN.load(from: input.url)
-        let datasetURL = try datasetFolder(input)
         let threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
-        ComputeThreads.set(threads)
+        let (model, meta) = try ConditionalGAN.load(from: input.url, settings: ComputeThreads.settings(threads: threads))
+        let datasetURL = try datasetFolder(input)
         let data = try TrainCommand.loadDataset(datasetURL, config: CheckpointInput.spectrogramConfig(meta), threads: threads,
                                                 interactive: isatty(STDERR_FILENO) != 0)
         guard data.classes == meta.classNames else {
@@ -82,8 +85,8 @@ struct EvalCommand: ParsableCommand {
             return
         }
         say("cgan-tui: \(input.url.path): epoch \(meta.epoch), step \(meta.step)")
-        say(String(format: "cgan-tui: classifier fitted on %d real clips of %@ in %.0f ms; %d generated per class in %.0f ms, scored in %.0f ms",
-                   data.spectrograms.count, datasetURL.path, fitMs, count, generateMs, scoreMs))
+        say(String(format: "cgan-tui: classifier fitted on %@ of %@ in %.0f ms; %d generated per class in %.0f ms, scored in %.0f ms",
+                   counted(data.spectrograms.count, "real clip") as NSString, datasetURL.path, fitMs, count, generateMs, scoreMs))
         for line in Self.table(report) { say(line) }
     }
 

@@ -4,33 +4,40 @@ import Foundation
 import GAN
 import Support
 
-/// `cgan-tui generate CHECKPOINT ... --out DIR`: clips from a trained generator in evaluation
-/// mode (running BatchNorm statistics), as the seed generates them. Clip k of every class
-/// uses the same latent row k, so the classes can be compared side by side.
+/// `cgan-tui generate CHECKPOINT [--out DIR]`: clips from a trained generator in evaluation
+/// mode (running BatchNorm statistics), as the original script generates them. Clip k of
+/// every class uses the same latent row k, so the classes can be compared side by side.
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
-        abstract: "Generate clips from a checkpoint: DIR/<class>_<k>.wav (and .npy spectrograms with --npy).")
+        abstract: "Generate clips from a checkpoint: DIR/<class>_<k>.wav (and .npy spectrograms with --spectrograms).",
+        discussion: """
+        DIR defaults to generated/ in the checkpoint's run folder (generated/ in the current \
+        folder for a checkpoint outside a run); files of the same names there are replaced.
 
-    @Argument(help: "A checkpoint (.safetensors) written by training, or a run folder.")
+        Example:
+          cgan-tui generate runs/drums --class kick --count 4
+        """)
+
+    @Argument(help: "A checkpoint (.safetensors) written by training, or a run folder")
     var checkpoint: String
 
-    @Option(name: .customLong("class"), help: "A class to generate (repeat for several; default: all).")
+    @Option(name: .customLong("class"), help: ArgumentHelp("A class to generate, repeat for several (default: every class)", valueName: "name"))
     var classes: [String] = []
-    @Flag(help: "Generate every class.")
+    @Flag(help: "Generate every class (the default when no --class is given)")
     var all = false
-    @Option(parsing: .unconditional, help: "Clips per class (default 8; with --latent: its row count).")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Clips per class (default: 8, or the row count of --latent)", valueName: "n"))
     var count: Int?
-    @Option(parsing: .unconditional, help: "Seed for the latent vectors (default 0).")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seed for the latent vectors (default: 0)", valueName: "n"))
     var seed: Int?
-    @Option(help: "float32 .npy of shape [count, latent_dim] to use as the latent vectors.")
+    @Option(help: ArgumentHelp("float32 .npy of shape [count, latent_dim] to use as the latent vectors", valueName: "file"))
     var latent: String?
-    @Flag(help: "Also write each log-mel spectrogram as DIR/<class>_<k>.npy ([n_mels, frames] float32).")
-    var npy = false
-    @Option(parsing: .unconditional, help: "Griffin-Lim iterations (default 32).")
+    @Flag(name: .customLong("spectrograms"), help: "Also write each log-mel spectrogram as DIR/<class>_<k>.npy (float32, [n_mels, frames])")
+    var writeSpectrograms = false
+    @Option(parsing: .unconditional, help: ArgumentHelp("Griffin-Lim iterations", valueName: "n"))
     var iterations: Int = 32
-    @Option(help: "Output folder (created if needed).")
-    var out: String
+    @Option(help: ArgumentHelp("Output folder, created if needed (default: RUN/generated)", valueName: "dir"))
+    var out: String?
 
     func run() throws {
         try reportingUserErrors { try generate() }
@@ -41,9 +48,10 @@ struct GenerateCommand: ParsableCommand {
         if let seed { try require(seed >= 0, "--seed must be 0 or more (got \(seed))") }
         try require((1 ... 10_000).contains(iterations), "--iterations must be between 1 and 10000 (got \(iterations))")
         try require(!(all && !classes.isEmpty), "give either --class NAME ... or --all, not both")
-        try require(!out.isEmpty, "--out must not be empty")
+        if let out { try require(!out.isEmpty, "--out must not be empty") }
 
-        let (model, meta) = try ConditionalGAN.load(from: try CheckpointInput(checkpoint).url)
+        let input = try CheckpointInput(checkpoint)
+        let (model, meta) = try ConditionalGAN.load(from: input.url, settings: ComputeThreads.settings(threads: 0))
 
         var chosen: [Int] = []
         if classes.isEmpty {
@@ -66,7 +74,7 @@ struct GenerateCommand: ParsableCommand {
                 throw UserError("--latent \(latent) has shape \(array.shape); expected [count, \(d)]")
             }
             if let count, count != array.shape[0] {
-                throw UserError("--count \(count) does not match the \(array.shape[0]) rows of --latent")
+                throw UserError("--count \(count) does not match the \(counted(array.shape[0], "row")) of --latent")
             }
             guard array.values.allSatisfy(\.isFinite) else { throw UserError("--latent \(latent) holds NaN or infinite values") }
             n = array.shape[0]; z = array.values
@@ -76,7 +84,9 @@ struct GenerateCommand: ParsableCommand {
             z = rng.normals(n * d)
         }
 
-        let dir = URL(fileURLWithPath: out)
+        let dir = out.map { URL(fileURLWithPath: $0) }
+            ?? (input.runFolder ?? URL(fileURLWithPath: ".")).appendingPathComponent("generated")
+        let out = out ?? dir.relativePath
         do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
             throw UserError("cannot create output folder \(out): \(RunLayout.reason(error))")
         }
@@ -99,7 +109,7 @@ struct GenerateCommand: ParsableCommand {
                     let logMel = Array(spectrograms[j * size ..< (j + 1) * size])
                     let wave = synth.waveform(logMel: logMel, iterations: iterations, seed: UInt64(k))
                     try AudioIO.writeWAV(wave, sampleRate: meta.sampleRate, to: dir.appendingPathComponent("\(name)_\(k).wav"))
-                    if npy {
+                    if writeSpectrograms {
                         try NPY.write(NPY.Array(shape: [meta.nMels, meta.frames], values: logMel),
                                       to: dir.appendingPathComponent("\(name)_\(k).npy"))
                     }
@@ -107,6 +117,6 @@ struct GenerateCommand: ParsableCommand {
                 }
             }
         }
-        say("cgan-tui: wrote \(written) clips (\(chosen.count) classes x \(n)) to \(dir.path) from epoch \(meta.epoch), step \(meta.step)")
+        say("cgan-tui: wrote \(counted(written, "clip")) (\(counted(chosen.count, "class")) x \(n)) to \(dir.path) from epoch \(meta.epoch), step \(meta.step)")
     }
 }

@@ -126,8 +126,9 @@ final class HeadlessProgress {
 
     private func line(_ text: String) { write(text + "\n") }
 
+    /// A closed stdout raises SIGPIPE, which `StopSignals` turns into a stop; the line is lost.
     private func write(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        Console.write(text, to: STDOUT_FILENO)
     }
 
     static func duration(_ seconds: Double) -> String {

@@ -7,25 +7,32 @@ struct InvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "invert",
         abstract: "Turn a log-mel .npy back into a WAV.",
-        discussion: "expm1, non-negative least squares against the mel filterbank, fast Griffin-Lim (momentum 0.99), peak-normalised 16-bit WAV. The .npy must be float32 with shape [n_mels, frames] (or [1, n_mels, frames]).")
+        discussion: """
+        expm1, non-negative least squares against the mel filterbank, fast Griffin-Lim (momentum \
+        0.99), peak-normalised 16-bit WAV. The .npy must be float32 with shape [n_mels, frames] \
+        (or [1, n_mels, frames]), as `mel --npy` and `generate --spectrograms` write them.
 
-    @Argument(help: "Log-mel spectrogram (.npy, float32, [n_mels, frames]).")
+        Example:
+          cgan-tui invert clip.npy --out back.wav --iterations 64
+        """)
+
+    @Argument(help: "Log-mel spectrogram (.npy, float32, [n_mels, frames])")
     var input: String
 
-    @Option(help: "Output WAV file.")
+    @Option(help: ArgumentHelp("Output WAV file", valueName: "file"))
     var out: String
 
-    @Option(help: "Griffin-Lim iterations.")
+    @Option(help: ArgumentHelp("Griffin-Lim iterations", valueName: "n"))
     var iterations = 32
 
-    @Option(help: "Sample rate of the spectrogram's transform, Hz.")
+    @Option(help: ArgumentHelp("Sample rate of the spectrogram's transform, Hz", valueName: "hz"))
     var sampleRate = 22050
 
-    @Option(help: "Seed of the random initial phases.")
+    @Option(help: ArgumentHelp("Seed of the random initial phases", valueName: "n"))
     var seed: UInt64 = 0
 
     func run() throws {
-        try runAudioCommand {
+        try reportingUserErrors {
             guard (0 ... 10_000).contains(iterations) else {
                 throw UserError("--iterations must be between 0 and 10000, got \(iterations)")
             }

@@ -9,52 +9,30 @@ import Support
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train on DATASET (dashboard in a terminal, headless otherwise).",
+        abstract: "Train on DATASET (the default subcommand): the dashboard in a terminal, progress lines otherwise.",
+        usage: """
+        cgan-tui [<dataset>] [<options>]
+        cgan-tui train [<dataset>] [<options>]
+        """,
         discussion: """
         DATASET holds one folder per class (or train/<class>/), with audio files in any format \
-        libsndfile reads. Without DATASET, cgan-tui trains on its demo dataset (assets/demo, \
-        looked up in the current folder, then above the executable, or $CGAN_TUI_DEMO) with \
-        settings that suit its 0.75 s clips (--n-mels 64 --frames 64 --batch-size 8 --epochs 150 --checkpoint-every 50).
-        Exit status: 0 done, 1 training failed, 2 bad input, 130/143 stopped by SIGINT/SIGTERM \
-        after saving a checkpoint.
+        libsndfile reads (WAV, FLAC, OGG, AIFF, MP3, ...). Without DATASET, cgan-tui trains on \
+        its demo dataset (\(DemoAssets.whereItLooks)) with settings that suit its 0.75 s clips: \
+        --n-mels \(Demo.nMels) --frames \(Demo.frames) --batch-size \(Demo.batchSize) --epochs \(Demo.epochs) \
+        --checkpoint-every \(Demo.checkpointEvery), each of which you can still override.
+
+        Exit status: 0 done (or q in the dashboard), 1 training failed, 2 bad input, 130/143/129/141 \
+        stopped by Ctrl-C (SIGINT)/SIGTERM/SIGHUP/a closed stdout after saving a checkpoint.
+
+        Example:
+          cgan-tui path/to/drums --epochs 50 --out runs/drums
         """)
 
-    @Argument(help: "Dataset folder: DATASET/<class>/<clips> (default: the demo dataset).")
-    var dataset: String?
-
-    @Flag(name: .customLong("no-ui"), help: "Print progress instead of the dashboard (automatic when stdout is not a terminal).")
-    var noUI = false
-
-    @Option(parsing: .unconditional, help: "Epochs to train (with --resume: the total to reach). Default 50 (demo: \(Demo.epochs)).")
-    var epochs: Int?
-    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: "Clips per step (default: the recipe's, \(Recipe.standard.batchSize ?? 16) for the default recipe, 16 for seed; demo: \(Demo.batchSize)).")
-    var batchSize: Int?
-    @Option(parsing: .unconditional, help: "Adam learning rate (default 2e-4).")
-    var lr: Double?
-    @Option(name: .customLong("latent-dim"), parsing: .unconditional, help: "Latent size (default 100).")
-    var latentDim: Int?
-    @Option(name: .customLong("n-mels"), parsing: .unconditional, help: "Mel bands, a multiple of 16 (default 128; demo: \(Demo.nMels)).")
-    var nMels: Int?
-    @Option(parsing: .unconditional, help: "Spectrogram frames, a multiple of 16: 512 frames = 5.9 s at 22050 Hz (default: chosen from the clips' lengths by the default recipe, 512 with --recipe seed; demo: \(Demo.frames) = 0.73 s).")
-    var frames: Int?
-    @Option(help: "Training recipe: default (tuned on real recordings, window fitted to the clips), seed (the original PyTorch script exactly), or a JSON file of recipe fields (see the README).")
-    var recipe: String?
-    @Option(name: .customLong("sample-rate"), parsing: .unconditional, help: "Sample rate in Hz (default 22050).")
-    var sampleRate: Int?
-    @Option(parsing: .unconditional, help: "Random seed: same seed and --threads give the same run (default 0).")
-    var seed: Int?
-    @Option(parsing: .unconditional, help: "Compute threads (default: one per core).")
-    var threads: Int?
-    @Option(help: "Run folder (default: runs/<dataset>-<date-time>).")
-    var out: String?
-    @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: "Keep a numbered checkpoint every N epochs, 0 for none (default 10; demo: \(Demo.checkpointEvery)).")
-    var checkpointEvery: Int?
-    @Option(name: .customLong("log-every"), parsing: .unconditional, help: "Headless on a pipe: also print a line every N steps, 0 for none (default 50).")
-    var logEvery: Int?
-    @Option(help: "Continue a run: its folder or a checkpoint file.")
-    var resume: String?
-    @Option(name: .customLong("audio-device"), help: "ALSA device for auditions in the dashboard (default: \"default\").")
-    var audioDevice: String?
+    @OptionGroup(title: "Data") var dataOptions: TrainDataOptions
+    @OptionGroup(title: "Model & recipe") var modelOptions: TrainModelOptions
+    @OptionGroup(title: "Training") var trainingOptions: TrainTrainingOptions
+    @OptionGroup(title: "Output") var outputOptions: TrainOutputOptions
+    @OptionGroup(title: "Dashboard & audio") var dashboardOptions: TrainDashboardOptions
 
     /// Settings for the demo's 0.75 s clips (65 STFT frames): measured on the 2-core machine
     /// with scripts/demo_quality.py, 150 epochs at batch 8 (1500 steps) reach 100%
@@ -84,6 +62,9 @@ struct TrainCommand: ParsableCommand {
         var windowCoverage: Double?
         /// The window a resumed run chose when it began (kept in its config.json).
         var window: ClipWindow?
+        /// The run goes on in the folder that holds it (resumed or restarted there), so that
+        /// folder may already hold a run.
+        var continuesItsFolder = false
     }
 
     func validateNumbers() throws {
@@ -117,9 +98,32 @@ struct TrainCommand: ParsableCommand {
         var runFolder: URL?
         var resumed: (model: ConditionalGAN, metadata: CheckpointMetadata)?
         var resumedWindow: ClipWindow?
+        var restarted: RunConfig?
+        var continues = false
         let fm = FileManager.default
 
-        if let resume {
+        if let resume, let saved = try Self.runToRestart(resume) {
+            // Stopped or killed before its first checkpoint: the same run from the start.
+            restarted = saved
+            options = saved.options
+            resumedWindow = saved.window
+            runFolder = URL(fileURLWithPath: out ?? resume)
+            continues = out.map { Self.sameFolder(URL(fileURLWithPath: $0), URL(fileURLWithPath: resume)) } ?? true
+            if !continues { try Self.checkHoldsNoRun(runFolder!, shown: out!) }
+            for (flag, given, have) in [("--n-mels", nMels, options.spectrogram.nMels), ("--frames", frames, options.spectrogram.frames),
+                                        ("--latent-dim", latentDim, options.latentDim), ("--sample-rate", sampleRate, options.spectrogram.sampleRate),
+                                        ("--seed", seed, Int(options.seed))] {
+                if let given, given != have {
+                    throw UserError("\(flag) \(given) does not match the run's config.json (\(have)); a restarted run keeps its settings")
+                }
+            }
+            if let recipe, try Recipe.named(recipe) != options.recipe {
+                throw UserError("--recipe \(recipe) does not match the run's recipe '\(options.recipe.name)'; a restarted run keeps its recipe")
+            }
+            datasetURL = URL(fileURLWithPath: dataset ?? saved.dataset)
+            label = datasetURL.lastPathComponent
+            say("cgan-tui: no checkpoint yet: starting it again from epoch 1")
+        } else if let resume {
             let target = URL(fileURLWithPath: resume)
             var isDir: ObjCBool = false
             guard fm.fileExists(atPath: target.path, isDirectory: &isDir) else {
@@ -129,7 +133,8 @@ struct TrainCommand: ParsableCommand {
             if isDir.boolValue {
                 checkpoint = RunLayout(root: target).latestCheckpoint
                 guard fm.fileExists(atPath: checkpoint.path) else {
-                    throw UserError("--resume: \(resume) holds no checkpoints/latest.safetensors")
+                    throw UserError("--resume: \(resume) holds no checkpoints/latest.safetensors"
+                                    + Self.otherCheckpointHint(RunLayout(root: target), besides: checkpoint))
                 }
                 runFolder = target
             } else {
@@ -137,16 +142,31 @@ struct TrainCommand: ParsableCommand {
                 let parent = target.deletingLastPathComponent()
                 if parent.lastPathComponent == "checkpoints" { runFolder = parent.deletingLastPathComponent() }
             }
+            let ownFolder = runFolder
             if let out { runFolder = URL(fileURLWithPath: out) }
             guard runFolder != nil else {
                 throw UserError("--resume: \(resume) is not inside a run folder; say where the run goes with --out")
             }
+            // --resume A --out B continues A's run in B: B must not hold a run of its own.
+            continues = ownFolder.map { Self.sameFolder($0, runFolder!) } ?? false
+            if let out, !continues { try Self.checkHoldsNoRun(runFolder!, shown: out) }
             // The run's own config gives the defaults: `cgan-tui --resume RUN` alone continues it.
             let saved = try? RunConfig.read(RunLayout(root: checkpoint.deletingLastPathComponent().deletingLastPathComponent()).config)
             resumedWindow = saved?.window
             if let saved { options = saved.options }
-            resumed = try ConditionalGAN.load(from: checkpoint)
+            do {
+                resumed = try ConditionalGAN.load(from: checkpoint, settings: ComputeThreads.settings(threads: threads ?? options.threads))
+            } catch let e as UserError {
+                guard let own = ownFolder else { throw e }
+                throw UserError(e.message + Self.otherCheckpointHint(RunLayout(root: own), besides: checkpoint))
+            }
             let meta = resumed!.metadata
+            // Weights without Adam moments (the numbered checkpoints): the step count, the recipe's
+            // schedules and the metrics kept hang on the optimizer's step, and fresh moments under the
+            // old step would lose Adam's bias correction, so such a file is not resumed.
+            if meta.step > 0, resumed!.model.step != meta.step {
+                throw UserError("--resume: \(resume) holds weights but no optimizer state (numbered checkpoints keep only what generate and eval need); resume from the run folder's checkpoints/latest.safetensors, best.safetensors or a snapshot saved with s")
+            }
             options.spectrogram = SpectrogramConfig(sampleRate: meta.sampleRate, nFFT: meta.nFFT, hop: meta.hop,
                                                     nMels: meta.nMels, frames: meta.frames)
             options.latentDim = meta.latentDim
@@ -172,15 +192,13 @@ struct TrainCommand: ParsableCommand {
             }
             label = datasetURL.lastPathComponent
             if epochs == nil, meta.epoch >= options.epochs {
-                throw UserError("the run already finished its \(options.epochs) epochs; pass --epochs N (more than \(meta.epoch)) to train further")
+                throw UserError("the run already finished its \(counted(options.epochs, "epoch")); pass --epochs N (more than \(meta.epoch)) to train further")
             }
         } else if let dataset {
             datasetURL = URL(fileURLWithPath: dataset)
             label = datasetURL.standardizedFileURL.lastPathComponent
         } else {
-            guard let demo = DemoAssets.locate() else {
-                throw UserError("no DATASET given and the demo dataset (assets/demo) was not found in the current folder or above the executable; pass a dataset folder or set CGAN_TUI_DEMO")
-            }
+            let demo = try DemoAssets.locate()
             datasetURL = demo.url
             label = "demo"
             options.spectrogram.frames = Demo.frames
@@ -207,7 +225,7 @@ struct TrainCommand: ParsableCommand {
             options.learningRate = Float(v)
         }
         var windowCoverage: Double?
-        if resumed == nil {
+        if resumed == nil, restarted == nil {
             options.recipe = try Recipe.named(recipe ?? "default")
             // The demo and an explicit --frames keep their window; the seed's recipe keeps 512.
             if frames == nil, dataset != nil, let c = options.recipe.windowCoverage { windowCoverage = c }
@@ -221,16 +239,13 @@ struct TrainCommand: ParsableCommand {
         if let v = threads { options.threads = v }
         if let v = checkpointEvery { options.checkpointEvery = v }
         if let meta = resumed?.metadata, options.epochs <= meta.epoch {
-            throw UserError("--epochs \(options.epochs) is not more than the \(meta.epoch) epochs already trained")
+            throw UserError("--epochs \(options.epochs) is not more than the \(counted(meta.epoch, "epoch")) already trained")
         }
 
         if runFolder == nil {
             if let out {
                 runFolder = URL(fileURLWithPath: out)
-                if fm.fileExists(atPath: RunLayout(root: runFolder!).latestCheckpoint.path)
-                    || fm.fileExists(atPath: RunLayout(root: runFolder!).config.path) {
-                    throw UserError("\(out) already holds a run; continue it with --resume \(shellQuoted(out)) or choose another --out")
-                }
+                try Self.checkHoldsNoRun(runFolder!, shown: out)
             } else {
                 let stamp = DateFormatter()
                 stamp.dateFormat = "yyyyMMdd-HHmmss"
@@ -239,20 +254,27 @@ struct TrainCommand: ParsableCommand {
                 runFolder = URL(fileURLWithPath: "runs").appendingPathComponent(name)
             }
         }
-        return Plan(datasetURL: datasetURL, datasetLabel: label, options: options,
-                    runFolder: runFolder!.standardizedFileURL, resume: resumed, windowCoverage: windowCoverage, window: resumedWindow)
+        let folder = runFolder!.standardizedFileURL
+        if let pid = FileLock.currentHolder(RunLayout(root: folder).lock) { throw UserError(Self.inUse(folder, pid)) }
+        var plan = Plan(datasetURL: datasetURL, datasetLabel: label, options: options,
+                        runFolder: folder, resume: resumed, windowCoverage: windowCoverage, window: resumedWindow)
+        plan.continuesItsFolder = continues
+        return plan
     }
 
     // MARK: - Run
 
     func train() throws {
+        // Before anything is printed or created, so that no stop is lost.
+        let signals = StopSignals()
+        defer { signals.cancel() }
         let plan = try makePlan()
         let interactive = isatty(STDOUT_FILENO) != 0
         var options = plan.options
         // config.json records the thread count actually used: same seed + same threads = same run.
         if options.threads <= 0 { options.threads = ProcessInfo.processInfo.activeProcessorCount }
         let threads = options.threads
-        ComputeThreads.set(threads)
+        let compute = ComputeThreads.settings(threads: threads)
 
         var data = try Self.loadDataset(plan.datasetURL, config: plan.options.spectrogram, threads: threads, interactive: interactive)
         var window = plan.window
@@ -264,33 +286,35 @@ struct TrainCommand: ParsableCommand {
             window = w
         }
         let layout = RunLayout(root: plan.runFolder)
+        signals.recordFromNowOn()
+        let lock = try Self.lockRunFolder(layout, plan: plan)
+        defer { lock?.release() }
         let trainer = try Trainer(dataset: data, options: options, layout: layout,
                                   datasetPath: plan.datasetURL.standardizedFileURL.path,
-                                  commandLine: CommandLine.arguments, resume: plan.resume, window: window)
+                                  commandLine: CommandLine.arguments, resume: plan.resume, window: window, settings: compute)
         let counts = zip(data.classes, data.clipCounts).map { "\($0) \($1)" }.joined(separator: ", ")
-        say("cgan-tui: \(data.classes.count) classes (\(counts)), \(data.spectrograms.count) clips, \(String(format: "%.1f", data.totalSeconds)) s of audio; \(options.spectrogram.nMels) x \(options.spectrogram.frames) log-mel")
+        say("cgan-tui: \(counted(data.classes.count, "class")) (\(counts)), \(counted(data.spectrograms.count, "clip")), \(String(format: "%.1f", data.totalSeconds)) s of audio; \(options.spectrogram.nMels) x \(options.spectrogram.frames) log-mel")
         if let w = window {
             say("cgan-tui: window \(w.frames) frames (\(String(format: "%.2f", w.seconds)) s) holds the sounding part of \(percent(w.covered)) of the clips; \(percent(w.cut)) are cut short (--frames N to choose)")
         }
-        say("cgan-tui: recipe \(options.recipe.name)" + (options.recipe == .seed ? " (the original PyTorch script's training)" : ""))
+        say("cgan-tui: recipe \(options.recipe.name)" + (options.recipe == .seed ? " (the original script's recipe)" : ""))
+        say("cgan-tui: \(BLASKernels.description.line)")
         say("cgan-tui: run folder \(layout.root.path)" + (plan.resume != nil ? " (resuming at epoch \(trainer.startEpoch), step \(trainer.startStep))" : ""))
 
         let (startEpoch, startStep) = (trainer.startEpoch, trainer.startStep)
+        let resumeHint = "cgan-tui --resume \(shellQuoted(relativePath(layout.root)))"
+        signals.attach(trainer, resumeHint: resumeHint)
         trainer.start()
-        // The dashboard installs its own SIGINT/SIGTERM handling; ours would clobber it (a
-        // second `signal(SIG_IGN)` after a Dispatch signal source exists removes libdispatch's
-        // handler, and the signal is then ignored by both), so ours start only when headless.
-        if !noUI && interactive,
-           let status = DashboardLauncher.run(trainer: trainer, data: data, plan: plan, audioDevice: audioDevice) {
-            trainer.wait()
-            if status != 0 { throw ExitCode(status) }
-            return
+        // The dashboard installs its own SIGINT/SIGTERM/SIGHUP handling; a stop that arrived
+        // before it keeps the run headless, which reports it.
+        if !noUI && interactive && signals.handOverToDashboard() {
+            if let status = DashboardLauncher.run(trainer: trainer, data: data, plan: plan, audioDevice: audioDevice) {
+                trainer.wait()
+                if status != 0 { throw ExitCode(status) }
+                return
+            }
+            signals.takeBack()
         }
-        let signals = StopSignals { [trainer] sig in
-            FileHandle.standardError.write(Data("\ncgan-tui: \(sig == SIGINT ? "interrupted" : "terminated"): stopping after this step and saving a checkpoint (Ctrl-C again to quit at once)\n".utf8))
-            trainer.send(.stop)
-        }
-        defer { signals.cancel() }
 
         let progress = HeadlessProgress(interactive: interactive, logEvery: logEvery ?? 50,
                                         totalEpochs: options.epochs, stepsPerEpoch: trainer.stepsPerEpoch,
@@ -298,22 +322,31 @@ struct TrainCommand: ParsableCommand {
         let outcome = progress.run(trainer)
         trainer.wait()
 
-        let resumeHint = "cgan-tui --resume \(shellQuoted(relativePath(layout.root)))"
+        let saved = FileManager.default.fileExists(atPath: layout.latestCheckpoint.path)
         if let error = outcome.error {
             printError(error)
-            if outcome.lastCheckpoint != nil || FileManager.default.fileExists(atPath: layout.latestCheckpoint.path) {
-                FileHandle.standardError.write(Data("cgan-tui: continue from the last good checkpoint with: \(resumeHint)\n".utf8))
+            if outcome.epochsDone >= options.epochs {
+                printError("the trained model is saved; make clips from it with: cgan-tui generate \(shellQuoted(relativePath(layout.root)))")
+            } else if saved {
+                printError("continue from the last good checkpoint with: \(resumeHint)")
             }
             throw ExitCode(1)
         }
         if let sig = signals.received {
-            let where_ = outcome.lastCheckpoint.map { relativePath($0) } ?? "(none)"
-            say("cgan-tui: stopped at epoch \(outcome.epoch), step \(outcome.step); checkpoint saved to \(where_)")
-            say("cgan-tui: resume with: \(resumeHint)")
+            if let last = outcome.lastCheckpoint {
+                say("cgan-tui: stopped at epoch \(outcome.epoch), step \(outcome.step); checkpoint saved to \(relativePath(last))")
+                say("cgan-tui: resume with: \(resumeHint)")
+            } else if saved {
+                say("cgan-tui: stopped before the first step; the checkpoint is unchanged")
+                say("cgan-tui: resume with: \(resumeHint)")
+            } else {
+                say("cgan-tui: stopped before the first checkpoint; nothing to save")
+                say("cgan-tui: start it again with: \(resumeHint) (no checkpoint yet: it restarts from epoch 1)")
+            }
             throw ExitCode(128 + sig)
         }
-        say("cgan-tui: done: \(options.epochs) epochs, step \(outcome.step); checkpoint \(relativePath(layout.latestCheckpoint))")
-        say("cgan-tui: generate clips with: cgan-tui generate \(shellQuoted(relativePath(layout.latestCheckpoint))) --all --out clips")
+        say("cgan-tui: done: \(counted(options.epochs, "epoch")), step \(outcome.step); checkpoint \(relativePath(layout.latestCheckpoint))")
+        say("cgan-tui: generate clips with: cgan-tui generate \(shellQuoted(relativePath(layout.root))) (they go to \(relativePath(layout.root.appendingPathComponent("generated"))))")
     }
 
     /// Loads (and caches) the spectrograms; lists skipped files once; drops empty classes.
@@ -323,15 +356,15 @@ struct TrainCommand: ParsableCommand {
         let showProgress = interactive && isatty(STDERR_FILENO) != 0
         if showProgress {
             progress = { (done: Int, total: Int) in
-                FileHandle.standardError.write(Data("\rreading clips \(done)/\(total)\u{1B}[K".utf8))
+                Console.write("\rreading clips \(done)/\(total)\u{1B}[K", to: STDERR_FILENO)
             }
         }
         let data = try DatasetLoader.load(url, config: config,
                                           cacheDirectory: Self.cacheDirectory(), threads: threads, progress: progress)
-        if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if showProgress { Console.write("\r\u{1B}[K", to: STDERR_FILENO) }
         let shown = 20
         for s in data.skipped.prefix(shown) { printWarning("skipped \(s.path): \(s.reason)") }
-        if data.skipped.count > shown { printWarning("... and \(data.skipped.count - shown) more skipped files") }
+        if data.skipped.count > shown { printWarning("... and \(counted(data.skipped.count - shown, "more skipped file"))") }
         return try Self.droppingEmptyClasses(data)
     }
 
@@ -355,23 +388,18 @@ struct TrainCommand: ParsableCommand {
         return out
     }
 
-    /// The user's cache folder ($XDG_CACHE_HOME or ~/.cache), or no cache when it cannot be made.
+    /// The spectrogram cache (`DatasetLoader.defaultCacheDirectory`), made if need be, or no
+    /// cache when it cannot be made. A temporary one instead of a missing HOME is said once.
     static func cacheDirectory() -> URL? {
-        let env = ProcessInfo.processInfo.environment
-        let base: URL
-        if let xdg = env["XDG_CACHE_HOME"], !xdg.isEmpty { base = URL(fileURLWithPath: xdg) }
-        else if let home = env["HOME"], !home.isEmpty { base = URL(fileURLWithPath: home).appendingPathComponent(".cache") }
-        else { return nil }
-        let dir = base.appendingPathComponent("cgan-tui")
+        guard let (dir, note) = DatasetLoader.defaultCacheDirectory() else { return nil }
         do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch { return nil }
+        if let note { printWarning(note) }
+        // Entries half-written by a cache writer that was killed (only those: other runs may be writing here now).
+        _ = AtomicFile.removeStaleTemporaries(in: [dir], olderThan: .distantPast)
         return dir
     }
 
     func percent(_ share: Double) -> String { "\(Int((share * 100).rounded()))%" }
 
-    func relativePath(_ url: URL) -> String {
-        let cwd = FileManager.default.currentDirectoryPath + "/"
-        let p = url.standardizedFileURL.path
-        return p.hasPrefix(cwd) ? String(p.dropFirst(cwd.count)) : p
-    }
+    func relativePath(_ url: URL) -> String { Self.relativePathOf(url) }
 }

@@ -48,8 +48,22 @@ import Support
         for i in fast.indices { #expect(abs(fast[i] - naive[i]) <= 1e-6 * max(1, naive[i])) }
     }
 
-    @Test func defaultCacheFolderFollowsXDG() {
-        let url = DatasetLoader.defaultCacheDirectory()
-        #expect(url.path.hasSuffix("cgan-tui/spectrograms"))
+    @Test func defaultCacheFolderFollowsXDGThenHome() {
+        let xdg = DatasetLoader.defaultCacheDirectory(environment: ["XDG_CACHE_HOME": "/x/cache", "HOME": "/"])
+        #expect(xdg?.url.path == "/x/cache/cgan-tui" && xdg?.note == nil)
+        let home = DatasetLoader.defaultCacheDirectory(environment: ["HOME": "/"])
+        #expect(home?.url.path == "/.cache/cgan-tui" && home?.note == nil)
+    }
+
+    /// Debian's HOME=/nonexistent for root must not be created: a temporary folder instead, said.
+    @Test func missingHomeGivesATemporaryCacheFolder() throws {
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("cache-\(UUID())")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let missing = tmp.appendingPathComponent("nonexistent").path
+        let got = DatasetLoader.defaultCacheDirectory(environment: ["HOME": missing, "TMPDIR": tmp.path])
+        #expect(got?.url.path.hasPrefix(tmp.path + "/cgan-tui-cache-") == true)
+        #expect(got?.note?.contains(missing) == true)
+        #expect(!FileManager.default.fileExists(atPath: missing))
     }
 }

@@ -73,6 +73,16 @@ import Support
         }
     }
 
+    /// Titles the font cannot draw are romanised (ICU's Any-Latin; Latin-ASCII), not boxes;
+    /// titles it can draw are left alone; "ß" (two letters upper-cased) does not trap.
+    @Test func titlesInOtherScriptsAreRomanised() {
+        #expect(BitmapFont.drawable("kick - epoch 3") == "kick - epoch 3")
+        #expect(BitmapFont.drawable("日本語 - epoch 3") == "ri ben yu - epoch 3")
+        #expect(BitmapFont.drawable("café") == "cafe")
+        #expect(BitmapFont.drawable("Straße") == "Strasse")
+        #expect(BitmapFont.glyph("ß") == nil && BitmapFont.pixel("ß", 0, 0) == BitmapFont.pixel("\u{25A1}", 0, 0))
+    }
+
     @Test func wrongShapesAndUnwritablePathsAreErrors() throws {
         let dir = try Fixtures.temporaryFolder("png")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -87,12 +87,12 @@ import Testing
         // (frames - 1) * hop samples, like torch.istft's default length.
         static let frames = 64, hop = 256
 
-        init(audioDevice: String? = nil) throws {
+        init(audioDevice: String? = nil, epochs: Int = 1000) throws {
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("cgan-e2e-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             // `swift test` sets NO_COLOR=1, which the dashboard honours; this test wants colours.
             let command = ["env", "-u", "NO_COLOR", binary.path, demo.path, "--out", out.path,
-                           "--frames", "\(Self.frames)", "--epochs", "1000", "--seed", "7",
+                           "--frames", "\(Self.frames)", "--epochs", "\(epochs)", "--seed", "7",
                            "--audio-device", audioDevice ?? "file:FILE=\(wav.path),FORMAT=wav"].map(shellQuoted).joined(separator: " ")
             let inner = "echo $$ > \(shellQuoted(pid.path)); exec \(command)"
             try tmux.run(["new-session", "-d", "-s", tmux.session, "-x", "120", "-y", "40",
@@ -174,15 +174,113 @@ import Testing
         #expect(peak > 0.05, "the audition is silent (peak \(peak))")
         if let t = try? String(contentsOf: run.trace, encoding: .utf8) { print("trace:\n\(t)") }
 
-        // Help overlay, then q: saves a checkpoint, exits 0.
+        // Help overlay, then q: the q only closes the help; training goes on.
         try tmux.keys("?")
         #expect(Self.waitFor(2) { tmux.screen().contains("any key closes") })
-        try tmux.keys("Escape")
+        let stepBefore = Self.step(tmux.screen()) ?? 0
+        try tmux.keys("q")
+        #expect(Self.waitFor(2) { !tmux.screen().contains("any key closes") }, "help still open:\n\(tmux.screen())")
+        #expect(run.waitForSteps(stepBefore + 3), "training did not go on after ? then q:\n\(tmux.screen())")
+        #expect(tmux.screen().contains("RUNNING") && run.exitStatus(within: 0) == nil)
+
+        // r plays a real clip of the selected class, named on the message line; its samples
+        // (the dataset file's, at the same rate) reach ALSA after the audition's (the file PCM
+        // keeps every clip played).
+        let before = Self.readWAV16(run.wav)?.samples.count ?? 0
+        try tmux.keys("r")
+        let realSaid = Self.waitFor(10) { tmux.screen().contains("playing real \(selected): \(selected)_00.wav") }
+        #expect(realSaid, "no 'playing real \(selected)' message:\n\(tmux.screen())")
+        let source = Self.readWAV16(Self.demo.appendingPathComponent("\(selected)/\(selected)_00.wav"))
+        var recorded: (rate: Int, samples: [Float])?
+        _ = Self.waitFor(10) {
+            recorded = Self.readWAV16(run.wav)
+            return recorded?.samples.count == before + (source?.samples.count ?? -1)
+        }
+        let added = (recorded?.samples.count ?? 0) - before
+        #expect(source != nil && added == source?.samples.count,
+                "ALSA got \(added) more samples, the file has \(source?.samples.count ?? -1)")
+        if let a = recorded?.samples.dropFirst(before), let b = source?.samples, a.count == b.count {
+            // 16-bit in, float, 16-bit out: libsndfile divides by 32768 and the player's scale
+            // may differ by one step, so a sample may move by one or two quanta, no more.
+            let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst <= 2.0 / 32767, "the real clip reached ALSA changed (worst \(worst * 32767) steps)")
+        }
+
+        // q: saves a checkpoint, exits 0.
         try tmux.keys("q")
         let code = run.exitStatus(within: 30)
         #expect(code == "0", "exit status \(code ?? "none") after q:\n\(tmux.screen())")
         #expect(FileManager.default.fileExists(atPath: run.checkpoint.path))
         #expect(tmux.screen().contains("checkpoint"), "no word on the checkpoint after quitting:\n\(tmux.screen())")
+    }
+
+    /// The step count in the header ("step 123").
+    static func step(_ screen: String) -> Int? {
+        guard let r = screen.range(of: #"step (\d+)"#, options: .regularExpression) else { return nil }
+        return Int(screen[r].dropFirst(5))
+    }
+
+    /// After the last epoch the dashboard stays a player: Enter synthesizes and plays from the
+    /// final generator, the header says so, q leaves with 0.
+    @Test(.enabled(if: tmuxPath != nil, "tmux is not installed: the dashboard end-to-end test needs it"))
+    func listeningAfterTheLastEpoch() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path),
+                     "build the binary first (swift build): \(Self.binary.path)")
+        let run = try Run(epochs: 3)
+        defer { run.cleanUp() }
+        let tmux = run.tmux
+        let finished = Self.waitFor(90) { tmux.screen().contains("FINISHED · listening") }
+        #expect(finished, "no 'FINISHED · listening':\n\(tmux.screen())")
+        guard finished else { return }
+        #expect(tmux.screen().contains("training finished at epoch 3"))
+        #expect(!FileManager.default.fileExists(atPath: run.wav.path), "something played before the key")
+        try tmux.keys("Enter")
+        let playing = Self.waitFor(20) { tmux.screen().contains("playing chirp") }
+        #expect(playing, "no 'playing chirp' after the last epoch:\n\(tmux.screen())")
+        var clip: (rate: Int, samples: [Float])?
+        _ = Self.waitFor(10) {
+            clip = Self.readWAV16(run.wav)
+            return clip?.samples.count == (Run.frames - 1) * Run.hop
+        }
+        #expect(clip?.samples.count == (Run.frames - 1) * Run.hop, "clip \(clip?.samples.count ?? -1) samples")
+        // The clock has stopped: the header reads the same a second and a half later.
+        let header = tmux.screen().split(separator: "\n").dropFirst().first.map(String.init) ?? ""
+        usleep(1_500_000)
+        #expect(tmux.screen().split(separator: "\n").dropFirst().first.map(String.init) == header)
+        try tmux.keys("q")
+        #expect(run.exitStatus(within: 20) == "0")
+    }
+
+    /// `cgan-tui listen RUN`: the checkpoint a headless run saved, played in the dashboard,
+    /// with the run's real clips; q leaves with 0 and prints nothing about checkpoints.
+    @Test(.enabled(if: tmuxPath != nil, "tmux is not installed: the dashboard end-to-end test needs it"))
+    func listenPlaysACheckpoint() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path),
+                     "build the binary first (swift build): \(Self.binary.path)")
+        let cli = try CLI(); defer { cli.cleanUp() }
+        _ = try cli.makeDataset(classes: ["low", "noise"], clipsPerClass: 3)
+        let trained = try cli.run(["data", "--no-ui", "--epochs", "1", "--out", "run"] + CLI.tiny)
+        #expect(trained.status == 0, "stderr: \(trained.stderr)")
+        let tmux = Tmux(); defer { tmux.kill() }
+        let wav = cli.path("played.wav"), status = cli.path("status")
+        let command = [Self.binary.path, "listen", "run", "--audio-device", "file:FILE=\(wav.path),FORMAT=wav"]
+            .map(shellQuoted).joined(separator: " ")
+        try tmux.run(["new-session", "-d", "-s", tmux.session, "-x", "100", "-y", "30", "-e", "LANG=C.UTF-8",
+                      "-e", "LC_ALL=C.UTF-8", "cd \(shellQuoted(cli.dir.path)) && \(command); echo $? > \(shellQuoted(status.path)).tmp && mv \(shellQuoted(status.path)).tmp \(shellQuoted(status.path)); sleep 60"])
+        let open = Self.waitFor(20) { tmux.screen().contains("LISTENING") }
+        #expect(open, "no LISTENING header:\n\(tmux.screen())")
+        guard open else { return }
+        #expect(Self.waitFor(5) { tmux.screen().contains("playing from run/checkpoints/latest.safetensors (epoch 1)") },
+                "\(tmux.screen())")
+        try tmux.keys("Enter")
+        #expect(Self.waitFor(20) { tmux.screen().contains("playing low") }, "Enter did not play:\n\(tmux.screen())")
+        #expect(Self.waitFor(10) { Self.readWAV16(wav)?.samples.isEmpty == false })
+        try tmux.keys("2", "r")
+        #expect(Self.waitFor(10) { tmux.screen().contains("playing real noise: noise_0") }, "r did not play:\n\(tmux.screen())")
+        try tmux.keys("q")
+        _ = Self.waitFor(10) { FileManager.default.fileExists(atPath: status.path) }
+        #expect((try? String(contentsOf: status, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        #expect(!tmux.screen().contains("(none saved)"), "\(tmux.screen())")
     }
 
     @Test(.enabled(if: tmuxPath != nil, "tmux is not installed: the dashboard end-to-end test needs it"))
@@ -214,10 +312,10 @@ import Testing
         // by 20 it makes sound.
         #expect(run.waitForSteps(20), "no training steps on screen:\n\(run.tmux.screen())")
         try run.tmux.keys("Enter")
-        // The message line names the file; ALSA's own complaints never reach the screen.
-        let said = Self.waitFor(20) { run.tmux.screen().contains("no audio device: wrote") }
+        // The message line names the device, ALSA's reason and the file; ALSA's own complaints never reach the screen.
+        let said = Self.waitFor(20) { run.tmux.screen().contains("audio device hw:CARD=cgan_no_such_card failed: No such device; wrote") }
         let screen = run.tmux.screen()
-        #expect(said, "no 'no audio device' message:\n\(screen)")
+        #expect(said, "no 'audio device ... failed' message:\n\(screen)")
         #expect(!screen.contains("ALSA lib"), "ALSA wrote over the dashboard:\n\(screen)")
         let folder = run.out.appendingPathComponent("auditions")
         let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []

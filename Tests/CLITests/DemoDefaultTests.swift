@@ -26,6 +26,20 @@ import Testing
         #expect(c2.contains("\"frames\" : 32") && c2.contains("\"nMels\" : 64"))
     }
 
+    /// A binary copied away from the checkout (no assets/ above it, none in the current
+    /// folder) still finds the demo in the checkout it was built from, and says so.
+    @Test func copiedBinaryFindsTheCheckoutItWasBuiltFrom() throws {
+        let cli = try CLI(); defer { cli.cleanUp() }
+        let copy = cli.path("bin/cgan-tui")
+        try FileManager.default.createDirectory(at: copy.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: CLI.binary, to: copy)
+        let r = try cli.run(["--no-ui", "--epochs", "1", "--n-mels", "16", "--frames", "32", "--threads", "1", "--out", "run"], executable: copy)
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        #expect(r.stderr.contains("in the checkout the executable was built from"), "stderr: \(r.stderr)")
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: cli.path("run/config.json"))) as! [String: Any]
+        #expect(config["dataset"] as? String == CLI.repoRoot.appendingPathComponent("assets/demo").path)
+    }
+
     @Test func demoFolderFromTheEnvironmentMustExist() throws {
         let cli = try CLI(); defer { cli.cleanUp() }
         let (p, out, err) = cli.makeProcess(["--no-ui", "--epochs", "1", "--out", "run"])

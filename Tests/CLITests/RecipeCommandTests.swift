@@ -40,7 +40,7 @@ import Testing
         _ = try cli.makeDataset()
         var r = try cli.run(["data", "--no-ui", "--out", "seed", "--recipe", "seed"] + Self.small)
         #expect(r.status == 0, "stderr: \(r.stderr)")
-        #expect(r.stdout.contains("recipe seed (the original PyTorch script's training)") && !r.stdout.contains("window "))
+        #expect(r.stdout.contains("recipe seed (the original script's recipe)") && !r.stdout.contains("window "))
         var c = try Self.config(cli, "seed")
         #expect(((c["options"] as! [String: Any])["spectrogram"] as! [String: Any])["frames"] as? Int == 512)
         #expect((c["options"] as! [String: Any])["batchSize"] as? Int == 16, "the seed's batch size")

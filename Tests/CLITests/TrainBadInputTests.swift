@@ -156,7 +156,7 @@ import Testing
         let r = try cli.run(["data", "--no-ui", "--epochs", "1", "--out", "out dir"] + CLI.tiny)
         #expect(r.status == 0, "stderr: \(r.stderr)")
         #expect(!r.stderr.contains("Fatal error"))
-        let wav = cli.path("out dir/gan_generated_audio/bass drum_ep1.wav")
+        let wav = cli.path("out dir/gan_generated_audio/bass drum_ep001.wav")
         #expect(FileManager.default.fileExists(atPath: wav.path))
     }
 

@@ -15,12 +15,12 @@ import Testing
         for p in ["config.json", "metrics.csv", "checkpoints/latest.safetensors",
                   "checkpoints/epoch_001.safetensors", "checkpoints/epoch_002.safetensors", "checkpoints/best.safetensors",
                   "gan_spectrogram_plots/epoch_001.png", "gan_spectrogram_plots/epoch_002.png",
-                  "gan_generated_audio/low_ep1.wav", "gan_generated_audio/noise_ep2.wav"] {
+                  "gan_generated_audio/low_ep001.wav", "gan_generated_audio/noise_ep002.wav"] {
             #expect(exists(p), "missing \(p)")
         }
         let png = try Data(contentsOf: cli.path("run/gan_spectrogram_plots/epoch_001.png"))
         #expect(png.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
-        let wav = try Data(contentsOf: cli.path("run/gan_generated_audio/low_ep1.wav"))
+        let wav = try Data(contentsOf: cli.path("run/gan_generated_audio/low_ep001.wav"))
         #expect(wav.prefix(4) == Data("RIFF".utf8) && wav.count > 44)
         // 8 clips at batch 4: 2 steps per epoch, 4 rows in all.
         let csv = try String(contentsOf: cli.path("run/metrics.csv"), encoding: .utf8).split(separator: "\n")
@@ -29,6 +29,7 @@ import Testing
         // A pipe gets plain lines (no carriage returns or escape codes): one per epoch, one per logged step.
         #expect(!r.stdout.contains("\r") && !r.stdout.contains("\u{1B}"))
         #expect(r.stdout.contains("epoch 1/2") && r.stdout.contains("epoch 2/2"))
+        #expect(r.stdout.contains("done: 2 epochs, step 4;") && r.stdout.contains("2 steps per epoch"), "stdout: \(r.stdout)")
         #expect(r.stdout.contains("step 1 (epoch 1, 1/2)"))
         // Each epoch line carries the epoch's fidelity and the classifier's ceiling.
         let epochLines = r.stdout.split(separator: "\n").filter { $0.hasPrefix("epoch ") }

@@ -16,11 +16,28 @@ import Testing
         #expect(b.text() == "   \n")
     }
 
-    @Test func wideAndControlCharactersBecomeQuestionMarks() {
-        var b = CellBuffer(width: 5, height: 1)
-        b.put("a\u{7}漢é▀", x: 0, y: 0)
-        // Control and double-width characters would shift the row; accented letters and blocks are one column.
-        #expect(b.text() == "a??é▀\n")
+    /// Control characters become "?"; a CJK character takes two columns (its right half is a
+    /// `wideTail` cell the terminal never writes); a decomposed "é" is composed into one cell.
+    @Test func wideCombiningAndControlCharacters() {
+        var b = CellBuffer(width: 9, height: 1)
+        let end = b.put("a\u{7}漢cafe\u{301}▀", x: 0, y: 0)
+        #expect(end == 9)
+        #expect(b[2, 0].character == "漢" && b[3, 0].character == Cell.wideTail)
+        #expect(b[7, 0].character.unicodeScalars.map(\.value) == [0xE9])
+        #expect(b.text() == "a?漢café▀\n")
+        // A wide character that would straddle the limit is left out, not cut in half.
+        var c = CellBuffer(width: 4, height: 1)
+        #expect(c.put("日本語", x: 0, y: 0, width: 3) == 2)
+        #expect(c.text() == "日  \n")
+        // Writing over half of a wide character blanks the other half.
+        c.set(1, 0, "x", .plain)
+        #expect(c.text() == " x  \n")
+    }
+
+    @Test func displayWidthAndFit() {
+        #expect(CellBuffer.displayWidth("日本語") == 6 && CellBuffer.displayWidth("café") == 4)
+        #expect(fit("日本語ドラム", 7, .unicode) == "日本語…")       // 6 columns + the ellipsis
+        #expect(fit("café", 4, .unicode) == "café")
     }
 
     @Test func styleTextListsRuns() {

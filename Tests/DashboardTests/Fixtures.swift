@@ -7,10 +7,21 @@ import Quality
 /// spectrograms (kick: low bands fading; snare: broadband burst; hat: high bands) and
 /// loss curves with a trend and noise. No randomness, no clock.
 enum Fixtures {
-    static let context = DashboardContext(
-        datasetName: "demo", classNames: ["kick", "snare", "hat"], clipCounts: [40, 36, 1],
-        nMels: 32, frames: 64, sampleRate: 22050, batchSize: 16, totalEpochs: 50, stepsPerEpoch: 5,
-        outputFolder: URL(fileURLWithPath: "/tmp/cgan-runs/demo"))
+    static let context: DashboardContext = {
+        var c = DashboardContext(
+            datasetName: "demo", classNames: ["kick", "snare", "hat"], clipCounts: [40, 36, 1],
+            nMels: 32, frames: 64, sampleRate: 22050, batchSize: 16, totalEpochs: 50, stepsPerEpoch: 5,
+            outputFolder: URL(fileURLWithPath: "/tmp/cgan-runs/demo"))
+        c.bandHz = htkCentres(nMels: 32, sampleRate: 22050)
+        return c
+    }()
+
+    /// HTK mel band peaks from 0 to sr/2, written out here from the textbook formula
+    /// (mel = 2595 log10(1 + f/700)), not taken from the Audio module.
+    static func htkCentres(nMels: Int, sampleRate: Int) -> [Float] {
+        let top = 2595 * log10(1 + Double(sampleRate) / 2 / 700)
+        return (1 ... nMels).map { Float(700 * (pow(10, top * Double($0) / Double(nMels + 1) / 2595) - 1)) }
+    }
 
     static func spectrogram(_ k: Int, nMels: Int = 32, frames: Int = 64) -> GeneratedSpectrogram {
         var v = [Float](repeating: 0, count: nMels * frames)

@@ -55,6 +55,34 @@ import Synchronization
         #expect(abs(rms - 0.5 / Float(2).squareRoot()) < 0.01)   // a 0.5-amplitude sine: rms 0.354, not silence
     }
 
+    /// A file PCM records what is played: every clip, one after another, in one WAV that is
+    /// complete when the player shuts down (ALSA truncates the file on each open, so the player
+    /// keeps a file PCM open instead of reopening it per clip).
+    @Test func filePCMKeepsEveryClip() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cgan-alsa-all-\(getpid()).wav").path
+        defer { unlink(path) }
+        let r = Recorder()
+        let player = ALSAPlayer(device: "file:FILE=\(path),FORMAT=wav") { r.record($0) }
+        let quiet = (0 ..< 5000).map { 0.25 * sin(2 * .pi * 110 * Float($0) / 22050) }
+        let first = player.play(Self.tone, sampleRate: 22050)
+        #expect(r.waitForEnd())
+        let second = player.play(quiet, sampleRate: 22050)
+        #expect(r.waitForEnd())
+        // Another rate cannot go into the same WAV: reported, and the recording so far is kept.
+        let third = player.play(quiet, sampleRate: 16000)
+        #expect(r.waitForEnd())
+        player.shutdown()
+        let events = r.events.withLock { $0 }
+        #expect(events.contains(.finished(id: first)) && events.contains(.finished(id: second)), "\(events)")
+        #expect(events.last == .unavailable(id: third, reason: "audio device file:FILE=\(path),FORMAT=wav records at 22050 Hz, this clip is 16000 Hz"),
+                "\(events)")
+        let wav = try WAVReader.read(path)
+        #expect(wav.sampleRate == 22050 && wav.samples.count == Self.tone.count + quiet.count)
+        let played = Self.tone + quiet
+        let maxErr = zip(wav.samples, played).map { abs($0 - $1) }.max() ?? 1
+        #expect(maxErr < 1.0 / 32767 + 1e-6)
+    }
+
     @Test func missingDeviceIsReportedQuietly() throws {
         let r = Recorder()
         // Capture fd 2 while ALSA tries the device: its "ALSA lib ..." lines must not appear.
@@ -73,7 +101,8 @@ import Synchronization
             Issue.record("expected unavailable, got \(r.events.withLock { $0 })"); return
         }
         #expect(uid == id)
-        #expect(reason.contains("cannot open audio device 'hw:CARD=cgan_no_such_card'"))
+        // The device and ALSA's reason, as the message line says them ("...; wrote FILE instead").
+        #expect(reason == "audio device hw:CARD=cgan_no_such_card failed: No such device")
         let stderrText = try String(contentsOfFile: capture, encoding: .utf8)
         #expect(!stderrText.contains("ALSA lib"), "ALSA wrote to stderr: \(stderrText)")
     }

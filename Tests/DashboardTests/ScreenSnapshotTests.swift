@@ -108,6 +108,72 @@ import GAN
         assertSnapshot(Screen.render(s, width: 80, height: 24, capabilities: .truecolor), "screen_80x24_loading")
     }
 
+    /// After the last epoch: the header says it is a player, the clock has stopped, the hint
+    /// line has no pause or save, the panel says what the clips come from.
+    @Test func listeningAfterTraining80x24() {
+        var ctx = Fixtures.context
+        ctx.generatorSource = "the final generator"
+        var s = AppState(context: ctx, now: 1000)
+        let state = Fixtures.state()
+        s.lossD = state.lossD; s.lossG = state.lossG; s.epoch = 24; s.step = 120
+        _ = s.apply(.samplesReady(epoch: 24, step: 120, (0 ..< 3).map { Fixtures.spectrogram($0) }), now: 1060)
+        _ = s.apply(.stateChanged(.stopped), now: 1060)
+        _ = s.apply(.finished, now: 1061)
+        s.now = 2000
+        let b = Screen.render(s, width: 80, height: 24, capabilities: .truecolor)
+        assertSnapshot(b, "screen_80x24_listening")
+        let text = b.text()
+        for needle in ["FINISHED · listening", "playing from the final generator", "trained 01:00", "r real clip",
+                       "training finished at epoch 24: Enter plays the final generator"] {
+            #expect(text.contains(needle), "missing \(needle)")
+        }
+        #expect(!text.contains("p pause") && !text.contains("ETA"))
+    }
+
+    /// Class names in other scripts: two columns per CJK character, the borders stay put.
+    @Test func nonASCIIClassNames80x24() {
+        var ctx = Fixtures.context
+        ctx.classNames = ["日本語", "café", "hat"]
+        var s = AppState(context: ctx, now: 1000)
+        _ = s.apply(.samplesReady(epoch: 1, step: 5, (0 ..< 3).map { Fixtures.spectrogram($0) }), now: 1000)
+        let b = Screen.render(s, width: 80, height: 24, capabilities: .truecolor)
+        assertSnapshot(b, "screen_80x24_non_ascii")
+        let rows = b.text().split(separator: "\n").map(String.init)
+        let row = rows.first { $0.contains("▶ 1 日本語") }
+        #expect(row != nil)
+        #expect(rows.contains { $0.contains("2 café") })
+        #expect(rows.contains { $0.contains("Spectrogram: 日本語") })
+        // Every row is 80 columns wide on screen (CJK counted twice).
+        #expect(rows.allSatisfy { CellBuffer.displayWidth($0) == 80 }, "\(rows.map { CellBuffer.displayWidth($0) })")
+        // Without a UTF-8 locale each column of a name becomes "?", so the rows keep their width.
+        let ascii = Screen.render(s, width: 80, height: 24, capabilities: DisplayCapabilities(colorMode: .monochrome, unicode: false))
+        let asciiRows = ascii.text().split(separator: "\n")
+        #expect(asciiRows.allSatisfy { $0.count == 80 && $0.allSatisfy(\.isASCII) })
+        #expect(asciiRows.contains { $0.contains("> 1 ??????") } && asciiRows.contains { $0.contains("2 caf?") })
+    }
+
+    /// At 200 x 60 the three classes get their rows and no more; the spare rows go to the loss
+    /// sparklines (the heatmap has the full height on the right).
+    @Test func spareRowsGoToTheCharts200x60() {
+        let b = Screen.render(Fixtures.state(), width: 200, height: 60, capabilities: .truecolor)
+        let rows = b.text().split(separator: "\n").map(String.init)
+        let classesTop = rows.firstIndex { $0.hasPrefix("┌ Classes") }!
+        let classesBottom = rows.indices.first { $0 > classesTop && rows[$0].hasPrefix("└") }!
+        #expect(classesBottom - classesTop - 1 <= 4, "class panel has \(classesBottom - classesTop - 1) rows for 3 classes")
+        let dRow = rows.firstIndex { $0.hasPrefix("│D ") }!, gRow = rows.firstIndex { $0.hasPrefix("│G ") }!
+        #expect(gRow - dRow - 1 >= 20, "D sparkline has \(gRow - dRow - 1) rows")
+        let heatmapRows = rows.filter { $0.contains("▀") }.count
+        #expect(heatmapRows >= 50)
+    }
+
+    /// The heatmap's frequency axis and colour scale.
+    @Test func heatmapAxes() {
+        let text = Screen.render(Fixtures.state(), width: 80, height: 24, capabilities: .truecolor).text()
+        // Fixture: 32 HTK bands to 11025 Hz; the top row's band peaks at 10.2 kHz, the lowest at 130 Hz.
+        #expect(text.contains("│10k  ") && text.contains("│130  ") && text.contains("│Hz   low -6.91"))
+        #expect(text.contains("0.00 high"))
+    }
+
     @Test func playingAndQuitting() {
         var s = Fixtures.state()
         let t = s.now

@@ -99,15 +99,24 @@ import GAN
     }
 
     @Test func hintLine() {
-        var b = CellBuffer(width: 80, height: 2)
-        HintLine.render(area: Rect(x: 0, y: 0, width: 80, height: 1), theme: theme, glyphs: .unicode, into: &b)
-        HintLine.render(area: Rect(x: 0, y: 1, width: 80, height: 1), theme: theme, glyphs: .ascii, into: &b)
+        var b = CellBuffer(width: 120, height: 4)
+        var s = Fixtures.state()
+        HintLine.render(s, area: Rect(x: 0, y: 0, width: 80, height: 1), theme: theme, glyphs: .unicode, into: &b)
+        HintLine.render(s, area: Rect(x: 0, y: 1, width: 80, height: 1), theme: theme, glyphs: .ascii, into: &b)
+        HintLine.render(s, area: Rect(x: 0, y: 2, width: 120, height: 1), theme: theme, glyphs: .unicode, into: &b)
+        _ = s.apply(.finished, now: s.now)
+        HintLine.render(s, area: Rect(x: 0, y: 3, width: 120, height: 1), theme: theme, glyphs: .unicode, into: &b)
         assertSnapshot(b, "widget_hint")
+        let rows = b.text().split(separator: "\n")
+        // Narrow: q, play and help stay; wide: every key; finished: nothing to pause or save.
+        #expect(rows[0].contains("q quit") && rows[0].contains("⏎ play") && rows[0].contains("? help"))
+        #expect(rows[2].contains("r real clip") && rows[2].contains("b A/B") && rows[2].contains("p pause"))
+        #expect(rows[3].contains("r real clip") && !rows[3].contains("p pause") && !rows[3].contains("s save"))
     }
 
     @Test func helpOverlay() {
-        var b = CellBuffer(width: 64, height: 18)
-        HelpOverlay.render(area: b.area, theme: theme, glyphs: .unicode, into: &b)
+        var b = CellBuffer(width: 70, height: 20)
+        HelpOverlay.render(Fixtures.state(), area: b.area, theme: theme, glyphs: .unicode, into: &b)
         assertSnapshot(b, "widget_help")
     }
 

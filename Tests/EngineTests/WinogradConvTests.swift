@@ -60,9 +60,9 @@ import Testing
         for winograd in [true, true, false] {
             var rng = SplitMix64(seed: 91)
             let store = ParameterStore()
-            let conv = Conv2d(store, name: "c", inChannels: cin, outChannels: cout, kernelH: 4, kernelW: 4, stride: 2, padding: 1)
+            let conv = Conv2d(store, name: "c", inChannels: cin, outChannels: cout, kernelH: 4, kernelW: 4, stride: 2, padding: 1,
+                              settings: ComputeSettings(convolution: winograd ? .winograd : .im2col))
             conv.initialize(rng: &rng)
-            conv.winograd = winograd
             conv.maxTileColumns = 1   // Winograd: one tile row per chunk
             let x = randomSigned(cin * n * h * w, &rng)
             let y = conv.forward(FloatBuffer(x), batch: n, height: h, width: w).array
@@ -71,5 +71,24 @@ import Testing
         }
         #expect(results[0] == results[1])
         expectClose("winograd vs im2col", results[0], results[2], rtol: 1e-5)
+    }
+
+    /// A layer on the portable C transforms gives the same bits as one on the native (AVX2) ones:
+    /// the transforms only add, so the ISA setting may change speed, never results.
+    @Test func portableAndNativeKernelsGiveTheSameBits() {
+        let (n, cin, cout, h, w) = (2, 16, 8, 8, 40)
+        var results: [[Float]] = []
+        for isa in [ComputeSettings.ISA.native, .portable] {
+            var rng = SplitMix64(seed: 5)
+            let store = ParameterStore()
+            let conv = Conv2d(store, name: "c", inChannels: cin, outChannels: cout, kernelH: 4, kernelW: 4, stride: 2, padding: 1,
+                              settings: ComputeSettings(threads: 2, isa: isa))
+            conv.initialize(rng: &rng)
+            let x = randomSigned(cin * n * h * w, &rng)
+            let y = conv.forward(FloatBuffer(x), batch: n, height: h, width: w).array
+            let dx = conv.backward(FloatBuffer(randomSigned(y.count, &rng))).array
+            results.append(y + dx + store.gradArray(conv.weight))
+        }
+        #expect(results[0] == results[1])
     }
 }

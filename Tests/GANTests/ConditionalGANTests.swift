@@ -51,7 +51,7 @@ import Testing
 
 /// Work is cut into chunks by shape alone and partial gradients are summed in chunk order, so
 /// the thread count does not change a single bit (checked at a shape with several chunks per
-/// layer). The worker count is set for this test's task only, so suites running beside it keep theirs.
+/// layer). The worker count is the model's own (its ComputeSettings), so suites running beside it keep theirs.
 @Suite(.serialized) struct ThreadIndependenceTests {
     @Test func oneAndTwoThreadsGiveIdenticalSteps() {
         let config = ModelConfig(numClasses: 2, nMels: 128, frames: 256)
@@ -60,12 +60,10 @@ import Testing
         let z = rng.normals(4 * 100), labels = [0, 1, 1, 0]
         var results: [[Float]] = []
         for threads in [1, 2] {
-            Parallel.$workerOverride.withValue(threads) {
-                #expect(Parallel.workers == threads)
-                let gan = ConditionalGAN(config: config, seed: 3)
-                let (d, g) = gan.trainStep(real: real, labels: labels, z: z)
-                results.append([d, g] + gan.generator.store.values.array + gan.discriminator.store.values.array)
-            }
+            let gan = ConditionalGAN(config: config, seed: 3, settings: ComputeSettings(threads: threads))
+            #expect(gan.generator.ct3.settings.threads == threads && gan.discriminator.bn6.settings.threads == threads)
+            let (d, g) = gan.trainStep(real: real, labels: labels, z: z)
+            results.append([d, g] + gan.generator.store.values.array + gan.discriminator.store.values.array)
         }
         #expect(results[0] == results[1])
     }

@@ -1,4 +1,5 @@
 import Audio
+import Engine
 import Foundation
 import GAN
 import Support
@@ -94,7 +95,9 @@ import Testing
         #expect(outputs.map(\.0) == [1, 2])
         for (_, png, wavs) in outputs {
             #expect(FileManager.default.fileExists(atPath: png.path))
-            #expect(wavs.map(\.lastPathComponent).sorted() == ["noise_ep\(outputs.firstIndex { $0.1 == png }! + 1).wav", "tone_ep\(outputs.firstIndex { $0.1 == png }! + 1).wav"])
+            let n = outputs.firstIndex { $0.1 == png }! + 1
+            #expect(png.lastPathComponent == "epoch_00\(n).png")
+            #expect(wavs.map(\.lastPathComponent).sorted() == ["noise_ep00\(n).wav", "tone_ep00\(n).wav"])
         }
         let saved = events.compactMap { e -> URL? in if case .checkpointSaved(let u) = e { return u }; return nil }
         #expect(saved.last == trainer.layout.latestCheckpoint)
@@ -156,6 +159,87 @@ import Testing
         #expect(saved.count >= 2 && saved.last == trainer.layout.latestCheckpoint, "save now while paused, then stop")
         let (model, meta) = try ConditionalGAN.load(from: trainer.layout.latestCheckpoint)
         #expect(model.step == lastStep && meta.step == lastStep)
+    }
+
+    /// `s` mid-epoch keeps a snapshot named by the epochs done and the global step, with the
+    /// optimizer state, which the rest of the run (periodic and latest saves) leaves alone.
+    @Test func saveNowKeepsANamedSnapshot() throws {
+        let s = try Scratch()
+        s.options.epochs = 4
+        s.options.checkpointEvery = 1
+        let trainer = try s.trainer("run")
+        trainer.start()
+        var lastStep = 0, pausedAt = -1, asked = false, resumed = false
+        var saved: [URL] = []
+        _ = Self.collect(trainer) { e in
+            switch e {
+            case .stepFinished(let r):
+                lastStep = r.step
+                // 3 steps per epoch: step 4 is the first of epoch 2, so the pause most likely lands mid-epoch.
+                if r.step == 4 { trainer.send(.pause) }
+            case .stateChanged(.paused) where !asked:
+                asked = true; pausedAt = lastStep
+                trainer.send(.saveNow)
+            case .checkpointSaved(let url):
+                saved.append(url)
+                // Paused, nothing else saves: the first save after asking is the snapshot.
+                if asked && !resumed { resumed = true; trainer.send(.resume) }
+            default: break
+            }
+        }
+        #expect(pausedAt >= 4)
+        let done = pausedAt / 3, into = pausedAt % 3
+        let name = into == 0 ? "epoch_00\(done).safetensors" : "epoch_00\(done)_step_00000\(pausedAt).safetensors"
+        #expect(saved.map(\.lastPathComponent).contains(name), "saved: \(saved.map(\.lastPathComponent))")
+        let url = trainer.layout.checkpoints.appendingPathComponent(name)
+        let (model, meta) = try ConditionalGAN.load(from: url)
+        #expect(meta.epoch == done && meta.step == pausedAt && model.step == pausedAt)
+        #expect(try Safetensors.File(contentsOf: url).tensors.keys.contains("optimizer.generator.step"))
+        let files = try FileManager.default.contentsOfDirectory(atPath: trainer.layout.checkpoints.path).sorted()
+        let expected = Set(["best.safetensors", "epoch_001.safetensors", "epoch_002.safetensors", "epoch_003.safetensors",
+                            "epoch_004.safetensors", "latest.safetensors", name]).sorted()
+        #expect(files == expected)
+    }
+
+    /// Periodic checkpoints keep what `generate` and `eval` read (weights, BN statistics), not
+    /// the Adam moments; latest and best keep them, so that a run resumes from either.
+    @Test func periodicCheckpointsHoldWeightsOnly() throws {
+        let s = try Scratch()
+        s.options.checkpointEvery = 1
+        let t = try s.trainer("run"); t.start(); _ = Self.collect(t)
+        let ckpt = t.layout.checkpoints
+        for name in ["epoch_001.safetensors", "epoch_002.safetensors"] {
+            let names = try Safetensors.File(contentsOf: ckpt.appendingPathComponent(name)).tensors.keys
+            #expect(!names.contains { $0.hasPrefix("optimizer.") }, "\(name) holds optimizer state")
+            #expect(names.contains("generator.fc.weight") && names.contains("discriminator.label_embedding.weight"))
+            #expect(names.contains { $0.hasSuffix(".running_var") })
+        }
+        for name in ["latest.safetensors", "best.safetensors"] {
+            let names = try Safetensors.File(contentsOf: ckpt.appendingPathComponent(name)).tensors.keys
+            #expect(names.contains("optimizer.generator.step") && names.contains("optimizer.discriminator.step"), "\(name)")
+        }
+        // The weights are the epoch's: the periodic epoch 2 equals latest (epoch 2) but for the optimizer.
+        let (periodic, pm) = try ConditionalGAN.load(from: ckpt.appendingPathComponent("epoch_002.safetensors"))
+        let (latest, lm) = try ConditionalGAN.load(from: t.layout.latestCheckpoint)
+        #expect(pm.step == lm.step && pm.epoch == 2)
+        #expect(periodic.generate(labels: [0, 1], z: [Float](repeating: 0.5, count: 16))
+                == latest.generate(labels: [0, 1], z: [Float](repeating: 0.5, count: 16)))
+    }
+
+    /// Epoch numbers in file names are zero-padded to 3 digits, or to the requested epoch count's.
+    @Test func epochNumbersInFileNamesArePadded() {
+        let layout = RunLayout(root: URL(fileURLWithPath: "/r"))
+        #expect(layout.wav(className: "kick", epoch: 7).path == "/r/gan_generated_audio/kick_ep007.wav")
+        #expect(layout.plot(epoch: 7).path == "/r/gan_spectrogram_plots/epoch_007.png")
+        #expect(layout.periodicCheckpoint(epoch: 7).path == "/r/checkpoints/epoch_007.safetensors")
+        #expect(layout.forEpochs(999).wav(className: "kick", epoch: 999).lastPathComponent == "kick_ep999.wav")
+        let long = layout.forEpochs(1500)
+        #expect(long.wav(className: "kick", epoch: 7).lastPathComponent == "kick_ep0007.wav")
+        #expect(long.plot(epoch: 1500).lastPathComponent == "epoch_1500.png")
+        #expect(long.periodicCheckpoint(epoch: 20).lastPathComponent == "epoch_0020.safetensors")
+        #expect(layout.snapshotCheckpoint(epoch: 57, stepsIntoNext: 0, step: 570).lastPathComponent == "epoch_057.safetensors")
+        #expect(layout.snapshotCheckpoint(epoch: 57, stepsIntoNext: 6, step: 576).lastPathComponent
+                == "epoch_057_step_000576.safetensors")
     }
 
     /// `.newLatent` redraws the fixed latent: two draws made while paused (so both previews

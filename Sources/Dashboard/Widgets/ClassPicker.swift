@@ -1,5 +1,6 @@
 import Foundation
 import Quality
+import Support
 
 /// Every class with its clip count and, once an epoch was scored, its fidelity (in the error
 /// colour with a `!` when the class collapsed); the selected one highlighted, 1-9 shortcuts
@@ -18,7 +19,7 @@ public enum ClassPicker {
             let style = isSelected ? theme.selected : theme.plain
             if isSelected { buf.fill(Rect(x: inner.x, y: y, width: inner.width, height: 1), " ", style: style) }
             let count = k < state.context.clipCounts.count ? state.context.clipCounts[k] : 0
-            let countText = "\(count) clip\(count == 1 ? "" : "s")"
+            let countText = counted(count, "clip")
             let key = k < 9 ? "\(k + 1)" : " "
             var x = buf.put(isSelected ? String(glyphs.pointer) : " ", x: inner.x, y: y, style: style)
             x = buf.put("\(key) ", x: x + 1, y: y, style: isSelected ? style : theme.key)

@@ -1,3 +1,4 @@
+import Foundation
 import GAN
 import Support
 
@@ -28,6 +29,62 @@ public enum Heatmap {
                 }
             }
         }
+    }
+
+    /// Width of the frequency axis left of the image ("11k ", "500 ").
+    static let axisWidth = 5
+
+    /// The heatmap with a frequency axis on the left (Hz at a few mel rows, from `bandHz`,
+    /// the centre of each row) and a colour scale on the bottom row ("low 0.00 ▀▀▀ 3.21 high",
+    /// the image's own range in log1p units). Without `bandHz`, or in a small area, the
+    /// image alone.
+    public static func renderWithAxes(_ spec: GeneratedSpectrogram, area: Rect, bandHz: [Float],
+                                      capabilities caps: DisplayCapabilities, theme: Theme, into buf: inout CellBuffer) {
+        guard bandHz.count == spec.nMels, area.width >= 30, area.height >= 6 else {
+            return render(spec, area: area, capabilities: caps, into: &buf)
+        }
+        let (axis, rest) = area.splitLeft(axisWidth)
+        let (image, scale) = rest.splitTop(rest.height - 1)
+        render(spec, area: image, capabilities: caps, into: &buf)
+        // Labels at the top, the bottom and three rows between; each names the band at the row's middle.
+        let rows = image.height
+        for i in 0 ... 4 {
+            let cy = (rows - 1) * i / 4
+            let fromBottom = Double(rows - 1 - cy) + 0.5
+            let band = min(spec.nMels - 1, Int(fromBottom * Double(spec.nMels) / Double(rows)))
+            buf.put(hz(bandHz[band]), x: axis.x, y: image.y + cy, width: axisWidth - 1, style: theme.label)
+        }
+        buf.put("Hz", x: axis.x, y: scale.y, width: axisWidth - 1, style: theme.label)
+        colourScale(spec, area: scale, caps: caps, theme: theme, into: &buf)
+    }
+
+    /// "low 0.00 " + a ramp from the lowest to the highest colour + " 3.21 high".
+    static func colourScale(_ spec: GeneratedSpectrogram, area: Rect, caps: DisplayCapabilities, theme: Theme,
+                            into buf: inout CellBuffer) {
+        let finite = spec.logMel.filter(\.isFinite)
+        let lo = finite.min() ?? 0, hi = finite.max() ?? 0
+        let left = String(format: "low %.2f ", lo), right = String(format: " %.2f high", hi)
+        let barWidth = min(32, area.width - left.count - right.count)
+        guard barWidth >= 4 else { return }
+        var x = buf.put(left, x: area.x, y: area.y, style: theme.label)
+        let glyphs = caps.glyphs
+        for i in 0 ..< barWidth {
+            let t = Float(i) / Float(barWidth - 1)
+            if caps.colorMode.hasRGB {
+                buf.set(x, area.y, " ", CellStyle(bg: viridis(t)))
+            } else {
+                buf.set(x, area.y, glyphs.ramp[min(glyphs.ramp.count - 1, Int(t * Float(glyphs.ramp.count)))], .plain)
+            }
+            x += 1
+        }
+        buf.put(right, x: x, y: area.y, style: theme.label)
+    }
+
+    /// 86 -> "86", 1480 -> "1.5k", 11025 -> "11k".
+    static func hz(_ f: Float) -> String {
+        if f < 1000 { return String(format: "%.0f", f) }
+        if f < 10000 { return String(format: "%.1fk", f / 1000) }
+        return String(format: "%.0fk", f / 1000)
     }
 
     static func viridis(_ t: Float) -> CellColor {

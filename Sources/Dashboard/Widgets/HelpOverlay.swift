@@ -7,20 +7,26 @@ public enum HelpOverlay {
             ("1-9", "select class 1-9"),
             (u ? "Enter ␣" : "Enter Space", "synthesize and play the selected class"),
             ("a", "audition every class in turn"),
-            ("n", "new latent vector (else fixed, to compare)"),
+            ("r", "play a real clip of the class (next one each press)"),
+            ("b", "A/B: real, then generated, 3 rounds (b stops)"),
+            ("n", "new random voice (else fixed, to compare)"),
             ("p", "pause / resume training"),
-            ("s", "save a checkpoint now"),
+            ("s", "keep a snapshot: checkpoints/epoch_NNN, never removed"),
+            ("w", "list the files skipped when reading the dataset"),
             ("?", "this help"),
             ("q  Ctrl-C", "save a checkpoint and quit"),
         ]
     }
 
-    public static func render(area: Rect, theme: Theme, glyphs: Glyphs, into buf: inout CellBuffer) {
-        let items = lines(glyphs)
+    public static func render(_ state: AppState, area: Rect, theme: Theme, glyphs: Glyphs, into buf: inout CellBuffer) {
+        // Once training is over there is nothing to pause or save.
+        let items = lines(glyphs).filter { !state.listening || !["p", "s"].contains($0.key) }
         let keyWidth = items.map(\.key.count).max()! + 2
         let textWidth = items.map(\.what.count).max()!
+        let after = state.context.listenOnly ? "Plays \(state.context.generatorSource ?? "the checkpoint"); no training."
+            : "After the last epoch it stays a player of the final generator."
         let notes = ["Heatmap: latest sample of the selected class,",
-                     "low frequencies at the bottom, time left to right."]
+                     "low frequencies at the bottom, time left to right.", after]
         let width = min(area.width, max(keyWidth + textWidth, notes.map(\.count).max()!) + 4)
         let height = min(area.height, items.count + notes.count + 5)
         let box = Rect(x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width: width, height: height)

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// D and G losses: for each, a label line with the current value and the run's min/max, then
 /// a sparkline of the whole run (down-sampled, never truncated). The last row is the fidelity
@@ -8,7 +9,7 @@ public enum LossPanel {
     public static func innerHeight(sparkRows: Int) -> Int { 2 * (1 + sparkRows) + 1 }
 
     public static func render(_ state: AppState, area: Rect, theme: Theme, glyphs: Glyphs, into buf: inout CellBuffer) {
-        let caption = state.lossD.count > 0 ? "\(state.lossD.count) steps" : nil
+        let caption = state.lossD.count > 0 ? counted(state.lossD.count, "step") : nil
         let inner = Panel.render(title: "Losses", caption: caption, area: area, theme: theme, glyphs: glyphs, into: &buf)
         guard inner.height >= 3, inner.width >= 8 else { return }
         let sparkRows = max(1, (inner.height - 1) / 2 - 1)

@@ -31,11 +31,18 @@ public enum Panel {
     }
 }
 
-/// Truncates text to `width` characters, ending in an ellipsis when cut.
+/// Truncates text to `width` terminal columns (a CJK character takes two), ending in an
+/// ellipsis when cut.
 func fit(_ text: String, _ width: Int, _ glyphs: Glyphs) -> String {
     guard width > 0 else { return "" }
-    if text.count <= width { return text }
+    if CellBuffer.displayWidth(text) <= width { return text }
     let e = glyphs.ellipsis
-    if width <= e.count { return String(text.prefix(width)) }
-    return String(text.prefix(width - e.count)) + e
+    let room = width <= e.count ? width : width - e.count
+    var out = "", used = 0
+    for ch in text {
+        let w = CellBuffer.displayWidth(CellBuffer.printable(ch))
+        if used + w > room { break }
+        out.append(ch); used += w
+    }
+    return width <= e.count ? out : out + e
 }

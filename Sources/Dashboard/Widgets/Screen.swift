@@ -24,19 +24,23 @@ public enum Screen {
         Header.render(state, area: header, theme: theme, glyphs: glyphs, into: &buf)
         let body = Rect(x: rest.x, y: rest.y, width: rest.width, height: rest.height - 2)
         MessageLine.render(state, area: Rect(x: 0, y: height - 2, width: width, height: 1), theme: theme, glyphs: glyphs, into: &buf)
-        HintLine.render(area: Rect(x: 0, y: height - 1, width: width, height: 1), theme: theme, glyphs: glyphs, into: &buf)
+        HintLine.render(state, area: Rect(x: 0, y: height - 1, width: width, height: 1), theme: theme, glyphs: glyphs, into: &buf)
 
         let leftWidth = max(34, width * 36 / 100)
         let (left, right) = body.splitLeft(leftWidth)
-        // Taller terminals get taller sparklines; the class list keeps at least 5 rows.
-        let sparkRows = max(1, min(6, (left.height - 7) / 6))
+        // The class list takes the rows its classes need (at least 3, at most half the column);
+        // every spare row goes to the loss sparklines.
+        let classRows = min(max(3, state.context.classNames.count), max(3, left.height / 2 - 2))
+        let sparkRows = max(1, (left.height - classRows - 2 - 2 - 1) / 2 - 1)
         let (losses, classes) = left.splitTop(LossPanel.innerHeight(sparkRows: sparkRows) + 2)
         LossPanel.render(state, area: losses, theme: theme, glyphs: glyphs, into: &buf)
         ClassPicker.render(state, area: classes, theme: theme, glyphs: glyphs, into: &buf)
         renderSpectrogram(state, area: right, caps: caps, theme: theme, into: &buf)
 
         if state.showHelp {
-            HelpOverlay.render(area: body, theme: theme, glyphs: glyphs, into: &buf)
+            HelpOverlay.render(state, area: body, theme: theme, glyphs: glyphs, into: &buf)
+        } else if state.showSkipped {
+            SkippedOverlay.render(state, area: body, theme: theme, glyphs: glyphs, into: &buf)
         }
         if !caps.unicode { asciiOnly(&buf) }
         return buf
@@ -48,7 +52,7 @@ public enum Screen {
         for y in 0 ..< buf.height {
             for x in 0 ..< buf.width {
                 let ch = buf[x, y].character
-                guard !ch.isASCII else { continue }
+                guard ch == Cell.wideTail || !ch.isASCII else { continue }   // a wide character becomes "??"
                 let swap: Character = switch ch {
                 case "·", "│": "|"
                 case "×": "x"
@@ -72,8 +76,8 @@ public enum Screen {
             renderGenerated(state, area: left, caps: caps, theme: theme, title: "Generated", into: &buf)
             let inner = Panel.render(title: fit("Real: \(state.className) (from the dataset)", right.width - 4, caps.glyphs),
                                      caption: nil, area: right, theme: theme, glyphs: caps.glyphs, into: &buf)
-            Heatmap.render(GeneratedSpectrogram(classIndex: state.selected, nMels: c.nMels, frames: c.frames, logMel: real),
-                           area: inner, capabilities: caps, into: &buf)
+            Heatmap.renderWithAxes(GeneratedSpectrogram(classIndex: state.selected, nMels: c.nMels, frames: c.frames, logMel: real),
+                                   area: inner, bandHz: c.bandHz, capabilities: caps, theme: theme, into: &buf)
         } else {
             renderGenerated(state, area: area, caps: caps, theme: theme, into: &buf)
         }
@@ -89,7 +93,7 @@ public enum Screen {
                                  glyphs: glyphs, into: &buf)
         guard inner.height > 0, inner.width > 0 else { return }
         if let spec = state.spectrograms[state.selected] {
-            Heatmap.render(spec, area: inner, capabilities: caps, into: &buf)
+            Heatmap.renderWithAxes(spec, area: inner, bandHz: state.context.bandHz, capabilities: caps, theme: theme, into: &buf)
         } else {
             let text = "waiting for the first samples of \(state.className)"
             let x = inner.x + max(0, (inner.width - text.count) / 2)

@@ -1,0 +1,28 @@
+import Foundation
+
+/// How the numeric code runs, fixed when a model is built and handed to each of its layers:
+/// worker threads, the strided-convolution algorithm and the kernel instruction set. One
+/// immutable value instead of process-wide switches, so nothing (a test, an audition, a bench
+/// comparison) can change them under a running layer.
+public struct ComputeSettings: Sendable, Equatable {
+    /// Strided 4x4 convolutions (Conv2d and ConvTranspose2d alike): Winograd F(2x2, 2x2) where
+    /// channels allow, or im2col + sgemm everywhere.
+    public enum Convolution: String, Sendable, CaseIterable { case winograd, im2col }
+    /// The engine's own C kernels (CWinograd): AVX2 where the CPU has it, or portable C only.
+    public enum ISA: Sendable, Equatable { case native, portable }
+
+    /// Workers that split every layer's work (`--threads`); results depend on it, not on timing.
+    public let threads: Int
+    public let convolution: Convolution
+    public let isa: ISA
+
+    public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, convolution: Convolution = .winograd,
+                isa: ISA = .native) {
+        self.threads = max(1, threads); self.convolution = convolution; self.isa = isa
+    }
+
+    /// One worker per core, Winograd, native kernels.
+    public static let standard = ComputeSettings()
+
+    var isaFlag: Int32 { isa == .native ? 1 : 0 }
+}
