@@ -14,6 +14,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "cgan-tui", targets: ["cgan-tui"]),
+        .executable(name: "cgan-fuzz", targets: ["cgan-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -46,6 +47,8 @@ let package = Package(
         .target(name: "Playback", dependencies: ["Support", "CALSA"]),
         .target(name: "Dashboard", dependencies: ["Support", "GAN", "Quality", "Playback", "CNcursesW"],
                 swiftSettings: optimisedInDebug),   // rendering and diffing 5000 cells per frame
+        // Fuzz targets for the parsers of outside bytes (scripts/fuzz.sh builds them with libFuzzer).
+        .executableTarget(name: "cgan-fuzz", dependencies: ["Support", "Engine", "Audio", "GAN"]),
         .executableTarget(
             name: "cgan-tui",
             dependencies: [

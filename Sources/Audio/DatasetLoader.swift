@@ -30,6 +30,8 @@ public struct DatasetLayout: Sendable {
     public var classRoot: URL                 // DATASET or DATASET/train
     public var classes: [String]              // sorted sub-folder names
     public var files: [[URL]]                 // per class, sorted, every regular non-hidden file below it
+    /// Entries left out, with why (names that are not UTF-8, broken links, link loops).
+    public var skipped: [(path: String, reason: String)] = []
 }
 
 public enum DatasetLoader {
@@ -68,38 +70,52 @@ public enum DatasetLoader {
         }
         guard isDir.boolValue else { throw UserError("dataset is not a folder: \(root.path)") }
         var classRoot = root.standardizedFileURL
-        var classes = try subfolders(classRoot)
+        var skipped: [(path: String, reason: String)] = []
+        var classes = try subfolders(classRoot, skipped: &skipped)
         // The seed's layout: DATASET/train/<class>. Use it when train/ holds class folders
         // (a lone class folder named "train" holding clips stays a class).
-        if classes.contains("train"), let inner = try? subfolders(classRoot.appendingPathComponent("train")), !inner.isEmpty {
+        var inner: [(path: String, reason: String)] = []
+        if classes.contains("train"), let names = try? subfolders(classRoot.appendingPathComponent("train"), skipped: &inner), !names.isEmpty {
             classRoot = classRoot.appendingPathComponent("train")
-            classes = inner
+            classes = names
+            skipped = inner
         }
         guard !classes.isEmpty else {
             throw UserError("no class folders in \(root.path) (expected \(root.path)/<class>/<clips>)")
         }
-        let files = classes.map { listFiles(classRoot.appendingPathComponent($0)) }
-        return DatasetLayout(classRoot: classRoot, classes: classes, files: files)
+        let files = classes.map { listFiles(classRoot.appendingPathComponent($0), skipped: &skipped) }
+        return DatasetLayout(classRoot: classRoot, classes: classes, files: files, skipped: skipped)
     }
 
-    private static func subfolders(_ url: URL) throws -> [String] {
-        let names: [String]
-        do { names = try FileManager.default.contentsOfDirectory(atPath: url.path) } catch {
-            throw UserError("cannot read dataset folder \(url.path): \((error as NSError).localizedDescription)")
+    /// Class folders: non-hidden folders, symbolic links to folders included.
+    private static func subfolders(_ url: URL, skipped: inout [(path: String, reason: String)]) throws -> [String] {
+        guard let entries = DirectoryListing(url, skipped: &skipped) else {
+            throw UserError("cannot read dataset folder \(url.path): \(String(cString: strerror(errno)))")
         }
-        return names.filter { name in
-            var d: ObjCBool = false
-            return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: url.appendingPathComponent(name).path, isDirectory: &d) && d.boolValue
-        }.sorted()
+        return entries.items.filter { $0.isFolder }.map(\.name).sorted()
     }
 
-    private static func listFiles(_ folder: URL) -> [URL] {
-        guard let e = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey],
-                                                     options: [.skipsHiddenFiles]) else { return [] }
+    /// Every regular non-hidden file below `folder`, following symbolic links (a folder of
+    /// linked samples is common); a folder reached twice (a link loop) is listed once.
+    private static func listFiles(_ folder: URL, skipped: inout [(path: String, reason: String)]) -> [URL] {
         var out: [URL] = []
-        for case let url as URL in e {
-            if (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true { out.append(url) }
+        var seen = Set<DirectoryListing.FileID>()
+        func walk(_ dir: URL, _ id: DirectoryListing.FileID?) {
+            if let id, !seen.insert(id).inserted {
+                skipped.append((dir.path, "folder already listed through another path (a symbolic link loop?)"))
+                return
+            }
+            guard let listing = DirectoryListing(dir, skipped: &skipped) else {
+                skipped.append((dir.path, "cannot read folder (\(String(cString: strerror(errno))))"))
+                return
+            }
+            for item in listing.items {
+                if item.isFolder { walk(item.url, item.id) } else if item.isRegularFile { out.append(item.url) } else {
+                    skipped.append((item.url.path, "not a regular file"))
+                }
+            }
         }
+        walk(folder, DirectoryListing.id(of: folder))
         return out.sorted { $0.path < $1.path }
     }
 
@@ -144,7 +160,7 @@ public enum DatasetLoader {
 
         var dataset = SpectrogramDataset(classes: layout.classes, config: config, spectrograms: [], labels: [],
                                          clipCounts: Array(repeating: 0, count: layout.classes.count),
-                                         skipped: [], totalSeconds: 0)
+                                         skipped: layout.skipped, totalSeconds: 0)
         for (i, job) in jobs.enumerated() {
             switch outcomes[i]! {
             case .clip(let spectrogram, let seconds, let cached):
@@ -197,6 +213,7 @@ public enum DatasetLoader {
             let (mel, valid) = extractor.melPower(clip.samples, frames: config.frames)
             var logMel = mel
             for i in logMel.indices { logMel[i] = log1p(logMel[i]) }
+            try LogMelExtractor.requireFinite(logMel)
             if let cache, let stamp {
                 cache.write(path, stamp, .init(logMel: leading(logMel, nMels: config.nMels, frames: config.frames, valid: valid),
                                                validFrames: valid, seconds: clip.seconds))

@@ -14,6 +14,12 @@ public final class LogMelExtractor: @unchecked Sendable {
         filterbank = MelFilterbank(bins: config.bins, nMels: config.nMels, sampleRate: config.sampleRate)
     }
 
+    /// Finite samples can still overflow the power spectrum (a float file holding 1e30): the
+    /// result is checked, not the samples, so any cause is caught and no bound on |x| is guessed.
+    public static func requireFinite(_ logMel: [Float]) throws(AudioDecodeError) {
+        if logMel.contains(where: { !$0.isFinite }) { throw .spectrogramOverflow }
+    }
+
     public func logMel(_ samples: [Float]) -> [Float] {
         var out = melPower(samples, frames: config.frames).mel
         for i in out.indices { out[i] = log1p(out[i]) }

@@ -10,6 +10,7 @@ public enum AudioDecodeError: Error, Sendable, Equatable, CustomStringConvertibl
     case empty                 // zero frames
     case nonFinite             // NaN or infinite samples
     case badRate(Int)          // a sample rate libsamplerate cannot convert from
+    case spectrogramOverflow   // finite samples so large that the log-mel is infinite
 
     public var description: String {
         switch self {
@@ -18,6 +19,7 @@ public enum AudioDecodeError: Error, Sendable, Equatable, CustomStringConvertibl
         case .empty: return "zero length"
         case .nonFinite: return "NaN or infinite samples"
         case .badRate(let r): return "unsupported sample rate \(r) Hz"
+        case .spectrogramOverflow: return "samples too large: the log-mel spectrogram overflows (float samples far outside -1...1)"
         }
     }
 }
@@ -56,13 +58,9 @@ enum SndFile {
     /// Decodes `path` to mono float in [-1, 1) (libsndfile normalises integer formats;
     /// float files come through as stored). Reads at most `maxFrames(rate)` frames when that is not nil.
     static func readMono(path: String, maxFrames: (_ sampleRate: Int) -> Int? = { _ in nil }) throws(AudioDecodeError) -> Decoded {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw .unreadable(String(cString: strerror(errno))) }
-        var isDir = stat()
-        if fstat(fd, &isDir) == 0, (isDir.st_mode & S_IFMT) == S_IFDIR {
-            close(fd)
-            throw .unreadable("is a folder")
-        }
+        // A FIFO or device would block a plain open (or never end): regular files only.
+        let fd: Int32
+        do { fd = try InputFile.openRegular(path) } catch { throw .unreadable(error.reason) }
         var info = SF_INFO()
         // close_desc = 1: sf_close closes fd; on failure libsndfile has not taken it.
         guard let file = sf_open_fd(fd, Int32(SFM_READ), &info, 1) else {

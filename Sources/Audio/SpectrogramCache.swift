@@ -10,17 +10,20 @@ import Support
 /// Layout (little-endian): "CGANMEL\0", UInt32 version, UInt32 key length, key (UTF-8),
 /// UInt32 nMels, UInt32 valid frames, Float64 seconds, nMels x valid Float32 values,
 /// UInt64 checksum of everything before it.
-struct SpectrogramCache: Sendable {
+public struct SpectrogramCache: Sendable {
     static let version: UInt32 = 1
     static let magic = Array("CGANMEL\0".utf8)
     let directory: URL
     let config: SpectrogramConfig
     let resampler: ResamplerQuality
 
-    struct Entry {
-        var logMel: [Float]      // nMels x validFrames, row-major
-        var validFrames: Int
-        var seconds: Double
+    public struct Entry {
+        public var logMel: [Float]      // nMels x validFrames, row-major
+        public var validFrames: Int
+        public var seconds: Double
+        public init(logMel: [Float], validFrames: Int, seconds: Double) {
+            self.logMel = logMel; self.validFrames = validFrames; self.seconds = seconds
+        }
     }
 
     struct FileStamp: Equatable {
@@ -46,18 +49,26 @@ struct SpectrogramCache: Sendable {
     }
 
     func read(_ path: String, _ stamp: FileStamp) -> Entry? {
-        guard let data = FileManager.default.contents(atPath: fileURL(path).path) else { return nil }
-        return data.withUnsafeBytes { raw -> Entry? in
+        // Bounded: the key (under 1 MB) and at most nMels x frames values.
+        let limit = (1 << 20) + 64 + config.nMels * config.frames * 4
+        guard let data = try? InputFile.read(fileURL(path), limit: limit, what: "a cache entry") else { return nil }
+        return Self.decode(data, key: key(path, stamp), nMels: config.nMels, maxFrames: config.frames)
+    }
+
+    /// The parser alone: any bytes give the entry for exactly this key and shape, or nil.
+    /// Public for the fuzz target.
+    public static func decode(_ data: Data, key: String, nMels: Int, maxFrames: Int) -> Entry? {
+        data.withUnsafeBytes { raw -> Entry? in
             var reader = Reader(raw: raw)
             guard raw.count >= 8 + 8, Array(raw.prefix(8)) == Self.magic else { return nil }
             reader.offset = 8
             guard reader.u32() == Self.version, let keyLength = reader.u32().map(Int.init),
                   keyLength < 1 << 20, let keyBytes = reader.bytes(keyLength),
-                  String(decoding: keyBytes, as: UTF8.self) == key(path, stamp),
-                  let mels = reader.u32(), Int(mels) == config.nMels,
-                  let valid = reader.u32().map(Int.init), valid <= config.frames,
+                  String(decoding: keyBytes, as: UTF8.self) == key,
+                  let mels = reader.u32(), Int(mels) == nMels,
+                  let valid = reader.u32().map(Int.init), valid <= maxFrames,
                   let seconds = reader.f64(), seconds.isFinite, seconds >= 0 else { return nil }
-            let count = config.nMels * valid
+            let count = nMels * valid
             guard raw.count == reader.offset + count * 4 + 8 else { return nil }
             let payloadStart = reader.offset
             reader.offset += count * 4
@@ -71,19 +82,24 @@ struct SpectrogramCache: Sendable {
 
     /// Best effort: a cache that cannot be written only costs time on the next run.
     func write(_ path: String, _ stamp: FileStamp, _ entry: Entry) {
-        var data = Data(Self.magic)
+        try? AtomicFile.write(Self.encode(entry, key: key(path, stamp), nMels: config.nMels), to: fileURL(path))
+    }
+
+    /// An entry's bytes (`decode` reads them back); public for the fuzz target's seeds.
+    public static func encode(_ entry: Entry, key: String, nMels: Int) -> Data {
+        var data = Data(magic)
         func append<T>(_ v: T) { withUnsafeBytes(of: v) { data.append(contentsOf: $0) } }
-        let keyBytes = Array(key(path, stamp).utf8)
-        append(Self.version.littleEndian)
+        let keyBytes = Array(key.utf8)
+        append(version.littleEndian)
         append(UInt32(keyBytes.count).littleEndian)
         data.append(contentsOf: keyBytes)
-        append(UInt32(config.nMels).littleEndian)
+        append(UInt32(nMels).littleEndian)
         append(UInt32(entry.validFrames).littleEndian)
         append(entry.seconds.bitPattern.littleEndian)
         entry.logMel.withUnsafeBytes { data.append(contentsOf: $0) }
-        let checksum = data.withUnsafeBytes { Self.hash($0) }
+        let checksum = data.withUnsafeBytes { hash($0) }
         append(checksum.littleEndian)
-        try? AtomicFile.write(data, to: fileURL(path))
+        return data
     }
 
     /// A fast 64-bit hash (8 bytes per step, multiply-xorshift), enough to catch corruption.
@@ -91,7 +107,7 @@ struct SpectrogramCache: Sendable {
         Array(bytes).withUnsafeBytes { hash(UnsafeRawBufferPointer($0)) }
     }
 
-    static func hash(_ raw: UnsafeRawBufferPointer) -> UInt64 {
+    public static func hash(_ raw: UnsafeRawBufferPointer) -> UInt64 {
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(raw.count)
         let words = raw.count / 8
         for i in 0 ..< words {

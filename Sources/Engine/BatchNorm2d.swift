@@ -31,7 +31,7 @@ public final class BatchNorm2d {
         self.store = store; self.channels = channels; self.activation = activation; self.settings = settings
         weight = store.add("\(name).weight", shape: [channels])
         bias = store.add("\(name).bias", shape: [channels])
-        store.value(weight).update(repeating: 1, count: channels)
+        store.fill(weight, with: 1)
         runningMean = [Float](repeating: 0, count: channels)
         runningVar = [Float](repeating: 1, count: channels)
         mean = runningMean; invStd = runningVar

@@ -16,18 +16,35 @@ public final class ParameterStore: @unchecked Sendable {
     public let expAvg = FloatBuffer()
     public let expAvgSq = FloatBuffer()
 
-    /// Without gradients and Adam moments (inference only: a quarter of the memory).
-    public let inferenceOnly: Bool
+    /// What the store allocates per tensor.
+    public enum Storage: Sendable {
+        /// Values, gradients and Adam moments.
+        case training
+        /// Values only (a quarter of the memory).
+        case inference
+        /// Nothing: names, shapes and offsets only, to check a checkpoint before building the model.
+        case layoutOnly
+    }
+    public let storage: Storage
 
-    public init(inferenceOnly: Bool = false) { self.inferenceOnly = inferenceOnly }
+    /// Without gradients and Adam moments (inference only: a quarter of the memory).
+    public var inferenceOnly: Bool { storage != .training }
+
+    public init(inferenceOnly: Bool = false) { storage = inferenceOnly ? .inference : .training }
+    public init(storage: Storage) { self.storage = storage }
 
     public var count: Int { values.count }
 
     /// Adds a zero-filled tensor and returns its handle.
     public func add(_ name: String, shape: [Int]) -> Parameter {
         let n = shape.reduce(1, *)
-        let p = Parameter(name: name, shape: shape, offset: values.count, count: n)
-        for b in inferenceOnly ? [values] : [values, grads, expAvg, expAvgSq] {
+        let p = Parameter(name: name, shape: shape, offset: entries.last.map { $0.offset + $0.count } ?? 0, count: n)
+        let buffers: [FloatBuffer] = switch storage {
+        case .training: [values, grads, expAvg, expAvgSq]
+        case .inference: [values]
+        case .layoutOnly: []
+        }
+        for b in buffers {
             let old = b.count
             b.resize(old + n, preserve: true)
             (b.pointer + old).update(repeating: 0, count: n)
@@ -40,6 +57,11 @@ public final class ParameterStore: @unchecked Sendable {
     public func grad(_ p: Parameter) -> UnsafeMutablePointer<Float> { grads.pointer + p.offset }
 
     public func zeroGrad() { grads.fill(0) }
+
+    /// Sets every value of `p` (nothing to set in a layout-only store).
+    public func fill(_ p: Parameter, with v: Float) {
+        if storage != .layoutOnly { value(p).update(repeating: v, count: p.count) }
+    }
 
     public func entry(named name: String) -> Parameter? { entries.first { $0.name == name } }
 

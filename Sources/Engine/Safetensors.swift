@@ -61,29 +61,71 @@ public enum Safetensors {
     }
 
     /// A parsed file: every check on structure is done here, so callers only check names/shapes.
+    /// Validation follows safetensors' own (`Metadata::validate`): no shape product overflows,
+    /// each tensor's byte range matches its shape, and the ranges, sorted, tile the data section
+    /// exactly from 0 to its end (no gaps, no overlaps, nothing after). Tensor bytes are read
+    /// only when asked for, so a checkpoint's shapes can be checked before its data is read.
     public struct File {
         public let tensors: [String: TensorInfo]
         public let metadata: [String: String]
-        private let data: Data
-        private let dataStart: Int
+        private let source: Source
+
+        /// Longest header read. safetensors itself allows 100 MB; a cgan-tui checkpoint's header
+        /// is about 20 KB and JSONSerialization needs several times the text in objects, so
+        /// 16 MB keeps a hostile header from costing gigabytes while fitting any real model.
+        public static let maxHeaderBytes = 16 << 20
 
         /// `name` is used in error messages (usually the path).
         public init(data: Data, name: String) throws {
+            let data = data.startIndex == 0 ? data : data.withUnsafeBytes { Data($0) }   // indices from 0
             guard data.count >= 8 else { throw UserError("\(name): not a safetensors file (only \(data.count) bytes)") }
-            var headerLength: UInt64 = 0
-            for i in 0 ..< 8 { headerLength |= UInt64(data[data.startIndex + i]) << (8 * UInt64(i)) }
-            guard headerLength >= 2, headerLength <= 100_000_000 else {
-                throw UserError("\(name): not a safetensors file (header length \(headerLength))")
+            let headerLength = try Self.headerLength(data.prefix(8), fileSize: data.count, name: name)
+            (tensors, metadata) = try Self.parse(header: data.subdata(in: 8 ..< 8 + headerLength),
+                                                 dataSize: data.count - 8 - headerLength, name: name)
+            source = .memory(data.subdata(in: 8 + headerLength ..< data.count))
+        }
+
+        /// Reads the length and the header only; refuses anything but a regular file.
+        public init(contentsOf url: URL) throws {
+            let handle = try InputFile.handle(url)
+            let size = try InputFile.size(handle, url)
+            guard size >= 8 else { throw UserError("\(url.path): not a safetensors file (only \(size) bytes)") }
+            let headerLength = try Self.headerLength(try InputFile.read(handle, url, offset: 0, count: 8), fileSize: size, name: url.path)
+            (tensors, metadata) = try Self.parse(header: try InputFile.read(handle, url, offset: 8, count: headerLength),
+                                                 dataSize: size - 8 - headerLength, name: url.path)
+            source = .file(handle, url, dataStart: 8 + headerLength)
+        }
+
+        private enum Source {
+            case memory(Data)
+            case file(FileHandle, URL, dataStart: Int)
+
+            func bytes(_ info: TensorInfo) throws -> Data {
+                switch self {
+                case .memory(let data): return data.subdata(in: info.begin ..< info.end)
+                case .file(let handle, let url, let start):
+                    return try InputFile.read(handle, url, offset: start + info.begin, count: info.end - info.begin)
+                }
             }
-            guard 8 + Int(headerLength) <= data.count else {
-                throw UserError("\(name): truncated safetensors file (header says \(headerLength) bytes, file has \(data.count - 8) after the length)")
+        }
+
+        static func headerLength(_ bytes: Data, fileSize: Int, name: String) throws -> Int {
+            var length: UInt64 = 0
+            for (i, b) in bytes.enumerated() { length |= UInt64(b) << (8 * UInt64(i)) }
+            guard length >= 2, length <= UInt64(maxHeaderBytes) else {
+                throw UserError("\(name): not a safetensors file (header length \(length); at most \(maxHeaderBytes) is read)")
             }
-            let headerData = data.subdata(in: data.startIndex + 8 ..< data.startIndex + 8 + Int(headerLength))
-            guard headerData.first == UInt8(ascii: "{"),
-                  let json = try? JSONSerialization.jsonObject(with: headerData), let object = json as? [String: Any]
+            guard 8 + Int(length) <= fileSize else {
+                throw UserError("\(name): truncated safetensors file (header says \(length) bytes, file has \(fileSize - 8) after the length)")
+            }
+            return Int(length)
+        }
+
+        /// The header's tensors and metadata, checked against a data section of `dataSize` bytes.
+        static func parse(header: Data, dataSize available: Int, name: String) throws -> ([String: TensorInfo], [String: String]) {
+            guard header.first == UInt8(ascii: "{"),
+                  let json = try? JSONSerialization.jsonObject(with: header), let object = json as? [String: Any]
             else { throw UserError("\(name): not a safetensors file (header is not a JSON object)") }
-            let start = 8 + Int(headerLength)
-            let available = data.count - start
             var tensors: [String: TensorInfo] = [:]
             var metadata: [String: String] = [:]
             for (key, value) in object {
@@ -101,8 +143,8 @@ public enum Safetensors {
                 guard let dtype = DType(rawValue: dtypeName) else {
                     throw UserError("\(name): tensor '\(key)' has dtype \(dtypeName); only F32 and I64 are supported")
                 }
-                let shape = shapeAny.compactMap { ($0 as? NSNumber)?.intValue }
-                let offsets = offsetsAny.compactMap { ($0 as? NSNumber)?.intValue }
+                let shape = shapeAny.compactMap(exactInt)
+                let offsets = offsetsAny.compactMap(exactInt)
                 guard shape.count == shapeAny.count, shape.allSatisfy({ $0 >= 0 }),
                       offsets.count == 2, offsets[0] >= 0, offsets[1] >= offsets[0] else {
                     throw UserError("\(name): tensor '\(key)' has a bad shape or data_offsets")
@@ -110,43 +152,44 @@ public enum Safetensors {
                 guard offsets[1] <= available else {
                     throw UserError("\(name): tensor '\(key)' lies outside the file (bytes \(offsets[0])-\(offsets[1]), data is \(available) bytes): truncated?")
                 }
-                let expected = shape.reduce(1, *) * dtype.size
+                guard let expected = ShapeSize.bytes(shape, elementSize: dtype.size) else {
+                    throw UserError("\(name): tensor '\(key)' has shape \(shape), too large to hold")
+                }
                 guard offsets[1] - offsets[0] == expected else {
                     throw UserError("\(name): tensor '\(key)' has \(offsets[1] - offsets[0]) bytes but shape \(shape) of \(dtypeName) needs \(expected)")
                 }
                 tensors[key] = TensorInfo(dtype: dtype, shape: shape, begin: offsets[0], end: offsets[1])
             }
-            self.tensors = tensors; self.metadata = metadata; self.data = data; self.dataStart = start
+            // Sorted by offset, each tensor starts where the previous one ended and the last
+            // ends at the end of the file: no overlaps (two names over the same bytes), no gaps.
+            var end = 0
+            for (key, info) in tensors.sorted(by: { ($0.value.begin, $0.value.end, $0.key) < ($1.value.begin, $1.value.end, $1.key) }) {
+                guard info.begin == end else {
+                    throw UserError("\(name): tensor '\(key)' starts at byte \(info.begin) of the data, expected \(end) (tensors must follow each other without gaps or overlaps)")
+                }
+                end = info.end
+            }
+            guard end == available else {
+                throw UserError("\(name): the tensors cover \(end) bytes of data but the file holds \(available)")
+            }
+            return (tensors, metadata)
         }
 
-        public init(contentsOf url: URL) throws {
-            let data: Data
-            do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
-                throw UserError("cannot read \(url.path): \((error as NSError).localizedDescription)")
-            }
-            try self.init(data: data, name: url.path)
-        }
+        /// A JSON number that is a whole number in Int's range (not 1.5, not 1e300, not true).
+        static func exactInt(_ value: Any) -> Int? { value as? Int }
 
         /// The tensor's values; checks dtype and (when given) shape.
         public func floats(_ key: String, shape: [Int]? = nil, file: String = "checkpoint") throws -> [Float] {
-            let info = try self.info(key, dtype: .f32, shape: shape, file: file)
-            var out = [Float](repeating: 0, count: (info.end - info.begin) / 4)
-            out.withUnsafeMutableBytes { dst in
-                data.withUnsafeBytes { src in
-                    dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[dataStart + info.begin ..< dataStart + info.end]))
-                }
-            }
+            let bytes = try source.bytes(try self.info(key, dtype: .f32, shape: shape, file: file))
+            var out = [Float](repeating: 0, count: bytes.count / 4)
+            out.withUnsafeMutableBytes { dst in bytes.withUnsafeBytes { dst.copyMemory(from: $0) } }
             return out.map { Float(bitPattern: UInt32(littleEndian: $0.bitPattern)) }
         }
 
         public func int64s(_ key: String, shape: [Int]? = nil, file: String = "checkpoint") throws -> [Int64] {
-            let info = try self.info(key, dtype: .i64, shape: shape, file: file)
-            var out = [Int64](repeating: 0, count: (info.end - info.begin) / 8)
-            out.withUnsafeMutableBytes { dst in
-                data.withUnsafeBytes { src in
-                    dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[dataStart + info.begin ..< dataStart + info.end]))
-                }
-            }
+            let bytes = try source.bytes(try self.info(key, dtype: .i64, shape: shape, file: file))
+            var out = [Int64](repeating: 0, count: bytes.count / 8)
+            out.withUnsafeMutableBytes { dst in bytes.withUnsafeBytes { dst.copyMemory(from: $0) } }
             return out.map { Int64(littleEndian: $0) }
         }
 

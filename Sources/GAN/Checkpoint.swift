@@ -79,6 +79,9 @@ extension ConditionalGAN {
         guard meta.formatVersion <= CheckpointMetadata.currentFormatVersion else {
             throw UserError("\(name): checkpoint format version \(meta.formatVersion) is newer than this cgan-tui supports (\(CheckpointMetadata.currentFormatVersion))")
         }
+        do { try TrainingLimits.check(meta) } catch let e as UserError {
+            throw UserError("\(name): not a checkpoint training could write: \(e.message)")
+        }
         var config = ModelConfig(numClasses: meta.classNames.count, latentDim: meta.latentDim,
                                  nMels: meta.nMels, frames: meta.frames)
         if let modelText = file.metadata["model"],
@@ -100,15 +103,16 @@ extension ConditionalGAN {
                 throw UserError("\(name): checkpoint recipe is not valid for this version")
             }
         }
+        try checkShapes(file, CheckpointLayout(config: config, recipe: recipe), name: name)
         let gan = ConditionalGAN(config: config, recipe: recipe, seed: 0, settings: settings)
         if let c = meta.valueCeiling, !(c.isFinite && c >= 0) { throw UserError("\(name): checkpoint value_ceiling must be 0 or more, got \(c)") }
         gan.valueCeiling = meta.valueCeiling
         for (prefix, store, bns) in [("generator", gan.generator.store, gan.generator.batchNorms),
                                      ("discriminator", gan.discriminator.store, gan.discriminator.batchNorms)] {
-            for p in store.entries { store.set(p, try file.floats("\(prefix).\(p.name)", shape: p.shape, file: name)) }
+            for p in store.entries { store.set(p, try finiteFloats(file, "\(prefix).\(p.name)", shape: p.shape, name: name)) }
             for (bnName, bn) in bns {
-                bn.runningMean = try file.floats("\(prefix).\(bnName).running_mean", shape: [bn.channels], file: name)
-                bn.runningVar = try file.floats("\(prefix).\(bnName).running_var", shape: [bn.channels], file: name)
+                bn.runningMean = try finiteFloats(file, "\(prefix).\(bnName).running_mean", shape: [bn.channels], name: name)
+                bn.runningVar = try finiteFloats(file, "\(prefix).\(bnName).running_var", shape: [bn.channels], name: name)
                 bn.numBatchesTracked = try file.int64s("\(prefix).\(bnName).num_batches_tracked", shape: [], file: name)[0]
             }
         }
@@ -116,7 +120,7 @@ extension ConditionalGAN {
             // The weight average; weights from elsewhere (PyTorch) start it at the weights.
             for p in gan.generator.store.entries {
                 let values = file.tensors["generator_ema.\(p.name)"] != nil
-                    ? try file.floats("generator_ema.\(p.name)", shape: p.shape, file: name) : gan.generator.store.array(p)
+                    ? try finiteFloats(file, "generator_ema.\(p.name)", shape: p.shape, name: name) : gan.generator.store.array(p)
                 (ema.pointer + p.offset).update(from: values, count: p.count)
             }
         }
@@ -126,8 +130,8 @@ extension ConditionalGAN {
             let step = Int(try file.int64s("optimizer.\(prefix).step", shape: [], file: name)[0])
             guard step >= 0 else { throw UserError("\(name): negative optimizer step") }
             for p in store.entries {
-                let m = try file.floats("optimizer.\(prefix).\(p.name).exp_avg", shape: p.shape, file: name)
-                let v = try file.floats("optimizer.\(prefix).\(p.name).exp_avg_sq", shape: p.shape, file: name)
+                let m = try finiteFloats(file, "optimizer.\(prefix).\(p.name).exp_avg", shape: p.shape, name: name)
+                let v = try finiteFloats(file, "optimizer.\(prefix).\(p.name).exp_avg_sq", shape: p.shape, name: name)
                 (store.expAvg.pointer + p.offset).update(from: m, count: p.count)
                 (store.expAvgSq.pointer + p.offset).update(from: v, count: p.count)
             }

@@ -192,7 +192,7 @@ public struct GeneratorSnapshot: Sendable {
     }
 
     private func makeGenerator() -> Generator {
-        let g = Generator(config: config, scratch: WorkerBuffers(), settings: settings, inferenceOnly: true)
+        let g = Generator(config: config, scratch: WorkerBuffers(), settings: settings, storage: .inference)
         g.store.values.copy(from: values)
         if measuresStatistics {
             let n = Self.statisticsBatch

@@ -10,7 +10,7 @@ import Support
 /// over positions>: a class embedding times the last features (projection discriminator).
 final class Discriminator {
     let config: ModelConfig
-    let store = ParameterStore()
+    let store: ParameterStore
     let settings: ComputeSettings
     let labelEmbedding: Linear
     let conv0: Conv2d
@@ -30,8 +30,10 @@ final class Discriminator {
     let dEmbedding = FloatBuffer()
     private(set) var batch = 0
 
-    init(config: ModelConfig, scratch: WorkerBuffers, settings: ComputeSettings = .standard, projection: Bool = false) {
+    init(config: ModelConfig, scratch: WorkerBuffers, settings: ComputeSettings = .standard, projection: Bool = false,
+         storage: ParameterStore.Storage = .training) {
         self.config = config; self.settings = settings
+        store = ParameterStore(storage: storage)
         let leaky = Activation.leakyReLU(Discriminator.slope)
         labelEmbedding = Linear(store, name: "label_embedding", inFeatures: config.numClasses,
                                 outFeatures: config.nMels * config.frames, settings: settings)

@@ -23,9 +23,9 @@ final class Generator {
     let dOutput = FloatBuffer()
     private(set) var batch = 0
 
-    init(config: ModelConfig, scratch: WorkerBuffers, settings: ComputeSettings = .standard, inferenceOnly: Bool = false) {
+    init(config: ModelConfig, scratch: WorkerBuffers, settings: ComputeSettings = .standard, storage: ParameterStore.Storage = .training) {
         self.config = config; self.settings = settings
-        store = ParameterStore(inferenceOnly: inferenceOnly)
+        store = ParameterStore(storage: storage)
         let h = config.baseH, w = config.baseW
         fc = Linear(store, name: "fc", inFeatures: config.latentDim + config.numClasses, outFeatures: 256 * h * w, settings: settings)
         ct0 = ConvTranspose2d(store, name: "net.0", inChannels: 256, outChannels: 128, kernel: 4, stride: 2, padding: 1, scratch: scratch, settings: settings)

@@ -76,10 +76,18 @@ public struct RunConfig: Sendable, Codable, Equatable {
         self.dataset = dataset; self.classes = classes; self.options = options; self.commandLine = commandLine
     }
 
+    /// Largest config.json read: a real one is about 2 KB (the command line is the only part
+    /// that grows).
+    public static let maxFileBytes = 1 << 20
+
     public static func read(_ url: URL) throws -> RunConfig {
-        guard let data = try? Data(contentsOf: url) else { throw UserError("cannot read \(url.path)") }
+        try decode(try InputFile.read(url, limit: maxFileBytes, what: "a run's config.json"), name: url.path)
+    }
+
+    /// The parser alone (the fuzz target calls it on arbitrary bytes).
+    public static func decode(_ data: Data, name: String) throws -> RunConfig {
         do { return try JSONDecoder().decode(RunConfig.self, from: data) } catch {
-            throw UserError("\(url.path) is not a cgan-tui run configuration")
+            throw UserError("\(name) is not a cgan-tui run configuration")
         }
     }
 

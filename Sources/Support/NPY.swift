@@ -31,12 +31,12 @@ public enum NPY {
         try AtomicFile.write(encode(array), to: url)
     }
 
+    /// Largest file read: the largest spectrogram `mel` writes (513 bands x 100000 frames of
+    /// float32) is 205 MB.
+    public static let maxFileBytes = 256 << 20
+
     public static func read(_ url: URL) throws -> Array {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw UserError("cannot read \(url.path): \((error as NSError).localizedDescription)")
-        }
-        return try decode(data, name: url.path)
+        try decode(try InputFile.read(url, limit: maxFileBytes, what: "a .npy file"), name: url.path)
     }
 
     public static func decode(_ data: Data, name: String = "array") throws -> Array {
@@ -77,11 +77,14 @@ public enum NPY {
             guard let v = Int(d), v >= 0 else { throw UserError("\(name): bad shape in .npy header") }
             shape.append(v)
         }
-        let count = shape.reduce(1, *)
         let start = headerStart + headerLength
-        guard bytes.count - start == count * 4 else {
-            throw UserError("\(name): expected \(count * 4) data bytes for shape \(shape), found \(bytes.count - start)")
+        guard let byteCount = ShapeSize.bytes(shape, elementSize: 4) else {
+            throw UserError("\(name): shape \(shape) in the .npy header is too large to hold")
         }
+        guard bytes.count - start == byteCount else {
+            throw UserError("\(name): expected \(byteCount) data bytes for shape \(shape), found \(bytes.count - start)")
+        }
+        let count = byteCount / 4
         var values = [Float](repeating: 0, count: count)
         values.withUnsafeMutableBytes { dst in
             bytes.withUnsafeBytes { src in

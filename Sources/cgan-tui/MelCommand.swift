@@ -46,6 +46,7 @@ struct MelCommand: ParsableCommand {
             let samples = try AudioIO.readMono(URL(fileURLWithPath: audio), sampleRate: sampleRate, resampler: resampler,
                                                maxSamples: config.samplesNeeded)
             let logMel = LogMelExtractor(config: config).logMel(samples)
+            do { try LogMelExtractor.requireFinite(logMel) } catch { throw UserError("\(audio): \(error)") }
             let npyURL = npy.map { URL(fileURLWithPath: $0) }
             let existed = npyURL.map { FileManager.default.fileExists(atPath: $0.path) } ?? true
             if let npyURL { try NPY.write(NPY.Array(shape: [nMels, frames], values: logMel), to: npyURL) }

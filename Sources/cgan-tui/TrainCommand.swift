@@ -71,16 +71,18 @@ struct TrainCommand: ParsableCommand {
         if let v = epochs { try require((1 ... 1_000_000).contains(v), "--epochs must be between 1 and 1000000 (got \(v))") }
         if let v = batchSize { try require((1 ... 4096).contains(v), "--batch-size must be between 1 and 4096 (got \(v))") }
         if let v = lr { try require(v.isFinite && v > 0 && v <= 1, "--lr must be a number in (0, 1] (got \(v))") }
-        if let v = latentDim { try require((1 ... 4096).contains(v), "--latent-dim must be between 1 and 4096 (got \(v))") }
+        // The same limits bound what a checkpoint may say (TrainingLimits).
+        typealias L = TrainingLimits
+        if let v = latentDim { try require(L.latentDim.contains(v), "--latent-dim must be between \(L.latentDim.lowerBound) and \(L.latentDim.upperBound) (got \(v))") }
         if let v = nMels {
-            try require(v >= 16 && v <= 512, "--n-mels must be between 16 and 512 (got \(v))")
-            try require(v % 16 == 0, "--n-mels must be a multiple of 16 (got \(v)): the generator doubles 4 times from n_mels/16")
+            try require(L.nMels.contains(v), "--n-mels must be between \(L.nMels.lowerBound) and \(L.nMels.upperBound) (got \(v))")
+            try require(v % L.multiple == 0, "--n-mels must be a multiple of 16 (got \(v)): the generator doubles 4 times from n_mels/16")
         }
         if let v = frames {
-            try require(v >= 16 && v <= 8192, "--frames must be between 16 and 8192 (got \(v))")
-            try require(v % 16 == 0, "--frames must be a multiple of 16 (got \(v)): the generator doubles 4 times from frames/16")
+            try require(L.frames.contains(v), "--frames must be between \(L.frames.lowerBound) and \(L.frames.upperBound) (got \(v))")
+            try require(v % L.multiple == 0, "--frames must be a multiple of 16 (got \(v)): the generator doubles 4 times from frames/16")
         }
-        if let v = sampleRate { try require((4000 ... 192_000).contains(v), "--sample-rate must be between 4000 and 192000 Hz (got \(v))") }
+        if let v = sampleRate { try require(L.sampleRate.contains(v), "--sample-rate must be between \(L.sampleRate.lowerBound) and \(L.sampleRate.upperBound) Hz (got \(v))") }
         if let v = seed { try require(v >= 0, "--seed must be 0 or more (got \(v))") }
         if let v = threads { try require((1 ... 256).contains(v), "--threads must be between 1 and 256 (got \(v))") }
         if let v = checkpointEvery { try require(v >= 0 && v <= 1_000_000, "--checkpoint-every must be 0 or more (got \(v))") }
@@ -373,6 +375,9 @@ struct TrainCommand: ParsableCommand {
             printWarning("class '\(data.classes[i])' has no usable clips; training without it")
         }
         guard !keep.isEmpty else { throw UserError("no class has a usable clip") }
+        guard keep.count <= TrainingLimits.classes.upperBound else {
+            throw UserError("\(keep.count) classes: a run takes at most \(TrainingLimits.classes.upperBound)")
+        }
         if keep.count == data.classes.count { return data }
         var newIndex = [Int](repeating: -1, count: data.classes.count)
         for (n, old) in keep.enumerated() { newIndex[old] = n }

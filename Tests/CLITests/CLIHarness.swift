@@ -47,10 +47,21 @@ struct CLI {
     }
 
     /// Runs to completion. stdout is a pipe, so training is headless with plain log lines.
+    /// With `timeout`, a child still running after that many seconds is killed (SIGKILL): a test
+    /// of something that used to hang fails instead of hanging the suite.
     @discardableResult
-    func run(_ args: [String], executable: URL = CLI.binary, environment: [String: String] = [:]) throws -> Result {
+    func run(_ args: [String], executable: URL = CLI.binary, environment: [String: String] = [:],
+             timeout: Double? = nil) throws -> Result {
         let (p, out, err) = makeProcess(args, executable: executable, environment: environment)
         try p.run()
+        let finished = LockedData()
+        defer { finished.set(Data([1])) }
+        if let timeout {
+            let pid = p.processIdentifier
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+                if !finished.isSet { kill(pid, SIGKILL) }
+            }
+        }
         // Read both pipes before waiting so a chatty child never blocks on a full pipe.
         let errData = LockedData()
         let errThread = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }

@@ -161,7 +161,7 @@ import Testing
         // Shapes that are not multiples of 16.
         var oddShape = Self.meta
         oddShape.frames = 40
-        Self.expectUserError(try rewrite(metadata: oddShape), containing: "multiples of 16")
+        Self.expectUserError(try rewrite(metadata: oddShape), containing: "multiple of 16")
         // No config at all.
         var w = Safetensors.Writer()
         w.add("x", shape: [1], floats: [0])

@@ -179,7 +179,7 @@ import Testing
         // Samples come from the average, with BatchNorm statistics measured on the fixed batch:
         // a generator holding the averaged weights, put through that batch in training mode.
         let z = rng.normals(2 * 100), labels = [1, 2]
-        let g = Generator(config: Self.config, scratch: WorkerBuffers(), inferenceOnly: true)
+        let g = Generator(config: Self.config, scratch: WorkerBuffers(), storage: .inference)
         g.store.values.copy(from: average)
         var statsRNG = SplitMix64(seed: 0x5EED_57A7)
         let n = GeneratorSnapshot.statisticsBatch

@@ -63,3 +63,28 @@ import Testing
         #expect(abs(variance - 1) < 0.03)
     }
 }
+
+@Suite struct NPYCraftedTests {
+    /// A header whose shape product overflows: an arithmetic-overflow trap before the fix.
+    @Test func overflowingShapeIsRefused() throws {
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296), }"
+        header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
+        var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xff), UInt8(header.utf8.count >> 8)])
+        data.append(Data(header.utf8))
+        data.append(Data(count: 16))
+        #expect(throws: UserError.self) { try NPY.decode(data) }
+    }
+
+    /// A FIFO named as input is refused at once instead of blocking in open.
+    @Test func fifoIsRefusedWithoutBlocking() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("npy-fifo-\(UUID())").path
+        #expect(mkfifo(path, 0o600) == 0)
+        defer { unlink(path) }
+        do {
+            _ = try NPY.read(URL(fileURLWithPath: path))
+            Issue.record("read a FIFO")
+        } catch let e as UserError {
+            #expect(e.message.contains("not a regular file (a FIFO)"), "\(e.message)")
+        }
+    }
+}
