@@ -118,8 +118,9 @@ public final class Trainer: @unchecked Sendable {
         }
         self.options = options
         trainingSpectrograms = dataset.spectrograms.map(model.recipe.toModel)
-        // Measured at every start (the clips are already cropped to the window), whatever the recipe.
-        model.valueCeiling = dataset.spectrograms.lazy.compactMap { $0.max() }.max()
+        // Measured at every start (the clips are already cropped to the window), whatever the recipe;
+        // finite values only (a NaN would not encode in config.json, and must fail as a loss).
+        model.valueCeiling = dataset.spectrograms.lazy.flatMap { $0 }.filter(\.isFinite).max()
         outputSynth = Synthesizer(config: cfg)
         auditionSynth = Synthesizer(config: cfg)
         try layout.create()
