@@ -18,10 +18,11 @@ targets=${*:-safetensors npy cache config}
 resource=$(dirname "$(dirname "$(command -v swiftc)")")/lib/clang
 nomain=$(find "$resource" -name 'libclang_rt.fuzzer_no_main-x86_64.a' | head -1)
 [ -n "$nomain" ] || { echo "fuzz.sh: libclang_rt.fuzzer_no_main not found under $resource" >&2; exit 1; }
+bin=.build/fuzz/release/cgan-fuzz
+rm -f "$bin"   # a stale binary must not stand in for a build that failed
 swift build --build-path .build/fuzz -c release --product cgan-fuzz \
     -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp \
     -Xswiftc -DFUZZING -Xlinker "$nomain" -Xlinker -lstdc++ 2>&1 | grep -v 'ld.gold: warning' || true
-bin=.build/fuzz/release/cgan-fuzz
 [ -x "$bin" ] || { echo "fuzz.sh: build failed" >&2; exit 1; }
 
 work=.build/fuzz/work
@@ -36,12 +37,16 @@ for t in $targets; do
     rm -f .build/fuzz/artifacts/"$t"-*
     echo "fuzz.sh: $t for $seconds s"
     # The corpus grows across runs in .build/fuzz/work; inputs up to 64 KB (headers, not weights).
+    log="$work/$t.log"
     CGAN_FUZZ_TARGET=$t "$bin" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=4096 \
         -print_final_stats=1 -artifact_prefix=.build/fuzz/artifacts/"$t"- \
-        "$work/corpus/$t" "$work/seeds/$t" 2>&1 | grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|ERROR|SUMMARY|stat::|Test unit written|==[0-9]+==' || true
+        "$work/corpus/$t" "$work/seeds/$t" >"$log" 2>&1 || true
+    grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|ERROR|SUMMARY|stat::|Test unit written|==[0-9]+==' "$log" || true
     if ls .build/fuzz/artifacts/"$t"-* >/dev/null 2>&1; then
         echo "fuzz.sh: $t crashed; inputs in .build/fuzz/artifacts/" >&2
         exit 1
     fi
+    # A run that never got going (bad flags, a target name the binary does not know) is a failure too.
+    grep -qE '^#[0-9]+[[:space:]]+DONE' "$log" || { echo "fuzz.sh: $t did not run to the end; see $log" >&2; tail -5 "$log" >&2; exit 1; }
 done
 echo "fuzz.sh: no crashes"
