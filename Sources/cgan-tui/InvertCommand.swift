@@ -31,6 +31,9 @@ struct InvertCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Seed of the random initial phases", valueName: "n"))
     var seed: UInt64 = 0
 
+    /// The largest log1p(power) whose expm1 is finite in Float (log(Float.greatestFiniteMagnitude) = 88.72).
+    static let largestLog1p: Float = 88
+
     func run() throws {
         try reportingUserErrors {
             guard (0 ... 10_000).contains(iterations) else {
@@ -41,6 +44,11 @@ struct InvertCommand: ParsableCommand {
             if shape.count == 3 && shape[0] == 1 { shape.removeFirst() }
             guard shape.count == 2, shape[0] >= 1, shape[1] >= 2 else {
                 throw UserError("\(input): expected a log-mel array of shape [n_mels, frames], found \(array.shape)")
+            }
+            // expm1 turns a value above ~88.7 into inf in Float; NaN, inf and those would come out
+            // as a click or silence, not as the sound: refuse them like any other bad input.
+            if let i = array.values.firstIndex(where: { !$0.isFinite || $0 > Self.largestLog1p }) {
+                throw UserError("\(input): element \(i) is \(array.values[i]); a log1p(mel power) must be finite and at most \(Int(Self.largestLog1p))")
             }
             let config = SpectrogramConfig(sampleRate: sampleRate, nMels: shape[0], frames: shape[1])
             do { try config.validate() } catch let e as UserError {

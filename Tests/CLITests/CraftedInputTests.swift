@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import Testing
 
 /// Issue 12, parsers and data: crafted files end in one line on stderr and exit 2 (never a
@@ -85,6 +86,20 @@ import Testing
         #expect(mkfifo(cli.path("x.wav").path, 0o600) == 0)
         let r = try cli.run(["mel", "x.wav", "--npy", "x.npy"], timeout: 20)
         Self.expectOneLineExit2(r, "FIFO", containing: "not a regular file (a FIFO)")
+    }
+
+    /// A log-mel .npy holding NaN, inf or a value whose expm1 overflows float (above ~88.7):
+    /// before the fix `invert` exited 0 with a WAV that was a click or silence.
+    @Test func invertRefusesValuesThatAreNotALogMel() throws {
+        let cli = try CLI(); defer { cli.cleanUp() }
+        for (name, bad) in [("nan", Float.nan), ("inf", Float.infinity), ("huge", Float(1e30)), ("overflow", Float(89))] {
+            var values = [Float](repeating: 1, count: 16 * 32)
+            values[37] = bad
+            try NPY.write(NPY.Array(shape: [16, 32], values: values), to: cli.path("\(name).npy"))
+            let r = try cli.run(["invert", "\(name).npy", "--out", "\(name).wav", "--iterations", "1"])
+            Self.expectOneLineExit2(r, name, containing: "element 37")
+            #expect(!FileManager.default.fileExists(atPath: cli.path("\(name).wav").path), "\(name): wrote a WAV")
+        }
     }
 
     /// 32-bit float WAV bytes (format 3), mono.
