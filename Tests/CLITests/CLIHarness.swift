@@ -78,14 +78,30 @@ struct CLI {
 
     /// 16-bit mono PCM WAV bytes.
     static func wav(_ samples: [Float], sampleRate: Int = 22050) -> Data {
+        riffWAV(samples, sampleRate: sampleRate, format: 1, bytesPerSample: 2) { s, u16, _ in
+            u16(UInt16(bitPattern: Int16(max(-1, min(1, s)) * 32767)))
+        }
+    }
+
+    /// 32-bit float mono WAV bytes (format 3), samples as given (no clipping: tests feed it
+    /// values no real recording holds).
+    static func floatWAV(_ samples: [Float], sampleRate: Int = 22050) -> Data {
+        riffWAV(samples, sampleRate: sampleRate, format: 3, bytesPerSample: 4) { s, _, u32 in u32(s.bitPattern) }
+    }
+
+    /// A mono RIFF/WAVE file: the 44-byte header for `format` (1 PCM, 3 float) and
+    /// `bytesPerSample`, then each sample as `encode` writes it (little-endian).
+    private static func riffWAV(_ samples: [Float], sampleRate: Int, format: UInt16, bytesPerSample: Int,
+                                encode: (Float, (UInt16) -> Void, (UInt32) -> Void) -> Void) -> Data {
         var d = Data()
         func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
         func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
-        d.append(contentsOf: Array("RIFF".utf8)); u32(UInt32(36 + samples.count * 2))
-        d.append(contentsOf: Array("WAVEfmt ".utf8)); u32(16); u16(1); u16(1)
-        u32(UInt32(sampleRate)); u32(UInt32(sampleRate * 2)); u16(2); u16(16)
-        d.append(contentsOf: Array("data".utf8)); u32(UInt32(samples.count * 2))
-        for s in samples { u16(UInt16(bitPattern: Int16(max(-1, min(1, s)) * 32767))) }
+        let dataBytes = samples.count * bytesPerSample
+        d.append(contentsOf: Array("RIFF".utf8)); u32(UInt32(36 + dataBytes))
+        d.append(contentsOf: Array("WAVEfmt ".utf8)); u32(16); u16(format); u16(1)
+        u32(UInt32(sampleRate)); u32(UInt32(sampleRate * bytesPerSample)); u16(UInt16(bytesPerSample)); u16(UInt16(8 * bytesPerSample))
+        d.append(contentsOf: Array("data".utf8)); u32(UInt32(dataBytes))
+        for s in samples { encode(s, u16, u32) }
         return d
     }
 

@@ -102,31 +102,18 @@ import Testing
         }
     }
 
-    /// 32-bit float WAV bytes (format 3), mono.
-    static func floatWAV(_ samples: [Float], sampleRate: Int = 22050) -> Data {
-        var d = Data()
-        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
-        func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
-        d.append(contentsOf: Array("RIFF".utf8)); u32(UInt32(36 + samples.count * 4))
-        d.append(contentsOf: Array("WAVEfmt ".utf8)); u32(16); u16(3); u16(1)
-        u32(UInt32(sampleRate)); u32(UInt32(sampleRate * 4)); u16(4); u16(32)
-        d.append(contentsOf: Array("data".utf8)); u32(UInt32(samples.count * 4))
-        for s in samples { u32(s.bitPattern) }
-        return d
-    }
-
     /// Finite samples of 1e30 pass the NaN check but their log-mel is infinite: before the fix
     /// `mel` exited 0 with inf values and training stopped with non-finite losses.
     @Test func hugeFloatSamplesAreRefusedAndSkipped() throws {
         let cli = try CLI(); defer { cli.cleanUp() }
         let huge = CLI.clip(kind: 0, variant: 9).map { $0 * 1e30 }
-        try Self.floatWAV(huge).write(to: cli.path("huge.wav"))
+        try CLI.floatWAV(huge).write(to: cli.path("huge.wav"))
         let mel = try cli.run(["mel", "huge.wav", "--npy", "huge.npy"])
         Self.expectOneLineExit2(mel, "mel of 1e30 samples", containing: "samples too large")
         #expect(!FileManager.default.fileExists(atPath: cli.path("huge.npy").path))
 
         _ = try cli.makeDataset()
-        try Self.floatWAV(huge).write(to: cli.path("data/low/huge.wav"))
+        try CLI.floatWAV(huge).write(to: cli.path("data/low/huge.wav"))
         let r = try cli.run(["data", "--no-ui", "--epochs", "1", "--out", "run"] + CLI.tiny)
         #expect(r.status == 0, "stderr: \(r.stderr)")
         #expect(r.stderr.contains("huge.wav: samples too large"), "\(r.stderr)")
