@@ -382,30 +382,21 @@ def collect(tmp, jobs):
         x, sr = sf.read(path, dtype="float32", always_2d=True)
         return x, sr
 
-    for cls, stems in SONIC_PI_MAP.items():
-        for s in stems:
-            path = os.path.join(SONIC_PI, s + ".flac")
-            if not os.path.exists(path):
-                die(f"{path} missing (package sonic-pi-samples incomplete?)")
-            x, sr = load(path)
-            items.append(dict(cls=cls, source="sonicpi", source_id="sonicpi/" + s, stem=s, audio=x, sr=sr))
-    gm = os.path.join(HYDROGEN, "GMRockKit")
-    for cls, prefixes in GMROCK_MAP.items():
-        names = [f"{p}-{layer}" for p in prefixes for layer in LAYERS] + GMROCK_EXTRA.get(cls, [])
-        for s in names:
-            path = os.path.join(gm, s + ".wav")
-            if not os.path.exists(path):
-                die(f"{path} missing (package hydrogen-data incomplete?)")
-            x, sr = load(path)
-            items.append(dict(cls=cls, source="h2-gmrock", source_id="h2-gmrock/" + s, stem=s, audio=x, sr=sr))
-    tr = os.path.join(HYDROGEN, "TR808EmulationKit")
-    for cls, stems in TR808_MAP.items():
-        for s in stems:
-            path = os.path.join(tr, s + ".flac")
-            if not os.path.exists(path):
-                die(f"{path} missing (package hydrogen-data incomplete?)")
-            x, sr = load(path)
-            items.append(dict(cls=cls, source="h2-tr808", source_id="h2-tr808/" + s, stem=s, audio=x, sr=sr))
+    def add(source, folder, ext, package, names_by_class):
+        """Every named file of `folder` as an item; a missing one means the package is incomplete."""
+        for cls, names in names_by_class:
+            for s in names:
+                path = os.path.join(folder, s + ext)
+                if not os.path.exists(path):
+                    die(f"{path} missing (package {package} incomplete?)")
+                x, sr = load(path)
+                items.append(dict(cls=cls, source=source, source_id=f"{source}/{s}", stem=s, audio=x, sr=sr))
+
+    add("sonicpi", SONIC_PI, ".flac", "sonic-pi-samples", SONIC_PI_MAP.items())
+    add("h2-gmrock", os.path.join(HYDROGEN, "GMRockKit"), ".wav", "hydrogen-data",
+        ((cls, [f"{p}-{layer}" for p in prefixes for layer in LAYERS] + GMROCK_EXTRA.get(cls, []))
+         for cls, prefixes in GMROCK_MAP.items()))
+    add("h2-tr808", os.path.join(HYDROGEN, "TR808EmulationKit"), ".flac", "hydrogen-data", TR808_MAP.items())
 
     renders = []
     for kit, fname in AVL_KITS.items():
