@@ -12,23 +12,11 @@ extension Synthesizer {
                              seed: UInt64, mode: Mode = .production) -> [Float] {
         let bins = stft.bins, nMels = melInverse.nMels
         let alpha = momentum / (1 + momentum)
-        var rng = SplitMix64(seed: seed)
         var x = [Float](repeating: 0, count: 2 * frames * bins)
-        var locked = mode.initialPhase == .peakLocked
-            ? PeakLockedPhase(bins: bins, n: stft.n, hop: stft.hop, rng: &rng) : nil
+        var initial = InitialSpectrum(mode.initialPhase, bins: bins, n: stft.n, hop: stft.hop, seed: seed)
         magnitude.withUnsafeBufferPointer { mag in
             x.withUnsafeMutableBufferPointer { xb in
-                for t in 0 ..< frames {
-                    let m = mag.baseAddress! + t * bins, spec = xb.baseAddress! + 2 * t * bins
-                    if locked != nil {
-                        locked!.nextFrame(magnitude: m, into: spec, rng: &rng)
-                    } else {
-                        for k in 0 ..< bins {
-                            spec[2 * k] = m[k] * rng.nextUniform()
-                            spec[2 * k + 1] = m[k] * rng.nextUniform()
-                        }
-                    }
-                }
+                for t in 0 ..< frames { initial.nextFrame(magnitude: mag.baseAddress! + t * bins, into: xb.baseAddress! + 2 * t * bins) }
             }
         }
         var previous = [Float](repeating: 0, count: 2 * frames * bins)

@@ -105,7 +105,6 @@ public final class Synthesizer: @unchecked Sendable {
         let fft = stft.fftOne
         let spectrum = FFTBuffer(count: 2 * bins)
         let frame = FFTBuffer(count: n)
-        var rng = SplitMix64(seed: seed)
         // The mel target frame by frame (frames x nMels), and the mel step's buffers.
         let nMels = melInverse.nMels
         var melByFrame = [Float](repeating: 0, count: mode.matchMel ? frames * nMels : 0)
@@ -153,17 +152,9 @@ public final class Synthesizer: @unchecked Sendable {
             var y = currentBuffer.baseAddress!, z = nextBuffer.baseAddress!
 
             // Initial signal: magnitude x initial phases.
-            var locked = mode.initialPhase == .peakLocked ? PeakLockedPhase(bins: bins, n: n, hop: hop, rng: &rng) : nil
+            var initial = InitialSpectrum(mode.initialPhase, bins: bins, n: n, hop: hop, seed: seed)
             for t in 0 ..< frames {
-                let m = mag + t * bins
-                if locked != nil {
-                    locked!.nextFrame(magnitude: m, into: spec, rng: &rng)
-                } else {
-                    for k in 0 ..< bins {
-                        spec[2 * k] = m[k] * rng.nextUniform()
-                        spec[2 * k + 1] = m[k] * rng.nextUniform()
-                    }
-                }
+                initial.nextFrame(magnitude: mag + t * bins, into: spec)
                 overlapAdd(t, into: y)
             }
             finish(y)
@@ -225,6 +216,33 @@ public final class Synthesizer: @unchecked Sendable {
             let s = magnitude[k] / ((ar * ar + ai * ai).squareRoot() + 1e-16)
             spectrum[2 * k] = ar * s
             spectrum[2 * k + 1] = ai * s
+        }
+    }
+}
+
+/// Griffin-Lim's initial spectrum, frame after frame: magnitude x the mode's initial phases,
+/// from `seed` (the same frames for the streaming and the reference Griffin-Lim).
+struct InitialSpectrum {
+    private var rng: SplitMix64
+    private var locked: PeakLockedPhase?
+    private let bins: Int
+
+    init(_ phase: Synthesizer.InitialPhase, bins: Int, n: Int, hop: Int, seed: UInt64) {
+        self.bins = bins
+        rng = SplitMix64(seed: seed)
+        locked = phase == .peakLocked ? PeakLockedPhase(bins: bins, n: n, hop: hop, rng: &rng) : nil
+    }
+
+    /// `magnitude`: bins values; writes bins complex values (interleaved) into `spectrum`.
+    mutating func nextFrame(magnitude m: UnsafePointer<Float>, into spectrum: UnsafeMutablePointer<Float>) {
+        if locked != nil {
+            locked!.nextFrame(magnitude: m, into: spectrum, rng: &rng)
+        } else {
+            // torchaudio's: real and imaginary parts uniform in [0, 1), times the magnitude.
+            for k in 0 ..< bins {
+                spectrum[2 * k] = m[k] * rng.nextUniform()
+                spectrum[2 * k + 1] = m[k] * rng.nextUniform()
+            }
         }
     }
 }
