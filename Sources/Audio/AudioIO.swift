@@ -3,10 +3,9 @@ import Support
 
 /// Reading any audio file as mono float at a given rate, and writing WAV.
 public enum AudioIO {
-    /// The default libsamplerate converter for rate changes: SRC_SINC_BEST_QUALITY, the only
-    /// one whose pass band reaches torchaudio's (see README "Audio" and ResamplerTests:
-    /// FASTEST and MEDIUM darken the top 9 and 3 mel bands by up to 5 log1p units).
-    public static let resamplerQuality: ResamplerQuality = .best
+    /// The default resampler for rate changes: libsoxr's HQ recipe (see README "Audio" and
+    /// ResamplerTests for how close each recipe comes to torchaudio's resampler).
+    public static let resamplerQuality: ResamplerQuality = .hq
 
     /// Any format libsndfile reads, any channel count (mean of channels), resampled to `sampleRate`.
     /// With `maxSamples` (e.g. `SpectrogramConfig.samplesNeeded`), only the first `maxSamples`

@@ -130,7 +130,7 @@ public enum DatasetLoader {
                  resampler: AudioIO.resamplerQuality, progress: progress)
     }
 
-    /// The same with a chosen libsamplerate converter (part of the cache key).
+    /// The same with a chosen libsoxr recipe (part of the cache key).
     public static func load(_ root: URL, config: SpectrogramConfig, cacheDirectory: URL?, threads: Int,
                             resampler: ResamplerQuality,
                             progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> SpectrogramDataset {

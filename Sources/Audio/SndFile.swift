@@ -9,7 +9,7 @@ public enum AudioDecodeError: Error, Sendable, Equatable, CustomStringConvertibl
     case notAudio(String)      // libsndfile does not recognise it
     case empty                 // zero frames
     case nonFinite             // NaN or infinite samples
-    case badRate(Int)          // a sample rate libsamplerate cannot convert from
+    case badRate(Int)          // a sample rate too far from the target to resample
     case spectrogramOverflow   // finite samples so large that the log-mel is infinite
 
     public var description: String {
