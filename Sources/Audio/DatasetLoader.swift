@@ -210,9 +210,7 @@ public enum DatasetLoader {
         }
         do {
             let clip = try AudioIO.decode(url, sampleRate: config.sampleRate, maxOutput: config.samplesNeeded, quality: resampler)
-            let (mel, valid) = extractor.melPower(clip.samples, frames: config.frames)
-            var logMel = mel
-            for i in logMel.indices { logMel[i] = log1p(logMel[i]) }
+            let (logMel, valid) = extractor.logMelAndValidFrames(clip.samples)
             try LogMelExtractor.requireFinite(logMel)
             if let cache, let stamp {
                 cache.write(path, stamp, .init(logMel: leading(logMel, nMels: config.nMels, frames: config.frames, valid: valid),

@@ -84,18 +84,19 @@ enum SndFile {
             let want = min(chunk, limit - readTotal)
             let got = interleaved.withUnsafeMutableBufferPointer { Int(sf_readf_float(file, $0.baseAddress!, sf_count_t(want))) }
             if got <= 0 { hitEnd = true; break }
-            if channels == 1 {
-                out.append(contentsOf: interleaved[0 ..< got])
-            } else {
+            if channels > 1 {
+                // Mixed down in place (frame f's mean goes to f <= f * channels), then appended
+                // in one piece rather than sample by sample.
                 let scale = 1 / Float(channels)
-                interleaved.withUnsafeBufferPointer { src in
+                interleaved.withUnsafeMutableBufferPointer { p in
                     for f in 0 ..< got {
                         var s: Float = 0
-                        for c in 0 ..< channels { s += src[f * channels + c] }
-                        out.append(s * scale)
+                        for c in 0 ..< channels { s += p[f * channels + c] }
+                        p[f] = s * scale
                     }
                 }
             }
+            out.append(contentsOf: interleaved[0 ..< got])
             readTotal += got
             if got < want { hitEnd = true; break }
         }
