@@ -27,8 +27,8 @@ public enum AudioIO {
     /// Decodes and resamples. With `maxOutput`, only enough input for the first `maxOutput`
     /// output samples is decoded and resampled (plus the resampler's filter reach), so a
     /// long file costs no more than the spectrogram needs.
-    static func decode(_ url: URL, sampleRate: Int, maxOutput: Int? = nil,
-                       quality: ResamplerQuality = resamplerQuality) throws(AudioDecodeError) -> Clip {
+    static func decode(_ url: URL, sampleRate: Int, maxOutput: Int? = nil, quality: ResamplerQuality = resamplerQuality,
+                       resampler: ResamplerHandle? = nil) throws(AudioDecodeError) -> Clip {
         let decoded = try SndFile.readMono(path: url.path) { rate in
             maxOutput.map { inputFrames($0, from: rate, to: sampleRate) }
         }
@@ -37,7 +37,7 @@ public enum AudioIO {
         }
         let seconds = Double(decoded.totalFrames) / Double(decoded.sampleRate)
         let samples = Resampler.resample(decoded.samples, from: decoded.sampleRate, to: sampleRate,
-                                         quality: quality, maxOutput: maxOutput)
+                                         quality: quality, maxOutput: maxOutput, handle: resampler)
         return Clip(samples: samples, seconds: seconds)
     }
 

@@ -148,10 +148,11 @@ public enum DatasetLoader {
         let workers = max(1, min(threads, jobs.count))
         let total = jobs.count
         runInParallel(workers) {
+            let handle = ResamplerHandle()
             while true {
                 let i = next.withLock { v -> Int in defer { v += 1 }; return v }
                 if i >= total { break }
-                let outcome = loadClip(jobs[i].url, extractor: extractor, cache: cache, resampler: resampler)
+                let outcome = loadClip(jobs[i].url, extractor: extractor, cache: cache, resampler: resampler, handle: handle)
                 let done = results.withLock { r -> Int in r[i] = outcome; return r.count }
                 progress?(done, total)
             }
@@ -200,7 +201,8 @@ public enum DatasetLoader {
         case skipped(String)
     }
 
-    static func loadClip(_ url: URL, extractor: LogMelExtractor, cache: SpectrogramCache?, resampler: ResamplerQuality) -> Outcome {
+    static func loadClip(_ url: URL, extractor: LogMelExtractor, cache: SpectrogramCache?, resampler: ResamplerQuality,
+                         handle: ResamplerHandle) -> Outcome {
         let config = extractor.config
         let path = url.path
         let stamp = SpectrogramCache.stamp(path)
@@ -209,7 +211,8 @@ public enum DatasetLoader {
                          seconds: entry.seconds, cached: true)
         }
         do {
-            let clip = try AudioIO.decode(url, sampleRate: config.sampleRate, maxOutput: config.samplesNeeded, quality: resampler)
+            let clip = try AudioIO.decode(url, sampleRate: config.sampleRate, maxOutput: config.samplesNeeded, quality: resampler,
+                                      resampler: handle)
             let (logMel, valid) = extractor.logMelAndValidFrames(clip.samples)
             try LogMelExtractor.requireFinite(logMel)
             if let cache, let stamp {

@@ -49,21 +49,15 @@ enum Resampler {
     /// ceil(x.count * to / from) samples, like torchaudio's `resample`, which treats samples
     /// past the end as zeros: soxr stops at round(x.count * to / from), so a few zeros are fed
     /// after `x` for the last one.
+    /// With `handle`, its soxr resampler is reused when the rates and recipe are the same as
+    /// last time (a dataset loader's worker keeps one).
     static func resample(_ x: [Float], from: Int, to: Int, quality: ResamplerQuality,
-                         maxOutput: Int? = nil) -> [Float] {
+                         maxOutput: Int? = nil, handle: ResamplerHandle? = nil) -> [Float] {
         if from == to { return maxOutput.map { Array(x.prefix($0)) } ?? x }
         let expected = Int((Double(x.count) * Double(to) / Double(from)).rounded(.up))
         let count = min(expected, maxOutput ?? .max)
-        var io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I)
-        var spec = soxr_quality_spec(quality.recipe | CGAN_SOXR_LINEAR_PHASE, 0)
-        // One thread per call: the dataset loader parallelises over files.
-        var runtime = soxr_runtime_spec(1)
-        var error: soxr_error_t? = nil
-        let soxr = soxr_create(Double(from), Double(to), 1, &error, &io, &spec, &runtime)
-        guard let soxr, error == nil else {
-            preconditionFailure("libsoxr: \(error.map { String(cString: $0) } ?? "cannot create") (\(from) -> \(to) Hz)")
-        }
-        defer { soxr_delete(soxr) }
+        let owner = handle ?? ResamplerHandle()
+        let soxr = owner.ready(from: from, to: to, quality: quality)
         let zeros = [Float](repeating: 0, count: from / to + 2)
         var out = [Float](repeating: 0, count: count)
         out.withUnsafeMutableBufferPointer { dst in
@@ -94,5 +88,39 @@ enum Resampler {
     /// their cost grow with the ratio; no real recording is that far from 22.05 kHz).
     static func canConvert(from: Int, to: Int) -> Bool {
         from > 0 && to > 0 && from <= 256 * to && to <= 256 * from
+    }
+}
+
+/// A soxr resampler kept for the next signal at the same rates and recipe, cleared
+/// (`soxr_clear`: the same filter, a fresh signal, the same output bits) instead of made again:
+/// making HQ's filter costs 0.04 ms at 44.1 kHz and 0.16 ms at 48 kHz, a sixth of resampling a
+/// one-second clip. For one thread at a time (each dataset worker has its own).
+final class ResamplerHandle {
+    private var soxr: soxr_t?
+    private var made: (from: Int, to: Int, quality: ResamplerQuality)?
+
+    init() {}
+    deinit { if let soxr { soxr_delete(soxr) } }
+
+    /// A resampler for these rates and recipe, with no signal in it.
+    func ready(from: Int, to: Int, quality: ResamplerQuality) -> soxr_t {
+        if let soxr, let made, made.from == from, made.to == to, made.quality == quality {
+            let e = soxr_clear(soxr)
+            precondition(e == nil, "libsoxr: \(String(cString: e!))")
+            return soxr
+        }
+        if let soxr { soxr_delete(soxr) }
+        var io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I)
+        var spec = soxr_quality_spec(quality.recipe | CGAN_SOXR_LINEAR_PHASE, 0)
+        // One thread per resampler: the dataset loader parallelises over files.
+        var runtime = soxr_runtime_spec(1)
+        var error: soxr_error_t? = nil
+        let created = soxr_create(Double(from), Double(to), 1, &error, &io, &spec, &runtime)
+        guard let created, error == nil else {
+            preconditionFailure("libsoxr: \(error.map { String(cString: $0) } ?? "cannot create") (\(from) -> \(to) Hz)")
+        }
+        soxr = created
+        made = (from, to, quality)
+        return created
     }
 }

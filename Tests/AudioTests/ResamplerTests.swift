@@ -83,4 +83,21 @@ import Support
             }
         }
     }
+
+    /// A handle kept between signals (as each dataset worker keeps one) gives the bits a fresh
+    /// resampler gives, for the same rates again and after other rates or another recipe.
+    @Test func reusedHandleGivesTheSameBits() {
+        let handle = ResamplerHandle()
+        let signals = [(testSignal(seconds: 0.7, sampleRate: 48000, seed: 1), 48000),
+                       (testSignal(seconds: 0.4, sampleRate: 48000, seed: 2), 48000),
+                       (testSignal(seconds: 0.5, sampleRate: 44100, seed: 3), 44100),
+                       (testSignal(seconds: 0.4, sampleRate: 48000, seed: 2), 48000)]
+        for q in ResamplerQuality.allCases {
+            for (x, rate) in signals {
+                let fresh = Resampler.resample(x, from: rate, to: 22050, quality: q)
+                let reused = Resampler.resample(x, from: rate, to: 22050, quality: q, handle: handle)
+                #expect(reused == fresh, "\(q) at \(rate) Hz")
+            }
+        }
+    }
 }
