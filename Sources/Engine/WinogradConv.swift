@@ -228,8 +228,8 @@ public struct WinogradConv {
                     let m = mm + ch * nt + r * tw
                     wg_output_rows(m, plane, tw, bc, y0, y1, isa)
                     if activation != .identity {   // while the two rows are in cache
-                        activation.forwardSerial(y0, y0, count: ow)
-                        activation.forwardSerial(y1, y1, count: ow)
+                        ElementwiseKernels.activation(y0, y0, count: ow, activation, isa: settings.isa)
+                        ElementwiseKernels.activation(y1, y1, count: ow, activation, isa: settings.isa)
                     }
                 }
             }

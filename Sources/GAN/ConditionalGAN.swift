@@ -48,7 +48,7 @@ public final class ConditionalGAN {
         g.ct3.dInput = ping; g.bn1.dInput = pong; g.ct0.dInput = ping
         for c in [d.conv0, d.conv2, d.conv5, d.conv8, d.conv11] { c.partialGrads = partials }
         for c in [g.ct0, g.ct3, g.ct6, g.ct9] { c.partialGrads = partials }
-        adamG = Adam(learningRate: config.learningRate, beta1: config.beta1, beta2: config.beta2, workers: settings.threads)
+        adamG = Adam(learningRate: config.learningRate, beta1: config.beta1, beta2: config.beta2, settings: settings)
         adamD = adamG
         adamD.learningRate = config.learningRate * recipe.discriminatorLRScale
         var rng = SplitMix64(seed: seed)
