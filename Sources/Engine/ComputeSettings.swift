@@ -32,6 +32,9 @@ public struct ComputeSettings: Sendable, Equatable {
         self.threads = max(1, threads); self.convolution = convolution; self.isa = isa
     }
 
+    /// The same algorithm and kernels on `threads` workers (a sampler running beside training takes fewer).
+    public func with(threads: Int) -> ComputeSettings { ComputeSettings(threads: threads, convolution: convolution, isa: isa) }
+
     /// One worker per core, Winograd, native kernels.
     public static let standard = ComputeSettings()
 

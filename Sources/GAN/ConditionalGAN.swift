@@ -136,9 +136,11 @@ public final class ConditionalGAN {
     private var sampler: GeneratorSnapshot?
 
     /// A copy of the generator that samples (its weights and BN running statistics, or the
-    /// weight average), usable on any thread.
-    public func snapshotGenerator() -> GeneratorSnapshot {
-        GeneratorSnapshot(config: config, recipe: recipe, valueCeiling: valueCeiling, settings: settings, values: ema?.array ?? generator.store.values.array,
+    /// weight average), usable on any thread; on `threads` workers (default: the model's own).
+    /// The samples do not depend on the worker count.
+    public func snapshotGenerator(threads: Int? = nil) -> GeneratorSnapshot {
+        GeneratorSnapshot(config: config, recipe: recipe, valueCeiling: valueCeiling,
+                          settings: threads.map { settings.with(threads: $0) } ?? settings, values: ema?.array ?? generator.store.values.array,
                           runningMeans: generator.batchNorms.map { $0.layer.runningMean },
                           runningVars: generator.batchNorms.map { $0.layer.runningVar },
                           measuresStatistics: ema != nil)
