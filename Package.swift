@@ -29,7 +29,7 @@ let package = Package(
         systemLibrary("CSampleRate", "samplerate", "libsamplerate0-dev"),
         systemLibrary("CPNG", "libpng", "libpng-dev"),
 
-        // The engine's own C kernels (AVX2 chosen at run time); optimised in debug builds too.
+        // The engine's own C kernels (Winograd transforms: AVX-512 / AVX2 chosen at run time); optimised in debug builds too.
         .target(name: "CWinograd", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
         // The per-element passes (BatchNorm, activations, Adam): AVX-512 / AVX2 / portable chosen at run time.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
