@@ -44,6 +44,23 @@ public enum AudioFileFormat: String, Sendable, CaseIterable {
         }
         return Int32(f)
     }
+
+    /// What a user's output file name asks for, by its extension (any case): 16-bit PCM for
+    /// WAV, FLAC and AIFF, Vorbis for OGG, MPEG layer III for MP3. nil for anything else, so a
+    /// typo (`.wv`) or a format libsndfile does not write (`.m4a`) is refused, not written as WAV.
+    public static func forOutput(path: String) -> AudioFileFormat? {
+        switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+        case "wav", "wave": return .wav16
+        case "flac": return .flac
+        case "ogg", "oga": return .oggVorbis
+        case "aiff", "aif": return .aiff16
+        case "mp3": return .mp3
+        default: return nil
+        }
+    }
+
+    /// The extensions `forOutput` accepts, for messages and help.
+    public static let outputExtensions = ".wav, .flac, .ogg, .aiff, .mp3"
 }
 
 /// The one Swift file that talks to libsndfile.
