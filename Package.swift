@@ -26,7 +26,7 @@ let package = Package(
         systemLibrary("CSndFile", "sndfile", "libsndfile1-dev"),
         systemLibrary("CFFTW", "fftw3f", "libfftw3-dev"),
         systemLibrary("CALSA", "alsa", "libasound2-dev"),
-        systemLibrary("CSampleRate", "samplerate", "libsamplerate0-dev"),
+        systemLibrary("CSoxr", "soxr", "libsoxr-dev"),
         systemLibrary("CPNG", "libpng", "libpng-dev"),
 
         // The engine's own C kernels (Winograd transforms: AVX-512 / AVX2 chosen at run time); optimised in debug builds too.
@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "Support", swiftSettings: optimisedInDebug),
         .target(name: "BLAS", dependencies: ["COpenBLAS", "CCPU"], swiftSettings: optimisedInDebug),
         .target(name: "Audio",
-                dependencies: ["Support", "BLAS", "CSndFile", "CFFTW", "CSampleRate", "CPNG"],
+                dependencies: ["Support", "BLAS", "CSndFile", "CFFTW", "CSoxr", "CPNG"],
                 swiftSettings: optimisedInDebug),
         .target(name: "Engine", dependencies: ["Support", "BLAS", "CWinograd", "CKernels"], swiftSettings: optimisedInDebug),
         // Run quality: a small classifier fitted on the real spectrograms scores generated ones.
