@@ -66,7 +66,7 @@ struct BenchAudioCommand: ParsableCommand {
             let env = ProcessInfo.processInfo.environment
             print("bench audio: OPENBLAS_CORETYPE=\(env["OPENBLAS_CORETYPE"] ?? "(unset)"), resampler: \(resampler.identity), best of \(repeats)")
 
-            let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
+            let load = BenchTrainCommand.loadAverage()
             print("  \(Self.cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) CPUs, load average at start: \(load)")
             var audioSeconds = 0.0, clips = 0, skipped = 0
             var extraction: [(threads: Int, wall: Double, cpu: Double)] = []
