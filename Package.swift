@@ -26,11 +26,13 @@ let package = Package(
         systemLibrary("CSndFile", "sndfile", "libsndfile1-dev"),
         systemLibrary("CFFTW", "fftw3f", "libfftw3-dev"),
         systemLibrary("CALSA", "alsa", "libasound2-dev"),
-        systemLibrary("CSampleRate", "samplerate", "libsamplerate0-dev"),
+        systemLibrary("CSoxr", "soxr", "libsoxr-dev"),
         systemLibrary("CPNG", "libpng", "libpng-dev"),
 
-        // The engine's own C kernels (AVX2 chosen at run time); optimised in debug builds too.
+        // The engine's own C kernels (Winograd transforms: AVX-512 / AVX2 chosen at run time); optimised in debug builds too.
         .target(name: "CWinograd", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
+        // The per-element passes (BatchNorm, activations, Adam): AVX-512 / AVX2 / portable chosen at run time.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
         // cpuid: the CPU's vector extensions, which choose OpenBLAS's kernels at start-up.
         .target(name: "CCPU"),
 
@@ -38,9 +40,9 @@ let package = Package(
         .target(name: "Support", swiftSettings: optimisedInDebug),
         .target(name: "BLAS", dependencies: ["COpenBLAS", "CCPU"], swiftSettings: optimisedInDebug),
         .target(name: "Audio",
-                dependencies: ["Support", "BLAS", "CSndFile", "CFFTW", "CSampleRate", "CPNG"],
+                dependencies: ["Support", "BLAS", "CSndFile", "CFFTW", "CSoxr", "CPNG"],
                 swiftSettings: optimisedInDebug),
-        .target(name: "Engine", dependencies: ["Support", "BLAS", "CWinograd"], swiftSettings: optimisedInDebug),
+        .target(name: "Engine", dependencies: ["Support", "BLAS", "CWinograd", "CKernels"], swiftSettings: optimisedInDebug),
         // Run quality: a small classifier fitted on the real spectrograms scores generated ones.
         .target(name: "Quality", dependencies: ["Support"], swiftSettings: optimisedInDebug),
         .target(name: "GAN", dependencies: ["Support", "Engine", "Audio", "Quality"], swiftSettings: optimisedInDebug),

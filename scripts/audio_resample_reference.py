@@ -4,9 +4,10 @@
 width 6, rolloff 0.99). The reference stereo file in ../shared/reference has almost no energy
 above 8 kHz, so it cannot tell resamplers apart where they differ; this signal can.
 
-torchaudio 2.11 does not import here (its CUDA check fails), so its `resample` kernel is
-re-implemented below from torchaudio/functional/functional.py and checked against the shared
-reference stereo_44100_pcm16 (max |diff| must stay below 1e-5). CI never runs this.
+Also writes torchaudio's resampled waveform itself (`broadband_RATE_mono_pcm16.resampled.npy`,
+float32, 22050 samples): a log-mel cannot see a time shift, the samples can. `resample` is
+torchaudio.functional.resample, checked first against the shared reference
+stereo_44100_pcm16 (max |diff| of the log-mel below 1e-5). CI never runs this.
 
     python3 scripts/audio_resample_reference.py /work/shared/reference
 """
@@ -14,31 +15,13 @@ import json, math, sys, wave
 from pathlib import Path
 import numpy as np
 import torch
+import torchaudio
 
 ref_dir = Path(sys.argv[1] if len(sys.argv) > 1 else "/work/shared/reference")
 out = Path(__file__).resolve().parent.parent / "Tests" / "AudioTests" / "Fixtures"
 
-def kernel(orig, new, gcd, lowpass_filter_width=6, rolloff=0.99):
-    orig //= gcd; new //= gcd
-    base = min(orig, new) * rolloff
-    width = math.ceil(lowpass_filter_width * orig / base)
-    idx = torch.arange(-width, width + orig, dtype=torch.float64)[None, None] / orig
-    t = torch.arange(0, -new, -1, dtype=torch.float64)[:, None, None] / new + idx
-    t *= base
-    t = t.clamp_(-lowpass_filter_width, lowpass_filter_width)
-    window = torch.cos(t * math.pi / lowpass_filter_width / 2) ** 2
-    t *= math.pi
-    k = torch.where(t == 0, torch.tensor(1.0).to(t), t.sin() / t)
-    k *= window * (base / orig)
-    return k.float(), width
-
 def resample(x, orig, new):
-    g = math.gcd(orig, new)
-    k, width = kernel(orig, new, g)
-    o, n = orig // g, new // g
-    w = torch.nn.functional.pad(x[None], (width, width + o))
-    r = torch.nn.functional.conv1d(w[:, None], k, stride=o).transpose(1, 2).reshape(1, -1)
-    return r[0, : math.ceil(n * x.shape[-1] / o)]
+    return torchaudio.functional.resample(x, orig, new)  # Hann, lowpass_filter_width 6, rolloff 0.99
 
 fb = torch.tensor(json.loads((ref_dir / "mel_filterbank_513x128.json").read_text())["fb"]).reshape(513, 128)
 
@@ -56,7 +39,7 @@ def read_wav(path):
 d = json.loads((ref_dir / "stereo_44100_pcm16.logmel.json").read_text())
 check = np.abs(logmel(resample(read_wav(ref_dir / "stereo_44100_pcm16.wav"), 44100, 22050)).numpy()
                - np.asarray(d["log_mel"]).reshape(d["shape"])).max()
-print("re-implementation vs torchaudio reference: max |diff|", check)
+print("torchaudio.functional.resample vs the shared reference: max |diff|", check)
 assert check < 1e-5
 
 rng = np.random.default_rng(1)
@@ -70,6 +53,8 @@ for rate in (44100, 48000):
     name = f"broadband_{rate}_mono_pcm16"
     with wave.open(str(out / f"{name}.wav"), "wb") as w:
         w.setnchannels(1); w.setsampwidth(2); w.setframerate(rate); w.writeframes(pcm.tobytes())
-    y = logmel(resample(torch.tensor(pcm.astype(np.float32) / 32768.0), rate, 22050)).numpy().astype(np.float32)
+    r = resample(torch.tensor(pcm.astype(np.float32) / 32768.0), rate, 22050)
+    np.save(out / f"{name}.resampled.npy", np.ascontiguousarray(r.numpy().astype(np.float32)))
+    y = logmel(r).numpy().astype(np.float32)
     np.save(out / f"{name}.logmel.npy", np.ascontiguousarray(y))
     print(name, y.shape)

@@ -3,10 +3,9 @@ import Support
 
 /// Reading any audio file as mono float at a given rate, and writing WAV.
 public enum AudioIO {
-    /// The default libsamplerate converter for rate changes: SRC_SINC_BEST_QUALITY, the only
-    /// one whose pass band reaches torchaudio's (see README "Audio" and ResamplerTests:
-    /// FASTEST and MEDIUM darken the top 9 and 3 mel bands by up to 5 log1p units).
-    public static let resamplerQuality: ResamplerQuality = .best
+    /// The default resampler for rate changes: libsoxr's HQ recipe (see README "Audio" and
+    /// ResamplerTests for how close each recipe comes to torchaudio's resampler).
+    public static let resamplerQuality: ResamplerQuality = .hq
 
     /// Any format libsndfile reads, any channel count (mean of channels), resampled to `sampleRate`.
     /// With `maxSamples` (e.g. `SpectrogramConfig.samplesNeeded`), only the first `maxSamples`
@@ -28,8 +27,8 @@ public enum AudioIO {
     /// Decodes and resamples. With `maxOutput`, only enough input for the first `maxOutput`
     /// output samples is decoded and resampled (plus the resampler's filter reach), so a
     /// long file costs no more than the spectrogram needs.
-    static func decode(_ url: URL, sampleRate: Int, maxOutput: Int? = nil,
-                       quality: ResamplerQuality = resamplerQuality) throws(AudioDecodeError) -> Clip {
+    static func decode(_ url: URL, sampleRate: Int, maxOutput: Int? = nil, quality: ResamplerQuality = resamplerQuality,
+                       resampler: ResamplerHandle? = nil) throws(AudioDecodeError) -> Clip {
         let decoded = try SndFile.readMono(path: url.path) { rate in
             maxOutput.map { inputFrames($0, from: rate, to: sampleRate) }
         }
@@ -38,7 +37,7 @@ public enum AudioIO {
         }
         let seconds = Double(decoded.totalFrames) / Double(decoded.sampleRate)
         let samples = Resampler.resample(decoded.samples, from: decoded.sampleRate, to: sampleRate,
-                                         quality: quality, maxOutput: maxOutput)
+                                         quality: quality, maxOutput: maxOutput, handle: resampler)
         return Clip(samples: samples, seconds: seconds)
     }
 

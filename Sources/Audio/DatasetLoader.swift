@@ -130,7 +130,7 @@ public enum DatasetLoader {
                  resampler: AudioIO.resamplerQuality, progress: progress)
     }
 
-    /// The same with a chosen libsamplerate converter (part of the cache key).
+    /// The same with a chosen libsoxr recipe (part of the cache key).
     public static func load(_ root: URL, config: SpectrogramConfig, cacheDirectory: URL?, threads: Int,
                             resampler: ResamplerQuality,
                             progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> SpectrogramDataset {
@@ -148,10 +148,11 @@ public enum DatasetLoader {
         let workers = max(1, min(threads, jobs.count))
         let total = jobs.count
         runInParallel(workers) {
+            let handle = ResamplerHandle()
             while true {
                 let i = next.withLock { v -> Int in defer { v += 1 }; return v }
                 if i >= total { break }
-                let outcome = loadClip(jobs[i].url, extractor: extractor, cache: cache, resampler: resampler)
+                let outcome = loadClip(jobs[i].url, extractor: extractor, cache: cache, resampler: resampler, handle: handle)
                 let done = results.withLock { r -> Int in r[i] = outcome; return r.count }
                 progress?(done, total)
             }
@@ -200,7 +201,8 @@ public enum DatasetLoader {
         case skipped(String)
     }
 
-    static func loadClip(_ url: URL, extractor: LogMelExtractor, cache: SpectrogramCache?, resampler: ResamplerQuality) -> Outcome {
+    static func loadClip(_ url: URL, extractor: LogMelExtractor, cache: SpectrogramCache?, resampler: ResamplerQuality,
+                         handle: ResamplerHandle) -> Outcome {
         let config = extractor.config
         let path = url.path
         let stamp = SpectrogramCache.stamp(path)
@@ -209,10 +211,9 @@ public enum DatasetLoader {
                          seconds: entry.seconds, cached: true)
         }
         do {
-            let clip = try AudioIO.decode(url, sampleRate: config.sampleRate, maxOutput: config.samplesNeeded, quality: resampler)
-            let (mel, valid) = extractor.melPower(clip.samples, frames: config.frames)
-            var logMel = mel
-            for i in logMel.indices { logMel[i] = log1p(logMel[i]) }
+            let clip = try AudioIO.decode(url, sampleRate: config.sampleRate, maxOutput: config.samplesNeeded, quality: resampler,
+                                      resampler: handle)
+            let (logMel, valid) = extractor.logMelAndValidFrames(clip.samples)
             try LogMelExtractor.requireFinite(logMel)
             if let cache, let stamp {
                 cache.write(path, stamp, .init(logMel: leading(logMel, nMels: config.nMels, frames: config.frames, valid: valid),

@@ -21,9 +21,21 @@ public final class LogMelExtractor: @unchecked Sendable {
     }
 
     public func logMel(_ samples: [Float]) -> [Float] {
-        var out = melPower(samples, frames: config.frames).mel
-        for i in out.indices { out[i] = log1p(out[i]) }
-        return out
+        logMelAndValidFrames(samples).logMel
+    }
+
+    /// log1p of the mel power, and the signal's own frame count. log1p runs over those frames
+    /// only: past them the power is exactly 0 and so is its log1p, and a short one-shot in a
+    /// 512-frame window is mostly padding (log1p over it was a seventh of extraction time).
+    func logMelAndValidFrames(_ samples: [Float]) -> (logMel: [Float], validFrames: Int) {
+        var (out, valid) = melPower(samples, frames: config.frames)
+        let frames = config.frames
+        out.withUnsafeMutableBufferPointer { p in
+            for m in 0 ..< config.nMels {
+                for t in m * frames ..< m * frames + valid { p[t] = log1p(p[t]) }
+            }
+        }
+        return (out, valid)
     }
 
     /// Mel power (before log1p), nMels x `frames` (zeros past the signal's own frames),

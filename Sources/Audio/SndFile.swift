@@ -9,7 +9,7 @@ public enum AudioDecodeError: Error, Sendable, Equatable, CustomStringConvertibl
     case notAudio(String)      // libsndfile does not recognise it
     case empty                 // zero frames
     case nonFinite             // NaN or infinite samples
-    case badRate(Int)          // a sample rate libsamplerate cannot convert from
+    case badRate(Int)          // a sample rate too far from the target to resample
     case spectrogramOverflow   // finite samples so large that the log-mel is infinite
 
     public var description: String {
@@ -44,6 +44,23 @@ public enum AudioFileFormat: String, Sendable, CaseIterable {
         }
         return Int32(f)
     }
+
+    /// What a user's output file name asks for, by its extension (any case): 16-bit PCM for
+    /// WAV, FLAC and AIFF, Vorbis for OGG, MPEG layer III for MP3. nil for anything else, so a
+    /// typo (`.wv`) or a format libsndfile does not write (`.m4a`) is refused, not written as WAV.
+    public static func forOutput(path: String) -> AudioFileFormat? {
+        switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+        case "wav", "wave": return .wav16
+        case "flac": return .flac
+        case "ogg", "oga": return .oggVorbis
+        case "aiff", "aif": return .aiff16
+        case "mp3": return .mp3
+        default: return nil
+        }
+    }
+
+    /// The extensions `forOutput` accepts, for messages and help.
+    public static let outputExtensions = ".wav, .flac, .ogg, .aiff, .mp3"
 }
 
 /// The one Swift file that talks to libsndfile.
@@ -76,7 +93,8 @@ enum SndFile {
         // MP3 frame counts are estimates: read until the decoder stops, not to `declared`.
         var out = [Float]()
         out.reserveCapacity(min(declared, limit) + 1)
-        let chunk = 16384
+        // A short file's buffer is its own size (a fresh 128 KB per clip cost page faults).
+        let chunk = declared > 0 ? min(16384, min(declared, limit) + 1) : 16384
         var interleaved = [Float](repeating: 0, count: chunk * channels)
         var readTotal = 0
         var hitEnd = false
@@ -84,25 +102,42 @@ enum SndFile {
             let want = min(chunk, limit - readTotal)
             let got = interleaved.withUnsafeMutableBufferPointer { Int(sf_readf_float(file, $0.baseAddress!, sf_count_t(want))) }
             if got <= 0 { hitEnd = true; break }
-            if channels == 1 {
-                out.append(contentsOf: interleaved[0 ..< got])
-            } else {
-                let scale = 1 / Float(channels)
-                interleaved.withUnsafeBufferPointer { src in
-                    for f in 0 ..< got {
-                        var s: Float = 0
-                        for c in 0 ..< channels { s += src[f * channels + c] }
-                        out.append(s * scale)
-                    }
-                }
+            let finite = interleaved.withUnsafeMutableBufferPointer { p -> Bool in
+                mixDown(UnsafeMutableBufferPointer(rebasing: p[0 ..< got * channels]), channels: channels)
+                return allFinite(UnsafeBufferPointer(rebasing: p[0 ..< got]))
             }
+            guard finite else { throw .nonFinite }
+            out.append(contentsOf: interleaved[0 ..< got])
             readTotal += got
             if got < want { hitEnd = true; break }
         }
         guard !out.isEmpty else { throw .empty }
-        for x in out where !x.isFinite { throw .nonFinite }
         return Decoded(samples: out, sampleRate: Int(info.samplerate), channels: channels,
                        totalFrames: hitEnd ? readTotal : max(declared, readTotal))
+    }
+
+    /// Whether no sample is NaN or infinite, checked on each chunk while it is in cache: an OR
+    /// over all exponent fields, with no early exit, so the loop vectorises.
+    static func allFinite(_ x: UnsafeBufferPointer<Float>) -> Bool {
+        var bad: UInt32 = 0
+        for v in x { bad |= (~v.bitPattern & 0x7F80_0000) == 0 ? 1 : 0 }
+        return bad == 0
+    }
+
+    /// Interleaved frames -> their means, in place (frame f's mean goes to f <= f * channels).
+    static func mixDown(_ x: UnsafeMutableBufferPointer<Float>, channels: Int) {
+        let frames = x.count / channels
+        let scale = 1 / Float(channels)
+        switch channels {
+        case 1: return
+        case 2: for f in 0 ..< frames { x[f] = (x[2 &* f] + x[2 &* f &+ 1]) * scale }
+        default:
+            for f in 0 ..< frames {
+                var s: Float = 0
+                for c in 0 ..< channels { s += x[f &* channels &+ c] }
+                x[f] = s * scale
+            }
+        }
     }
 
     /// Writes interleaved `samples` (frames x channels) atomically through `AtomicFile` (a

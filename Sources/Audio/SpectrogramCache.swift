@@ -2,7 +2,8 @@ import Foundation
 import Support
 
 /// One file per clip holding its log-mel frames, keyed by the clip's absolute path, byte size,
-/// modification time, the transform parameters and the resampler, under a format version.
+/// modification time, the transform parameters and the resampler (library, version and
+/// recipe: `ResamplerQuality.identity`), under a format version.
 /// Anything that does not match exactly (truncated, flipped bytes, another version, another
 /// clip or parameter set) reads as a miss and is rebuilt; nothing in a cache file is trusted
 /// before its checksum and key are verified.
@@ -38,13 +39,13 @@ public struct SpectrogramCache: Sendable {
     }
 
     func key(_ path: String, _ stamp: FileStamp) -> String {
-        "v\(Self.version)|\(path)|\(stamp.size)|\(stamp.mtimeNanoseconds)|\(config.description)|\(resampler.rawValue)"
+        "v\(Self.version)|\(path)|\(stamp.size)|\(stamp.mtimeNanoseconds)|\(config.description)|\(resampler.identity)"
     }
 
     /// The cache file for a clip: its name depends on path and parameters only, so a changed
     /// clip overwrites its old entry, and other parameter sets live side by side.
     func fileURL(_ path: String) -> URL {
-        let name = String(format: "%016llx", Self.hash(Array("\(path)|\(config.description)|\(resampler.rawValue)".utf8)))
+        let name = String(format: "%016llx", Self.hash(Array("\(path)|\(config.description)|\(resampler.identity)".utf8)))
         return directory.appendingPathComponent(name + ".mel")
     }
 

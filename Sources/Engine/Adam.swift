@@ -9,13 +9,13 @@ public struct Adam: Sendable {
     public var beta2: Float
     public var eps: Float
     public var step: Int = 0
-    /// Workers of the update (the model's `ComputeSettings.threads`); the result does not depend on it.
-    public let workers: Int
+    /// Workers and kernels of the update (the model's settings); the result depends on neither.
+    public let settings: ComputeSettings
 
     public init(learningRate: Float = 2e-4, beta1: Float = 0.5, beta2: Float = 0.999, eps: Float = 1e-8,
-                workers: Int = ComputeSettings.standard.threads) {
+                settings: ComputeSettings = .standard) {
         self.learningRate = learningRate; self.beta1 = beta1; self.beta2 = beta2; self.eps = eps
-        self.workers = workers
+        self.settings = settings
     }
 
     /// PyTorch holds the hyper-parameters as Python (double) numbers such as 0.999; Float(0.999)
@@ -36,17 +36,13 @@ public struct Adam: Sendable {
         let p = store.values.pointer, g = store.grads.pointer
         let m = store.expAvg.pointer, v = store.expAvgSq.pointer
         let n = store.count
-        let chunks = 8
-        Parallel.forEach(chunks, workers: workers, minimumWork: n > 1 << 16 ? 1 : chunks + 1) { c in
+        let chunks = 8, isa = settings.isa
+        Parallel.forEach(chunks, workers: settings.threads, minimumWork: n > 1 << 16 ? 1 : chunks + 1) { c in
             let lo = n * c / chunks, hi = n * (c + 1) / chunks
-            for i in lo ..< hi {
-                let gi = g[i]
-                // lerp form, as torch: m += (g - m) * (1 - b1)
-                m[i] += (gi - m[i]) * oneMinusB1
-                v[i] = v[i] * b2 + oneMinusB2 * gi * gi
-                let denom = v[i].squareRoot() / bc2Sqrt + eps
-                p[i] -= stepSize * (m[i] / denom)
-            }
+            // m as torch's lerp: m += (g - m) * (1 - b1).
+            ElementwiseKernels.adam(values: p + lo, grads: g + lo, expAvg: m + lo, expAvgSq: v + lo, count: hi - lo,
+                                    beta2: b2, oneMinusBeta1: oneMinusB1, oneMinusBeta2: oneMinusB2, bc2Sqrt: bc2Sqrt,
+                                    eps: eps, stepSize: stepSize, isa: isa)
         }
     }
 }

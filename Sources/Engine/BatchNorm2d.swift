@@ -44,7 +44,7 @@ public final class BatchNorm2d {
         let m = x.count / channels
         output.resize(x.count)
         let gamma = store.value(weight), beta = store.value(bias)
-        let xp = x.pointer, yp = output.pointer, act = activation
+        let xp = x.pointer, yp = output.pointer, act = activation, isa = settings.isa
         if training {
             precondition(m > 1, "BatchNorm2d needs more than one value per channel in training")
             savedInput = x
@@ -57,24 +57,15 @@ public final class BatchNorm2d {
                 let eps = eps
                 Parallel.forEach(channels, workers: settings.threads) { c in
                     let src = xp + c * m, dst = yp + c * m
-                    // One pass: sum and sum of squares in double (4 accumulators each so the
-                    // loop vectorises). E[x^2] - mean^2 in double loses nothing that matters
-                    // for activations (it would need mean^2 / var > 1e8).
-                    var vs = SIMD8<Double>(), vq = SIMD8<Double>()
-                    var i = 0
-                    while i + 8 <= m {
-                        let a = SIMD8<Double>(UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self))
-                        vs += a; vq += a * a
-                        i += 8
-                    }
-                    var s0 = vs.sum(), q0 = vq.sum()
-                    while i < m { let a = Double(src[i]); s0 += a; q0 += a * a; i += 1 }
+                    // One pass: sum and sum of squares in double. E[x^2] - mean^2 in double loses
+                    // nothing that matters for activations (it would need mean^2 / var > 1e8).
+                    let (s0, q0) = ElementwiseKernels.sums(src, count: m, isa: isa)
                     let mu = s0 / Double(m)
                     let v = max(0, q0 / Double(m) - mu * mu)
                     let istd = 1 / (v + Double(eps)).squareRoot()
                     meanP[c] = Float(mu); varP[c] = Float(v); invP[c] = Float(istd)
                     let scale = Float(istd) * gamma[c], shift = beta[c] - Float(mu) * scale
-                    BatchNorm2d.affine(src, dst, count: m, scale: scale, shift: shift, act)
+                    ElementwiseKernels.affine(src, dst, count: m, scale: scale, shift: shift, act, isa: isa)
                 }
             }}}
             let unbias = Float(m) / Float(m - 1)
@@ -90,49 +81,10 @@ public final class BatchNorm2d {
             Parallel.forEach(channels, workers: settings.threads) { c in
                 let istd = 1 / (rv[c] + eps).squareRoot()
                 let scale = istd * gamma[c], shift = beta[c] - rm[c] * scale
-                BatchNorm2d.affine(xp + c * m, yp + c * m, count: m, scale: scale, shift: shift, act)
+                ElementwiseKernels.affine(xp + c * m, yp + c * m, count: m, scale: scale, shift: shift, act, isa: isa)
             }
         }
         return output
-    }
-
-    /// dst = act(src * scale + shift), one loop per activation so each is vectorised.
-    @inline(__always)
-    static func affine(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count m: Int,
-                       scale: Float, shift: Float, _ act: Activation) {
-        switch act {
-        case .identity: for i in 0 ..< m { dst[i] = src[i] * scale + shift }
-        case .relu: for i in 0 ..< m { let v = src[i] * scale + shift; dst[i] = v > 0 ? v : 0 }
-        case let .leakyReLU(s): for i in 0 ..< m { let v = src[i] * scale + shift; dst[i] = v > 0 ? v : v * s }
-        }
-    }
-
-    /// g = act'(y) * g in place (`derivative` maps 8 lanes of (g, y) to the new g), and the
-    /// sums of g and g * x in double, 8 lanes at a time (the scalar double loop did not vectorise).
-    @inline(__always)
-    static func gradientSums(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ g: UnsafeMutablePointer<Float>,
-                             count m: Int, _ sumDy: inout Double, _ sumDyX: inout Double,
-                             _ derivative: (SIMD8<Float>, SIMD8<Float>) -> SIMD8<Float>) {
-        var vs = SIMD8<Double>(), vq = SIMD8<Double>()
-        var i = 0
-        while i + 8 <= m {
-            let d = derivative(UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self),
-                               UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self))
-            UnsafeMutableRawPointer(g + i).storeBytes(of: d, as: SIMD8<Float>.self)
-            let dd = SIMD8<Double>(d)
-            vs += dd
-            vq += dd * SIMD8<Double>(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self))
-            i += 8
-        }
-        var s = vs.sum(), q = vq.sum()
-        while i < m {
-            var one = SIMD8<Float>(repeating: 0), yy = SIMD8<Float>(repeating: 0)
-            one[0] = g[i]; yy[0] = y[i]
-            let d = derivative(one, yy)[0]
-            g[i] = d; s += Double(d); q += Double(d) * Double(x[i])
-            i += 1
-        }
-        sumDy = s; sumDyX = q
     }
 
     /// dy: gradient of the (activated) output. Training-mode backward:
@@ -145,35 +97,20 @@ public final class BatchNorm2d {
         dInput.resize(x.count)
         let gamma = store.value(weight), dGamma = store.grad(weight), dBeta = store.grad(bias)
         let xp = x.pointer, yp = output.pointer, dyp = dy.pointer, dxp = dInput.pointer
-        let act = activation, mean = mean, invStd = invStd
+        let act = activation, mean = mean, invStd = invStd, isa = settings.isa
         var sums = [Double](repeating: 0, count: 2 * channels)
         sums.withUnsafeMutableBufferPointer { sp in
             Parallel.forEach(channels, workers: settings.threads) { c in
                 let src = xp + c * m, out = yp + c * m, g = dyp + c * m, dst = dxp + c * m
                 let mu = mean[c], istd = invStd[c]
                 // dy' = dy * act'(y), in place, and the two sums, in one pass.
-                var sumDy = 0.0, sumDyX = 0.0
-                switch act {
-                case .identity:
-                    BatchNorm2d.gradientSums(src, out, g, count: m, &sumDy, &sumDyX) { d, _ in d }
-                case .relu:
-                    BatchNorm2d.gradientSums(src, out, g, count: m, &sumDy, &sumDyX) { d, y in
-                        d.replacing(with: 0, where: .!(y .> 0))
-                    }
-                case let .leakyReLU(slope):
-                    BatchNorm2d.gradientSums(src, out, g, count: m, &sumDy, &sumDyX) { d, y in
-                        d.replacing(with: d * slope, where: .!(y .> 0))
-                    }
-                }
+                let (sumDy, sumDyX) = ElementwiseKernels.gradientSums(src, output: out, g, count: m, act, isa: isa)
                 // sum(dy' * xhat) = invStd * (sum(dy' x) - mean * sum(dy')).
                 let sumDyXhat = Double(istd) * (sumDyX - Double(mu) * sumDy)
                 sp[2 * c] = sumDy; sp[2 * c + 1] = sumDyXhat
-                let k = gamma[c] * istd
                 let a = Float(sumDy / Double(m)), b = Float(sumDyXhat / Double(m))
-                for i in 0 ..< m {
-                    let xhat = (src[i] - mu) * istd
-                    dst[i] = k * (g[i] - a - xhat * b)
-                }
+                ElementwiseKernels.normalizeGradient(src, g, dst, count: m, mean: mu, invStd: istd, k: gamma[c] * istd,
+                                                     a: a, b: b, isa: isa)
             }
         }
         if paramGrads {

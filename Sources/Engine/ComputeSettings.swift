@@ -8,8 +8,19 @@ public struct ComputeSettings: Sendable, Equatable {
     /// Strided 4x4 convolutions (Conv2d and ConvTranspose2d alike): Winograd F(2x2, 2x2) where
     /// channels allow, or im2col + sgemm everywhere.
     public enum Convolution: String, Sendable, CaseIterable { case winograd, im2col }
-    /// The engine's own C kernels (CWinograd): AVX2 where the CPU has it, or portable C only.
-    public enum ISA: Sendable, Equatable { case native, portable }
+    /// The engine's own C kernels (CWinograd, CKernels): the best the CPU has (AVX-512, else
+    /// AVX2), at most AVX2, or portable C only. Every level gives the same bits.
+    public enum ISA: Sendable, Equatable, CaseIterable {
+        case native, avx2, portable
+        /// The kernels' `isa` argument: 2 AVX-512, 1 AVX2, 0 portable (each capped by the CPU).
+        var flag: Int32 {
+            switch self {
+            case .native: 2
+            case .avx2: 1
+            case .portable: 0
+            }
+        }
+    }
 
     /// Workers that split every layer's work (`--threads`); results depend on it, not on timing.
     public let threads: Int
@@ -21,8 +32,11 @@ public struct ComputeSettings: Sendable, Equatable {
         self.threads = max(1, threads); self.convolution = convolution; self.isa = isa
     }
 
+    /// The same algorithm and kernels on `threads` workers (a sampler running beside training takes fewer).
+    public func with(threads: Int) -> ComputeSettings { ComputeSettings(threads: threads, convolution: convolution, isa: isa) }
+
     /// One worker per core, Winograd, native kernels.
     public static let standard = ComputeSettings()
 
-    var isaFlag: Int32 { isa == .native ? 1 : 0 }
+    var isaFlag: Int32 { isa.flag }
 }

@@ -90,7 +90,9 @@ public final class Conv2d {
                 BLAS.sgemm(m: outChannels, n: cols, k: k, a: w, lda: k, b: col, ldb: cols,
                            beta: 1, c: y + c0, ldc: total)
                 if act != .identity {
-                    for o in 0 ..< outChannels { act.forwardSerial(y + o * total + c0, y + o * total + c0, count: cols) }
+                    for o in 0 ..< outChannels {
+                        ElementwiseKernels.activation(y + o * total + c0, y + o * total + c0, count: cols, act, isa: settings.isa)
+                    }
                 }
             }
         }

@@ -94,17 +94,22 @@ public final class WorkerBuffers: @unchecked Sendable {
 
 /// Matrix products split across workers along the larger output dimension.
 public enum Gemm {
+    /// The products are cut into parts by shape alone (at most this many, each at least 64 rows or
+    /// columns): OpenBLAS may round a slice differently from the whole (its small-matrix kernels),
+    /// so slices that followed the worker count changed bits between 1 and 2 threads.
+    static let maxParts = 8
+
     public static func parallel(workers: Int, transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
                                 a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                                 beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        let parts = min(workers, max(m, n) / 64)
+        let parts = min(maxParts, max(m, n) / 64)
         if parts <= 1 {
             BLAS.nativeThreads = 1
             BLAS.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
                        beta: beta, c: c, ldc: ldc)
             return
         }
-        Parallel.forEachWorker(parts, workers: parts) { part, _ in
+        Parallel.forEach(parts, workers: workers) { part in
             if n >= m {
                 let j0 = n * part / parts, j1 = n * (part + 1) / parts
                 BLAS.sgemm(transA: transA, transB: transB, m: m, n: j1 - j0, k: k, a: a, lda: lda,

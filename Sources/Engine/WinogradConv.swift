@@ -24,7 +24,7 @@ public struct WinogradConv {
     public let channels: Int, outChannels: Int, batch: Int, height: Int, width: Int
     /// Caps the tile rows per chunk (tests use it to exercise several chunks and workers).
     public var maxChunkTileRows = Int.max
-    /// Workers, and the transform kernels: AVX2 when the CPU has it (native), portable C; the same bits either way.
+    /// Workers, and the transform kernels: AVX-512 or AVX2 as the settings and the CPU allow, or portable C; the same bits either way.
     public let settings: ComputeSettings
     var isa: Int32 { settings.isaFlag }
 
@@ -155,7 +155,7 @@ public struct WinogradConv {
         return (r00 + r01, r01 + r02, r10 + r11, r11 + r12)
     }
 
-    // The C transform kernels (isa 1: AVX2 when the CPU has it, 0: portable), named for tests.
+    // The C transform kernels (isa 2: AVX-512, 1: AVX2, each when the CPU has it, 0: portable), named for tests.
     public static func inputTransform(_ p: UnsafePointer<Float>, stride: Int, into v: UnsafeMutablePointer<Float>,
                                       step: Int, tiles: Int, isa: Int32) { wg_input_transform(p, stride, v, step, tiles, isa) }
     public static func outputRows(_ m: UnsafePointer<Float>, plane: Int, tiles: Int, bias: Float, _ y0: UnsafeMutablePointer<Float>,
@@ -228,8 +228,8 @@ public struct WinogradConv {
                     let m = mm + ch * nt + r * tw
                     wg_output_rows(m, plane, tw, bc, y0, y1, isa)
                     if activation != .identity {   // while the two rows are in cache
-                        activation.forwardSerial(y0, y0, count: ow)
-                        activation.forwardSerial(y1, y1, count: ow)
+                        ElementwiseKernels.activation(y0, y0, count: ow, activation, isa: settings.isa)
+                        ElementwiseKernels.activation(y1, y1, count: ow, activation, isa: settings.isa)
                     }
                 }
             }

@@ -48,7 +48,7 @@ public final class ConditionalGAN {
         g.ct3.dInput = ping; g.bn1.dInput = pong; g.ct0.dInput = ping
         for c in [d.conv0, d.conv2, d.conv5, d.conv8, d.conv11] { c.partialGrads = partials }
         for c in [g.ct0, g.ct3, g.ct6, g.ct9] { c.partialGrads = partials }
-        adamG = Adam(learningRate: config.learningRate, beta1: config.beta1, beta2: config.beta2, workers: settings.threads)
+        adamG = Adam(learningRate: config.learningRate, beta1: config.beta1, beta2: config.beta2, settings: settings)
         adamD = adamG
         adamD.learningRate = config.learningRate * recipe.discriminatorLRScale
         var rng = SplitMix64(seed: seed)
@@ -136,9 +136,11 @@ public final class ConditionalGAN {
     private var sampler: GeneratorSnapshot?
 
     /// A copy of the generator that samples (its weights and BN running statistics, or the
-    /// weight average), usable on any thread.
-    public func snapshotGenerator() -> GeneratorSnapshot {
-        GeneratorSnapshot(config: config, recipe: recipe, valueCeiling: valueCeiling, settings: settings, values: ema?.array ?? generator.store.values.array,
+    /// weight average), usable on any thread; on `threads` workers (default: the model's own).
+    /// The samples do not depend on the worker count.
+    public func snapshotGenerator(threads: Int? = nil) -> GeneratorSnapshot {
+        GeneratorSnapshot(config: config, recipe: recipe, valueCeiling: valueCeiling,
+                          settings: threads.map { settings.with(threads: $0) } ?? settings, values: ema?.array ?? generator.store.values.array,
                           runningMeans: generator.batchNorms.map { $0.layer.runningMean },
                           runningVars: generator.batchNorms.map { $0.layer.runningVar },
                           measuresStatistics: ema != nil)

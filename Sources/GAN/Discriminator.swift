@@ -133,7 +133,7 @@ final class Discriminator {
         d = conv5.backward(d, paramGrads: paramGrads)
         d = bn3.backward(d, paramGrads: paramGrads)
         d = conv2.backward(d, paramGrads: paramGrads)
-        Activation.leakyReLU(Discriminator.slope).backward(output: conv0.output.pointer, d.pointer, d.pointer, count: d.count, workers: settings.threads)
+        Activation.leakyReLU(Discriminator.slope).backward(output: conv0.output.pointer, d.pointer, d.pointer, count: d.count, settings: settings)
         // The D step needs only the label-map channel's gradient (for label_embedding), the G step
         // only the spectrogram's: compute just that channel of conv0's input gradient.
         let wanted: Range<Int>? = inputGrad == paramGrads ? nil : (inputGrad ? 0 ..< 1 : 1 ..< 2)

@@ -74,7 +74,7 @@ final class Generator {
         a = ct6.forward(a, batch: n, height: 4 * h, width: 4 * w)
         a = bn7.forward(a, training: training)
         a = ct9.forward(a, batch: n, height: 8 * h, width: 8 * w)
-        Activation.relu.forward(a.pointer, a.pointer, count: a.count, workers: settings.threads)   // net.10, in place
+        Activation.relu.forward(a.pointer, a.pointer, count: a.count, settings: settings)   // net.10, in place
         return a
     }
 
@@ -82,7 +82,7 @@ final class Generator {
     func backward(_ dOut: FloatBuffer) {
         let n = batch, h = config.baseH, w = config.baseW, hw = h * w
         dOutput.resize(dOut.count)
-        Activation.relu.backward(output: ct9.output.pointer, dOut.pointer, dOutput.pointer, count: dOut.count, workers: settings.threads)
+        Activation.relu.backward(output: ct9.output.pointer, dOut.pointer, dOutput.pointer, count: dOut.count, settings: settings)
         var d = ct9.backward(dOutput)
         d = bn7.backward(d)
         d = ct6.backward(d)

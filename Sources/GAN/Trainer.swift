@@ -66,6 +66,10 @@ public final class Trainer: @unchecked Sendable {
         var step: Int
     }
     private let shared: Mutex<Shared>
+    /// Workers of the snapshot that previews and auditions sample from on `synthQueue` while
+    /// training runs on every core: one, so a key press takes one worker's share of the cores
+    /// instead of adding as many threads as there are cores (same samples either way).
+    static let synthesisThreads = 1
     /// Minimum time between two latest-checkpoint writes at epoch ends (they can be 100 MB).
     public var checkpointSeconds: Double = 30
     /// Generated spectrograms per class scored at each epoch end (0: no quality scoring).
@@ -130,7 +134,7 @@ public final class Trainer: @unchecked Sendable {
         self.runConfig = runConfig
         try runConfig.write(to: layout.config)
         metrics = try MetricsLog(url: layout.metrics, classes: dataset.classes, keepStepsUpTo: resume == nil ? 0 : model.step)
-        shared = Mutex(Shared(snapshot: model.snapshotGenerator(),
+        shared = Mutex(Shared(snapshot: model.snapshotGenerator(threads: Self.synthesisThreads),
                               latent: Audition.latent(seed: options.seed, draw: 0, classes: dataset.classes.count,
                                                       latentDim: options.latentDim),
                               latentDraws: 0, epoch: completedEpochs, step: model.step))
@@ -335,9 +339,10 @@ public final class Trainer: @unchecked Sendable {
     /// Generates the probe set with the epoch's generator snapshot (evaluation mode), scores it
     /// and sends `.qualityScored`.
     private func scoreQuality(epoch: Int, _ evaluator: QualityEvaluator, _ probe: QualityProbe) -> QualityReport {
-        let s = shared.withLock { $0 }
+        // Training waits meanwhile: the model's own workers, not the synthesis snapshot's one.
+        let snapshot = model.snapshotGenerator()
         let cfg = options.spectrogram
-        let generated = probe.generate(size: cfg.nMels * cfg.frames) { s.snapshot.generate(labels: $0, z: $1) }
+        let generated = probe.generate(size: cfg.nMels * cfg.frames) { snapshot.generate(labels: $0, z: $1) }
         let report = evaluator.score(generated, labels: probe.labels)
         events.send(.qualityScored(epoch: epoch, report))
         return report
@@ -403,7 +408,7 @@ public final class Trainer: @unchecked Sendable {
     }
 
     private func refreshSnapshot(epoch: Int) {
-        let snap = model.snapshotGenerator()
+        let snap = model.snapshotGenerator(threads: Self.synthesisThreads)
         let step = model.step
         shared.withLock { $0.snapshot = snap; $0.epoch = epoch; $0.step = step }
     }

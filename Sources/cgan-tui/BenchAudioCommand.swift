@@ -7,17 +7,22 @@ import Support
 /// in audio-seconds per compute-second on one thread and on `--threads`, and synthesis time
 /// of one full clip. Each figure is the best of `--repeats` runs. Wall-clock figures are what
 /// a user waits; CPU-time figures (getrusage) are less disturbed by other processes on a
-/// shared machine, so both are printed, with the load average at the start.
+/// shared machine, so both are printed, with the load average at the start. With `--json` the
+/// last stdout line is one JSON object (scripts read `extraction_x_1thread`,
+/// `extraction_x_2threads`, `synthesis_ms`, `cached_reload_s_per_1000`).
 struct BenchAudioCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audio", abstract: "Spectrogram extraction (audio-seconds per compute-second) and synthesis time.",
         discussion: """
         Example:
-          cgan-tui bench audio --resampler fastest
+          cgan-tui bench audio --folder ~/drums --json
         """)
 
     @Option(help: "Folder of audio (class sub-folders); default: synthetic 22.05/44.1/48 kHz WAVs in a temporary folder")
     var folder: String?
+
+    @Flag(help: "End with one JSON object on the last line (extraction_x_1thread, extraction_x_2threads, synthesis_ms, cached_reload_s_per_1000, ...)")
+    var json = false
 
     @Option(help: "Synthetic files per sample rate")
     var filesPerRate = 20
@@ -25,13 +30,13 @@ struct BenchAudioCommand: ParsableCommand {
     @Option(help: "Seconds per synthetic file (at most 5.9 s, so every sample is transformed)")
     var seconds = 5.0
 
-    @Option(help: "Threads for the parallel extraction figure")
+    @Option(help: "Threads for the parallel extraction figure (extraction_x_2threads in --json)")
     var threads = 2
 
     @Option(help: "Griffin-Lim iterations for the synthesis figure")
     var iterations = 32
 
-    @Option(help: "libsamplerate sinc converter for the extraction figures: best, medium, fastest")
+    @Option(help: "libsoxr recipe for the extraction figures: \(ResamplerQuality.choices)")
     var resampler = AudioIO.resamplerQuality
 
     @Option(help: "Runs per figure; the best is reported")
@@ -39,6 +44,9 @@ struct BenchAudioCommand: ParsableCommand {
 
     func run() throws {
         try reportingUserErrors {
+            guard threads >= 1, threads <= 256, repeats >= 1, iterations >= 1 else {
+                throw UserError("--threads must be 1-256, --repeats and --iterations at least 1")
+            }
             let config = SpectrogramConfig()
             var root: URL
             var temporary: URL? = nil
@@ -56,11 +64,12 @@ struct BenchAudioCommand: ParsableCommand {
             let extractor = LogMelExtractor(config: config)     // makes the FFTW plans once
             _ = extractor.logMel([Float](repeating: 0, count: 4096))
             let env = ProcessInfo.processInfo.environment
-            print("bench audio: OPENBLAS_CORETYPE=\(env["OPENBLAS_CORETYPE"] ?? "(unset)"), resampler: libsamplerate SRC_SINC_\(resampler.rawValue.uppercased()), best of \(repeats)")
+            print("bench audio: OPENBLAS_CORETYPE=\(env["OPENBLAS_CORETYPE"] ?? "(unset)"), resampler: \(resampler.identity), best of \(repeats)")
 
-            let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
-            print("  load average at start: \(load) (\(ProcessInfo.processInfo.activeProcessorCount) CPUs)")
-            var audioSeconds = 0.0, clips = 0
+            let load = BenchTrainCommand.loadAverage()
+            print("  \(Self.cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) CPUs, load average at start: \(load)")
+            var audioSeconds = 0.0, clips = 0, skipped = 0
+            var extraction: [(threads: Int, wall: Double, cpu: Double)] = []
             for threadCount in [1, threads] {
                 var bestWall = Double.infinity, bestCPU = Double.infinity
                 for _ in 0 ..< repeats {
@@ -70,7 +79,9 @@ struct BenchAudioCommand: ParsableCommand {
                     bestCPU = min(bestCPU, cpuSeconds() - c0)
                     audioSeconds = d.totalSeconds
                     clips = d.spectrograms.count
+                    skipped = d.skipped.count
                 }
+                extraction.append((threadCount, audioSeconds / bestWall, audioSeconds / bestCPU))
                 print(String(format: "  extraction (decode+resample+log-mel), %@: %5.0fx real time (wall), %5.0fx per CPU-second  (%@, %.0f s of audio, %.3f s wall, %.3f s CPU)",
                              counted(threadCount, "thread").padding(toLength: 9, withPad: " ", startingAt: 0) as NSString,
                              audioSeconds / bestWall, audioSeconds / bestCPU, counted(clips, "clip") as NSString, audioSeconds, bestWall, bestCPU))
@@ -107,16 +118,37 @@ struct BenchAudioCommand: ParsableCommand {
             let logMel = extractor.logMel(clip)
             let synth = Synthesizer(config: config)
             _ = synth.waveform(logMel: logMel, iterations: 1)
-            var bestWall = Double.infinity, bestCPU = Double.infinity
+            var synthWall = Double.infinity, synthCPU = Double.infinity
             for r in 0 ..< max(repeats, 5) {
                 let c0 = cpuSeconds(), t0 = DispatchTime.now().uptimeNanoseconds
                 _ = synth.waveform(logMel: logMel, iterations: iterations, seed: UInt64(r))
-                bestWall = min(bestWall, Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-6)
-                bestCPU = min(bestCPU, (cpuSeconds() - c0) * 1e3)
+                synthWall = min(synthWall, Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-6)
+                synthCPU = min(synthCPU, (cpuSeconds() - c0) * 1e3)
             }
             print(String(format: "  synthesis of one %dx%d clip (%.1f s, %d Griffin-Lim iterations, 1 thread): %.1f ms wall, %.1f ms CPU",
-                         config.nMels, config.frames, Double(config.synthesisLength) / Double(config.sampleRate), iterations, bestWall, bestCPU))
+                         config.nMels, config.frames, Double(config.synthesisLength) / Double(config.sampleRate), iterations, synthWall, synthCPU))
+            if json {
+                let object: [String: Any] = [
+                    "extraction_x_1thread": extraction[0].wall, "extraction_x_2threads": extraction[1].wall,
+                    "extraction_x_1thread_cpu": extraction[0].cpu, "extraction_x_2threads_cpu": extraction[1].cpu,
+                    "threads": threads, "synthesis_ms": synthWall, "synthesis_cpu_ms": synthCPU,
+                    "synthesis_iterations": iterations, "cached_reload_s_per_1000": bestCached / Double(max(cachedClips, 1)) * 1000,
+                    "log_mel_x_1thread_cpu": 100 / bestLogMel, "clips": clips, "skipped_files": skipped,
+                    "audio_seconds": audioSeconds, "folder": folder ?? "(synthetic)", "resampler": resampler.identity,
+                    "cpu_model": Self.cpuModel(), "load_average_at_start": load, "repeats": repeats,
+                    "openblas_coretype": env["OPENBLAS_CORETYPE"] ?? "(unset)",
+                ]
+                let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+            }
         }
+    }
+
+    /// /proc/cpuinfo's first "model name" (the figures mean little without it).
+    static func cpuModel() -> String {
+        let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let line = info.split(separator: "\n").first { $0.hasPrefix("model name") }
+        return line.flatMap { $0.split(separator: ":", maxSplits: 1).last }.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown"
     }
 
     /// User + system CPU time of this process.

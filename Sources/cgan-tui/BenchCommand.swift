@@ -11,7 +11,7 @@ struct BenchCommand: ParsableCommand {
         Example:
           cgan-tui bench train --torch
         """,
-        subcommands: [BenchAudioCommand.self, BenchTrainCommand.self])
+        subcommands: [BenchAudioCommand.self, BenchTrainCommand.self, BenchFFTCommand.self])
 
     func run() throws {
         try BenchAudioCommand.parse([]).run()

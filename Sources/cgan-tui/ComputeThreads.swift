@@ -10,6 +10,11 @@ enum ComputeThreads {
     static func settings(threads: Int, convolution: ComputeSettings.Convolution = .winograd) -> ComputeSettings {
         let n = threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount
         BLAS.nativeThreads = n
-        return ComputeSettings(threads: n, convolution: convolution, isa: BLASKernels.level >= .avx2 ? .native : .portable)
+        let isa: ComputeSettings.ISA = switch BLASKernels.level {
+        case .avx512: .native
+        case .avx2: .avx2
+        case .baseline: .portable
+        }
+        return ComputeSettings(threads: n, convolution: convolution, isa: isa)
     }
 }

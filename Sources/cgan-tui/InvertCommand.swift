@@ -6,20 +6,21 @@ import Support
 struct InvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "invert",
-        abstract: "Turn a log-mel .npy back into a WAV.",
+        abstract: "Turn a log-mel .npy back into audio (WAV, FLAC, OGG, AIFF or MP3, by the output's extension).",
         discussion: """
         expm1, non-negative least squares against the mel filterbank, fast Griffin-Lim (momentum \
-        0.99), peak-normalised 16-bit WAV. The .npy must be float32 with shape [n_mels, frames] \
+        0.99), peak-normalised. The output's extension picks the format: .wav, .flac and .aiff are \
+        16-bit PCM, .ogg is Vorbis, .mp3 is MPEG layer III; any other extension is refused. The .npy must be float32 with shape [n_mels, frames] \
         (or [1, n_mels, frames]), as `mel --npy` and `generate --spectrograms` write them.
 
         Example:
-          cgan-tui invert clip.npy --out back.wav --iterations 64
+          cgan-tui invert clip.npy --out back.flac --iterations 64
         """)
 
     @Argument(help: "Log-mel spectrogram (.npy, float32, [n_mels, frames])")
     var input: String
 
-    @Option(help: ArgumentHelp("Output WAV file", valueName: "file"))
+    @Option(help: ArgumentHelp("Output audio file; its extension picks the format (\(AudioFileFormat.outputExtensions))", valueName: "file"))
     var out: String
 
     @Option(help: ArgumentHelp("Griffin-Lim iterations", valueName: "n"))
@@ -39,6 +40,10 @@ struct InvertCommand: ParsableCommand {
             guard (0 ... 10_000).contains(iterations) else {
                 throw UserError("--iterations must be between 0 and 10000, got \(iterations)")
             }
+            // Refused before any work, and before anything is written.
+            guard let format = AudioFileFormat.forOutput(path: out) else {
+                throw UserError("--out \(out): cannot tell the format from the extension; use one of \(AudioFileFormat.outputExtensions)")
+            }
             let array = try NPY.read(URL(fileURLWithPath: input))
             var shape = array.shape
             if shape.count == 3 && shape[0] == 1 { shape.removeFirst() }
@@ -55,7 +60,7 @@ struct InvertCommand: ParsableCommand {
                 throw UserError("\(input): shape \(array.shape) does not fit the transform (\(e.message))")
             }
             let y = Synthesizer(config: config).waveform(logMel: array.values, iterations: iterations, seed: seed)
-            try AudioIO.writeWAV(y, sampleRate: sampleRate, to: URL(fileURLWithPath: out))
+            try AudioIO.write(y, sampleRate: sampleRate, format: format, to: URL(fileURLWithPath: out))
         }
     }
 }

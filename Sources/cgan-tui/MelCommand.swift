@@ -34,7 +34,7 @@ struct MelCommand: ParsableCommand {
     @Option(help: "Sample rate the audio is resampled to, Hz")
     var sampleRate = 22050
 
-    @Option(help: "libsamplerate sinc converter: best (closest to torchaudio's resampler in the top octave), medium, fastest")
+    @Option(help: "libsoxr recipe: \(ResamplerQuality.choices)")
     var resampler = AudioIO.resamplerQuality
 
     func run() throws {

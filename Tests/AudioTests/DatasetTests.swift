@@ -168,6 +168,30 @@ import Support
         #expect(abs(d.totalSeconds - 0.95) < 1e-4)   // 0.25 s is 5512.5 samples: one is dropped
     }
 
+    /// The key names the resampler that made an entry (library, version, recipe): entries another
+    /// recipe made are not reused (one clip here is at 44.1 kHz), nor ones libsamplerate made
+    /// before the switch to libsoxr (their key said only "best").
+    @Test func cacheKeyNamesTheResampler() throws {
+        let root = try Fixtures.temporaryFolder("dataset")
+        let cache = try Fixtures.temporaryFolder("cache")
+        defer { try? FileManager.default.removeItem(at: root); try? FileManager.default.removeItem(at: cache) }
+        _ = try makeDataset(root)
+        func load(_ q: ResamplerQuality) throws -> SpectrogramDataset {
+            try DatasetLoader.load(root, config: config, cacheDirectory: cache, threads: 1, resampler: q)
+        }
+        let hq = try load(.hq)
+        #expect(hq.cachedClips == 0)
+        let lq = try load(.lq)
+        #expect(lq.cachedClips == 0)
+        #expect(lq.spectrograms != hq.spectrograms)   // the 44.1 kHz clip differs at the top
+        #expect(try load(.hq).cachedClips == 3)
+        #expect(try load(.lq).cachedClips == 3)
+
+        let key = SpectrogramCache(directory: cache, config: config, resampler: .hq)
+            .key("/x.wav", SpectrogramCache.FileStamp(size: 1, mtimeNanoseconds: 2))
+        #expect(key.contains("|libsoxr-") && key.hasSuffix(" hq"), "\(key)")
+    }
+
     @Test func unusableCacheFolderOnlyCostsTime() throws {
         let root = try Fixtures.temporaryFolder("dataset")
         defer { try? FileManager.default.removeItem(at: root) }

@@ -36,10 +36,10 @@ import Support
     }
 
     /// 44.1 kHz stereo: torchaudio resampled it with its own windowed sinc (Hann, width 6,
-    /// rolloff 0.99); we use libsamplerate, whose low-pass filters differ from it near Nyquist.
-    /// Bounds: mean |diff| 1e-3 and max 0.1 in log1p units (observed: BEST mean 4.7e-5, max
-    /// 0.031; MEDIUM 5.5e-5, 0.039; FASTEST 7.9e-5, 0.040; this file has little energy above
-    /// 8 kHz, where the converters really differ: see ResamplerTests). 1e-4 would demand torchaudio's exact filter; 0.1
+    /// rolloff 0.99); we use libsoxr, whose low-pass filters differ from it near Nyquist.
+    /// Bounds: mean |diff| 1e-3 and max 0.1 in log1p units (observed: hq mean 4.9e-5, max
+    /// 0.036; steep 4.4e-5, 0.006; lq 7.7e-5, 0.040; this file has little energy above
+    /// 8 kHz, where the recipes really differ: see ResamplerTests). 1e-4 would demand torchaudio's exact filter; 0.1
     /// log1p units is a ~10% power difference in the worst single cell, inaudible and far
     /// below what a wrong window, padding or filterbank would cause (those give O(1) errors).
     @Test(arguments: ResamplerQuality.allCases)

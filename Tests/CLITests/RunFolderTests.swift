@@ -203,10 +203,11 @@ import Testing
         #expect(((try? Data(contentsOf: cli.path("real/back.wav"))) ?? Data()).prefix(4) == Data("RIFF".utf8))
 
         guard getuid() == 0 else { return }     // mknod needs root
-        let node = cli.path("null")
+        // Named .wav because invert picks its output format by the extension.
+        let node = cli.path("null.wav")
         #expect(mknod(node.path, S_IFCHR | 0o666, dev_t(1 << 8 | 3)) == 0)
-        for args in [["invert", "x.npy", "--out", "null", "--iterations", "1"],
-                     ["mel", clip, "--npy", "null", "--png", "null", "--n-mels", "16", "--frames", "32"]] {
+        for args in [["invert", "x.npy", "--out", "null.wav", "--iterations", "1"],
+                     ["mel", clip, "--npy", "null.wav", "--png", "null.wav", "--n-mels", "16", "--frames", "32"]] {
             r = try cli.run(args)
             #expect(r.status == 0, "\(args): \(r.stderr)")
             var st = stat()

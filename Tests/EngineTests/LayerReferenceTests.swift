@@ -82,9 +82,9 @@ import Testing
         for (name, act) in [("relu", Activation.relu), ("leaky", Activation.leakyReLU(0.2))] {
             let x = f["\(name).x"]
             var y = [Float](repeating: 0, count: x.count), dx = y
-            act.forward(x, &y, count: x.count, workers: ComputeSettings.standard.threads)
+            act.forward(x, &y, count: x.count, settings: .standard)
             expectClose("\(name).y", y, f["\(name).y"], rtol: Self.rtol)
-            act.backward(output: y, f["\(name).dy"], &dx, count: x.count, workers: ComputeSettings.standard.threads)
+            act.backward(output: y, f["\(name).dy"], &dx, count: x.count, settings: .standard)
             expectClose("\(name).dx", dx, f["\(name).dx"], rtol: Self.rtol)
         }
     }

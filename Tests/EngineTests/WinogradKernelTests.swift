@@ -2,11 +2,11 @@ import Engine
 import Support
 import Testing
 
-/// The C transform kernels (portable and AVX2) against the Swift reference loops, on tile counts
-/// around the 8-tile vector step. They do the same additions in the same order, so the results
+/// The C transform kernels (portable, AVX2 and AVX-512: isa 0, 1, 2) against the Swift reference
+/// loops, on tile counts around the 8- and 16-tile vector steps. They do the same additions in the same order, so the results
 /// must be the same bits.
 @Suite struct WinogradKernelTests {
-    static let tileCounts = [1, 7, 8, 9, 16, 19]
+    static let tileCounts = [1, 7, 8, 9, 16, 17, 19, 24, 32, 35]
 
     func random(_ n: Int, seed: UInt64) -> [Float] {
         var rng = SplitMix64(seed: seed)
@@ -22,7 +22,7 @@ import Testing
             expected.withUnsafeMutableBufferPointer { v in
                 WinogradConv.inputTransformReference(p.baseAddress!, stride: stride, into: v.baseAddress!, step: step, tiles: tiles)
             }
-            for isa: Int32 in [0, 1] {
+            for isa: Int32 in [0, 1, 2] {
                 var got = [Float](repeating: 0, count: 9 * step)
                 got.withUnsafeMutableBufferPointer { v in WinogradConv.inputTransform(p.baseAddress!, stride: stride, into: v.baseAddress!, step: step, tiles: tiles, isa: isa) }
                 #expect(got == expected, "isa \(isa), \(tiles) tiles")
@@ -40,7 +40,7 @@ import Testing
             WinogradConv.outputReference(mb, plane: plane, tiles: tiles, bias: 0.25, &r0, &r1, spacing: 1)
             var p0 = r0.map { _ in Float(-7) }, p1 = p0
             WinogradConv.outputReference(mb, plane: plane, tiles: tiles, bias: 0.25, &p0, &p1, spacing: 2)
-            for isa: Int32 in [0, 1] {
+            for isa: Int32 in [0, 1, 2] {
                 var y0 = [Float](repeating: -7, count: 4 * tiles), y1 = y0
                 WinogradConv.outputRows(mb, plane: plane, tiles: tiles, bias: 0.25, &y0, &y1, isa: isa)
                 #expect(y0 == r0 && y1 == r1, "rows, isa \(isa), \(tiles) tiles")
@@ -61,7 +61,7 @@ import Testing
             let d0 = dp.baseAddress!, d1 = d0 + 2 * tiles
             var expected = [Float](repeating: 0, count: 9 * step)
             WinogradConv.filterRowsReference(d0, d1, &expected, step: step, tiles: tiles)
-            for isa: Int32 in [0, 1] {
+            for isa: Int32 in [0, 1, 2] {
                 var got = [Float](repeating: 0, count: 9 * step)
                 WinogradConv.filterRows(d0, d1, &got, step: step, tiles: tiles, isa: isa)
                 #expect(got == expected, "isa \(isa), \(tiles) tiles")
@@ -70,12 +70,12 @@ import Testing
     }
 
     /// One input row into its two column phases, against the definition.
-    @Test(arguments: [2, 14, 16, 18, 34, 40])
+    @Test(arguments: [2, 14, 16, 18, 32, 34, 40, 64, 66, 70, 100])
     func splitRow(_ width: Int) {
         let src = random(width, seed: 300 + UInt64(width)), half = width / 2
         var expectedOdd = [Float](repeating: 0, count: half + 1), expectedEven = expectedOdd
         for q in 0 ..< half { expectedEven[q] = src[2 * q]; expectedOdd[q + 1] = src[2 * q + 1] }
-        for isa: Int32 in [0, 1] {
+        for isa: Int32 in [0, 1, 2] {
             var odd = [Float](repeating: 9, count: half + 1), even = odd
             WinogradConv.splitRow(src, width: width, odd: &odd, even: &even, isa: isa)
             #expect(odd == expectedOdd && even == expectedEven, "isa \(isa), width \(width)")

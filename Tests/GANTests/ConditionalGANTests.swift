@@ -46,6 +46,8 @@ import Testing
         #expect(out.allSatisfy { $0 >= 0 })  // final ReLU
         let snap = gan.snapshotGenerator()
         #expect(snap.generate(labels: b.labels, z: b.z) == out)
+        // The one-worker snapshot auditions sample from beside training: the same samples.
+        #expect(gan.snapshotGenerator(threads: 1).generate(labels: b.labels, z: b.z) == out)
     }
 }
 

@@ -1,7 +1,8 @@
 // The transforms of F(2x2, 2x2) Winograd convolution (Engine/WinogradConv.swift), in C so they
-// can use AVX2 when the CPU has it (chosen at run time: Swift here compiles for baseline
-// x86-64). The Swift versions in WinogradConv.swift are the reference tests compare with.
-// isa: 1 = AVX2 if this CPU has it, 0 = portable C.
+// can use AVX-512 or AVX2 when the CPU has them (chosen at run time: Swift here compiles for
+// baseline x86-64). The Swift versions in WinogradConv.swift are the reference tests compare with.
+// isa: 2 = AVX-512 if this CPU has it (else as 1), 1 = AVX2 if it has it (else 0), 0 = portable C.
+// Every path does the same additions in the same order: the same bits.
 #ifndef CGAN_WINOGRAD_KERNELS_H
 #define CGAN_WINOGRAD_KERNELS_H
 
