@@ -23,6 +23,8 @@ struct MelInverse: Sendable {
     let w0: [Float]
     let w1: [Float]
     let invCurvature: [Float]   // 1 / sum_m fb[k,m]^2, 0 for bins no filter sees
+    let invWeightSum: [Float]   // 1 / sum_m fb[k,m], 0 for bins no filter sees
+    let bandStart: [Int]        // nMels + 1: bins bandStart[m] ..< bandStart[m + 1] have b0 == m
     // LDL^T-style forward elimination of the tridiagonal (fb^T fb + ridge I), computed once.
     let upper: [Double]         // e[m] / pivot[m] (Thomas c')
     let invPivot: [Double]      // 1 / pivot[m]
@@ -33,7 +35,7 @@ struct MelInverse: Sendable {
         nMels = fb.nMels
         let dense = fb.denseMatrix
         var b0 = [Int32](repeating: 0, count: bins), w0 = [Float](repeating: 0, count: bins), w1 = w0
-        var inv = w0
+        var inv = w0, invSum = w0
         for k in 0 ..< bins {
             let row = Array(dense[k * nMels ..< (k + 1) * nMels])
             let nz = row.indices.filter { row[$0] > 0 }
@@ -46,12 +48,27 @@ struct MelInverse: Sendable {
                 w1[k] = lo + 1 < nMels ? row[lo + 1] : 0
                 let c = w0[k] * w0[k] + w1[k] * w1[k]
                 inv[k] = c > 0 ? 1 / c : 0
+                invSum[k] = w0[k] + w1[k] > 0 ? 1 / (w0[k] + w1[k]) : 0
             }
         }
         self.b0 = b0
         self.w0 = w0
         self.w1 = w1
         invCurvature = inv
+        invWeightSum = invSum
+        // The bins some filter sees are one run with b0 non-decreasing (filters ordered by
+        // frequency); bins outside it (0 and n/2 here) get no run.
+        let seen = (0 ..< bins).filter { invSum[$0] > 0 }
+        var bandStart = [Int](repeating: seen.last.map { $0 + 1 } ?? 0, count: nMels + 1)
+        for m in stride(from: nMels - 1, through: 0, by: -1) {
+            bandStart[m] = bandStart[m + 1]
+            for k in seen.reversed() where Int(b0[k]) == m { bandStart[m] = k }
+        }
+        if let first = seen.first, let last = seen.last {
+            precondition(seen.count == last - first + 1 && (first ..< last).allSatisfy { b0[$0] <= b0[$0 + 1] },
+                         "mel filters must see one run of bins in band order")
+        }
+        self.bandStart = bandStart
         let (nb, nm) = (fb.bins, fb.nMels)
         var diag = [Double](repeating: 0, count: nm), off = [Double](repeating: 0, count: nm)
         for k in 0 ..< nb {
@@ -145,5 +162,60 @@ struct MelInverse: Sendable {
             }
         }}}}}}}
         return power
+    }
+
+    /// Griffin-Lim's magnitude step in the mel domain, for one frame: the magnitudes of
+    /// `spectrum` (interleaved complex, `bins` values) rescaled so that the frame's mel power
+    /// moves to `target` (nMels values): band m's power ratio r_m = target_m / S_m (S the
+    /// spectrum's own mel power, r = 0 where S = 0), and bin k's power is multiplied by the
+    /// filter-weighted mean of its bands' ratios. A fixed linear estimate forces one of the
+    /// many spectra with that mel power, usually not the STFT of any signal; this keeps the fine
+    /// structure the iterations found within a band and corrects only what the mel target sees.
+    /// `bands` (nMels + 1 floats) and `power` (bins floats): scratch. Writes `bins` magnitudes into `magnitude`.
+    /// Band by band over the contiguous bin runs of `bandStart` (one dot product per run, so
+    /// the runs' sums overlap instead of queueing on one accumulator in memory).
+    func matchMel(spectrum: UnsafePointer<Float>, target: UnsafePointer<Float>, bands: UnsafeMutablePointer<Float>,
+                  power: UnsafeMutablePointer<Float>, magnitude: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD8<Float>
+        let lanes = V.scalarCount, whole = bins / lanes * lanes
+        let raw = UnsafeRawPointer(spectrum)
+        for k in stride(from: 0, to: whole, by: lanes) {
+            let z = raw.loadUnaligned(fromByteOffset: 8 * k, as: SIMD16<Float>.self)
+            let re = z.evenHalf, im = z.oddHalf
+            UnsafeMutableRawPointer(power + k).storeBytes(of: re * re + im * im, as: V.self)
+        }
+        for k in whole ..< bins { power[k] = spectrum[2 * k] * spectrum[2 * k] + spectrum[2 * k + 1] * spectrum[2 * k + 1] }
+        w0.withUnsafeBufferPointer { w0b in
+        w1.withUnsafeBufferPointer { w1b in
+        invWeightSum.withUnsafeBufferPointer { invb in
+        bandStart.withUnsafeBufferPointer { start in
+            let w0 = w0b.baseAddress!, w1 = w1b.baseAddress!, inv = invb.baseAddress!
+            // S_m = sum over run m of w0 p + sum over run m - 1 of w1 p.
+            var carry: Float = 0
+            for m in 0 ..< nMels {
+                var own: Float = 0, next: Float = 0
+                for k in start[m] ..< start[m + 1] {
+                    own += w0[k] * power[k]
+                    next += w1[k] * power[k]
+                }
+                let s = own + carry
+                carry = next
+                bands[m] = s > 0 ? max(target[m], 0) / s : 0
+            }
+            bands[nMels] = 0
+            // Per-bin power ratio into `magnitude`, then magnitude = sqrt(ratio x power).
+            for k in 0 ..< start[0] { magnitude[k] = 0 }
+            for m in 0 ..< nMels {
+                let r0 = bands[m], r1 = bands[m + 1]
+                for k in start[m] ..< start[m + 1] { magnitude[k] = (w0[k] * r0 + w1[k] * r1) * inv[k] }
+            }
+            for k in start[nMels] ..< bins { magnitude[k] = 0 }
+        }}}}
+        for k in stride(from: 0, to: whole, by: lanes) {
+            let r = UnsafeRawPointer(magnitude + k).loadUnaligned(as: V.self)
+            let p = UnsafeRawPointer(power + k).loadUnaligned(as: V.self)
+            UnsafeMutableRawPointer(magnitude + k).storeBytes(of: (r * p).squareRoot(), as: V.self)
+        }
+        for k in whole ..< bins { magnitude[k] = (magnitude[k] * power[k]).squareRoot() }
     }
 }
