@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "Support", swiftSettings: optimisedInDebug),
         .target(name: "BLAS", dependencies: ["COpenBLAS", "CCPU"], swiftSettings: optimisedInDebug),
         .target(name: "Audio",
-                dependencies: ["Support", "BLAS", "CSndFile", "CFFTW", "CSoxr", "CPNG"],
+                dependencies: ["Support", "BLAS", "CSndFile", "CFFTW", "CSoxr", "CPNG", "CKernels"],
                 swiftSettings: optimisedInDebug),
         .target(name: "Engine", dependencies: ["Support", "BLAS", "CWinograd", "CKernels"], swiftSettings: optimisedInDebug),
         // Run quality: a small classifier fitted on the real spectrograms scores generated ones.
@@ -60,7 +60,7 @@ let package = Package(
             swiftSettings: optimisedInDebug),
 
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
-        .testTarget(name: "AudioTests", dependencies: ["Audio", "Support", "BLAS"],
+        .testTarget(name: "AudioTests", dependencies: ["Audio", "Support", "BLAS", "CKernels"],
                     exclude: ["Fixtures"], swiftSettings: optimisedInDebug),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "BLAS", "Support"],
                     exclude: ["Fixtures"], swiftSettings: optimisedInDebug),

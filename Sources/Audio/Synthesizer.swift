@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Support
 
@@ -40,7 +41,12 @@ public final class Synthesizer: @unchecked Sendable {
         static let torchaudio = Mode(initialPhase: .torchRand, matchEvery: 0)
     }
 
-    public init(config: SpectrogramConfig) {
+    /// Which path the per-frame C kernels take (CKernels' isa: 2 AVX-512, 1 AVX2, 0 portable;
+    /// the CPU caps it). Every path gives the same bits, so this only changes speed.
+    let isa: Int32
+
+    public init(config: SpectrogramConfig, isa: Int32 = 2) {
+        self.isa = isa
         self.config = config
         stft = STFT(n: config.nFFT, hop: config.hop)
         filterbank = MelFilterbank(bins: config.bins, nMels: config.nMels, sampleRate: config.sampleRate)
@@ -134,8 +140,7 @@ public final class Synthesizer: @unchecked Sendable {
             // Inverse of `spec` (frame t) overlap-added into `out`.
             func overlapAdd(_ t: Int, into out: UnsafeMutablePointer<Float>) {
                 fft.inverse(spec, fr)
-                let dst = out + t * hop
-                for i in 0 ..< n { dst[i] += fr[i] * w[i] }
+                gl_overlap_add(out + t * hop, fr, w, n, isa)
             }
 
             // The signal's centred reflect padding, written over both ends.
@@ -162,16 +167,14 @@ public final class Synthesizer: @unchecked Sendable {
             for iteration in 0 ..< iterations {
                 z.update(repeating: 0, count: paddedLength)
                 for t in 0 ..< frames {
-                    let src = y + t * hop
-                    for i in 0 ..< n { fr[i] = src[i] * w[i] }
+                    gl_window(y + t * hop, w, fr, n, isa)
                     fft.forward(fr, spec)
                     let target = enforcedBuffer.baseAddress! + t * bins
                     if mode.matchMel && iteration % mode.matchEvery == 0 {
                         melInverse.matchMel(spectrum: spec, target: melBuffer.baseAddress! + t * nMels,
                                             bands: bandBuffer.baseAddress!, power: powerBuffer.baseAddress!, magnitude: target)
                     }
-                    Self.momentumStep(spectrum: spec, previous: prev + 2 * t * bins, magnitude: target,
-                                      count: bins, alpha: alpha)
+                    gl_momentum(spec, prev + 2 * t * bins, target, bins, alpha, isa)
                     overlapAdd(t, into: z)
                 }
                 finish(z)
@@ -185,6 +188,8 @@ public final class Synthesizer: @unchecked Sendable {
     /// Fast Griffin-Lim's phase step for one frame of `count` complex values (interleaved),
     /// in place: a = rebuilt - alpha * previous; previous = rebuilt;
     /// spectrum = magnitude * a / (|a| + 1e-16), ready for the inverse transform.
+    /// The loop runs CKernels' `gl_momentum` (AVX-512/AVX2 where the CPU has them); this is its
+    /// Swift statement, which the tests hold every C path to, bit for bit.
     /// Four complex numbers per step, deinterleaved into re/im lanes so one sqrt and one
     /// divide serve four (the package targets baseline x86-64: SSE, 4 floats).
     @inline(__always)
