@@ -9,7 +9,7 @@ Written by `cgan-tui export RUN --pytorch DIR` beside the run's config.json, met
 checkpoints/latest.safetensors and its training spectrograms (data/*.npy, in the scale the
 model learns, exactly the tensors cgan-tui trained on). Needs torch and numpy, nothing else.
 
-  torchrun --nproc_per_node=N train.py --epochs E    # N GPUs (nccl), or N CPU processes (gloo)
+  torchrun --standalone --nproc_per_node=N train.py --epochs E   # N GPUs (nccl), or N CPU processes (gloo)
   python3 train.py --epochs E                        # one process
 
 continues the run up to epoch E with the run's model and recipe (cgan-tui's step: the same

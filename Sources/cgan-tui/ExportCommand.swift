@@ -4,7 +4,7 @@ import GAN
 import Support
 
 /// `cgan-tui export RUN --pytorch DIR`: a self-contained folder that continues the run in
-/// PyTorch (`torchrun --nproc_per_node=N train.py --epochs E`) and that `cgan-tui --resume DIR`
+/// PyTorch (`torchrun --standalone --nproc_per_node=N train.py --epochs E`) and that `cgan-tui --resume DIR`
 /// continues afterwards: the run's config.json, metrics.csv and latest checkpoint as they are,
 /// the training spectrograms as `.npy` shards and train.py (`PyTorchExport`).
 struct ExportCommand: ParsableCommand {
@@ -14,7 +14,7 @@ struct ExportCommand: ParsableCommand {
         discussion: """
         Example:
           cgan-tui export runs/drums --pytorch gpu-run
-          cd gpu-run && torchrun --nproc_per_node=4 train.py --epochs 400
+          cd gpu-run && torchrun --standalone --nproc_per_node=4 train.py --epochs 400
           cgan-tui --resume gpu-run          # back on this machine: dashboard, generate, eval, more epochs
         """)
 
@@ -72,7 +72,7 @@ struct ExportCommand: ParsableCommand {
         let q = shellQuoted(target.path)
         say("cgan-tui: exported \(runFolder) (epoch \(meta.epoch), step \(meta.step), recipe \(model.recipe.name)) to \(target.path): "
             + "\(counted(data.spectrograms.count, "clip")) in \(counted(shards, "shard")), train.py, config.json, metrics.csv, checkpoints/latest.safetensors")
-        say("cgan-tui: continue in PyTorch: cd \(q) && torchrun --nproc_per_node=N train.py --epochs E   (N GPUs, or N CPU processes)")
+        say("cgan-tui: continue in PyTorch: cd \(q) && torchrun --standalone --nproc_per_node=N train.py --epochs E   (N GPUs, or N CPU processes)")
         say("cgan-tui: come back: cgan-tui --resume \(q)")
     }
 }

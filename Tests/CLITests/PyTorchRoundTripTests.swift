@@ -42,14 +42,14 @@ import Testing
         try #require(r.status == 0, "train: \(r.stderr)")
         r = try cli.run(["export", "run", "--pytorch", "pt"])
         try #require(r.status == 0, "export: \(r.stderr)")
-        #expect(r.stdout.contains("torchrun --nproc_per_node=N train.py --epochs E"))
+        #expect(r.stdout.contains("torchrun --standalone --nproc_per_node=N train.py --epochs E"))
         for file in ["train.py", "config.json", "metrics.csv", "checkpoints/latest.safetensors", "data/index.json",
                      "data/spectrograms_000.npy", "data/labels_000.npy"] {
             #expect(FileManager.default.fileExists(atPath: cli.path("pt/\(file)").path), "\(file) missing")
         }
 
         // torchrun is `python3 -m torch.distributed.run` (the same entry point, whatever PATH holds).
-        r = try cli.run(["python3", "-m", "torch.distributed.run", "--nproc_per_node=2", cli.path("pt/train.py").path,
+        r = try cli.run(["python3", "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", cli.path("pt/train.py").path,
                          "--epochs", "4", "--threads", "1"],
                         executable: URL(fileURLWithPath: "/usr/bin/env"), environment: ["OMP_NUM_THREADS": "1"], timeout: 300)
         try #require(r.status == 0, "torchrun: \(r.stdout)\n\(r.stderr)")

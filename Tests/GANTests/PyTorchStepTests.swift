@@ -20,8 +20,14 @@ import Testing
                                    instanceNoiseSteps: 100, projection: true, powerFloor: 1e-5, valueScale: 0.25,
                                    generatorEMA: 0.99, batchSize: 4)
 
-    /// nil when python3 can import torch and numpy, else why not (printed once by each test).
+    /// nil when python3 can import torch and numpy, else why not (said once, when first asked).
     static let missingPython: String? = {
+        let why = pythonProblem()
+        if let why { print("PyTorchStepTests skipped: \(why)") }
+        return why
+    }()
+
+    static func pythonProblem() -> String? {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", "-c", "import torch, numpy"]
@@ -30,7 +36,7 @@ import Testing
         do { try p.run() } catch { return "python3 not found" }
         p.waitUntilExit()
         return p.terminationStatus == 0 ? nil : "python3 cannot import torch and numpy (pip install torch numpy)"
-    }()
+    }
 
     /// A tensor may differ from PyTorch's by this much of its largest value. Measured: at most
     /// 1.4e-5 (float32 rounding of two implementations after four steps), here with OpenBLAS's
@@ -120,10 +126,7 @@ import Testing
 
     @Test(arguments: ["seed", "everything"])
     func oneStepEqualsTrainStep(_ recipeName: String) throws {
-        if let why = Self.missingPython {
-            print("PyTorchStepTests skipped: \(why)")
-            return
-        }
+        if Self.missingPython != nil { return }
         let recipe = recipeName == "seed" ? Recipe.seed : Self.everything
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cgan-torch-step-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("checkpoints"), withIntermediateDirectories: true)
