@@ -60,7 +60,8 @@ struct ExportCommand: ParsableCommand {
         do { try fm.createDirectory(at: layout.checkpoints, withIntermediateDirectories: true) } catch {
             throw UserError("cannot create \(layout.checkpoints.path): \(RunLayout.reason(error))")
         }
-        try AtomicFile.write(try InputFile.read(source.latestCheckpoint, limit: Int.max, what: "a checkpoint"), to: layout.latestCheckpoint)
+        // Written again from the model it loaded into (checked, and no larger than the model).
+        try model.save(to: layout.latestCheckpoint, metadata: meta)
         try config.write(to: layout.config)
         let metrics = (try? Data(contentsOf: source.metrics)) ?? Data((PyTorchExport.metricsHeader(classes: meta.classNames) + "\n").utf8)
         try AtomicFile.write(metrics, to: layout.metrics)

@@ -43,6 +43,7 @@ import Testing
         r = try cli.run(["export", "run", "--pytorch", "pt"])
         try #require(r.status == 0, "export: \(r.stderr)")
         #expect(r.stdout.contains("torchrun --standalone --nproc_per_node=N train.py --epochs E"))
+        #expect(try Self.checkpointConfig(cli.path("pt/checkpoints/latest.safetensors"))["step"] as? Int == 6)
         for file in ["train.py", "config.json", "metrics.csv", "checkpoints/latest.safetensors", "data/index.json",
                      "data/spectrograms_000.npy", "data/labels_000.npy"] {
             #expect(FileManager.default.fileExists(atPath: cli.path("pt/\(file)").path), "\(file) missing")
