@@ -329,13 +329,13 @@ def main():
 
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
     cuda = torch.cuda.is_available()
-    if distributed:
-        dist.init_process_group(backend="nccl" if cuda else "gloo")
-    rank, world = (dist.get_rank(), dist.get_world_size()) if distributed else (0, 1)
     local = int(os.environ.get("LOCAL_RANK", "0"))
     device = torch.device(f"cuda:{local}" if cuda else "cpu")
     if cuda:
-        torch.cuda.set_device(device)
+        torch.cuda.set_device(device)   # before the process group, so nccl binds this process's GPU
+    if distributed:
+        dist.init_process_group(backend="nccl" if cuda else "gloo")
+    rank, world = (dist.get_rank(), dist.get_world_size()) if distributed else (0, 1)
 
     def say(text):
         if rank == 0:
