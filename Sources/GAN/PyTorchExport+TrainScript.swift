@@ -18,7 +18,8 @@ weight average), writes checkpoints/latest.safetensors (and epoch_NNN.safetensor
 checkpointEvery epochs, weights only) in cgan-tui's format, atomically, and appends to
 metrics.csv in its columns. Each process takes a batch of the run's batch size; DDP averages
 the gradients, so one optimizer step sees N batches and an epoch has N times fewer steps.
-Random streams are PyTorch's, not cgan-tui's. Come back with `cgan-tui --resume DIR`.
+Random streams are PyTorch's, not cgan-tui's. Ctrl-C or SIGTERM stops after the step and saves
+latest (a second one exits at once). Come back with `cgan-tui --resume DIR`.
 
 --replay FILE --replay-out OUT (a debugging hook for the equality test): one step from
 checkpoints/latest.safetensors on the batch, latents and noise draws FILE holds; the state
@@ -30,6 +31,7 @@ import json
 import math
 import os
 import secrets
+import signal
 import struct
 import sys
 import time
@@ -298,6 +300,30 @@ def keep_metrics(path, last_step):
     return len(header.split(","))
 
 
+def append_metrics(folder, rows):
+    # The quality columns stay empty: the yardstick (Sources/Quality) is cgan-tui's.
+    with open(os.path.join(folder, "metrics.csv"), "a") as f:
+        f.write("".join(r + "\n" for r in rows))
+
+
+def stop_on_signals():
+    """As cgan-tui: SIGINT, SIGTERM or SIGHUP stops after the step and saves; a second one exits at
+    once (the last checkpoint is intact). A SIGHUP ignored at start (nohup) stays ignored.
+    Returns the box the handler puts the signal number in."""
+    box = {"signal": 0}
+
+    def on_signal(signum, frame):
+        if box["signal"]:
+            os._exit(128 + signum)
+        box["signal"] = signum
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        if s != signal.SIGHUP or signal.getsignal(s) is not signal.SIG_IGN:
+            signal.signal(s, on_signal)
+    # A parent that blocks them (a launcher's own signal handling) passes the mask on through exec.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
+    return box
+
+
 # ---------------------------------------------------------------- main
 def replay(args, folder):
     """One step on the draws FILE holds: real (n, H, W), labels (n), z (n, latent), and when the
@@ -360,6 +386,11 @@ def main():
         ddp = tuple(nn.parallel.DistributedDataParallel(m, device_ids=[local] if cuda else None) for m in (run.G, run.D))
     columns = keep_metrics(os.path.join(folder, "metrics.csv"), run.step) if rank == 0 else 0
     how = f"{world} processes, DDP over {'nccl' if cuda else 'gloo'}" if distributed else "1 process"
+    if rank == 0:
+        # cgan-tui's --resume takes the epoch count from here when --epochs is not given.
+        run_config["options"]["epochs"] = args.epochs
+        atomic_write(os.path.join(folder, "config.json"), [(json.dumps(run_config, indent=2, sort_keys=True) + "\n").encode()])
+    stop = stop_on_signals()
     say(f"train.py: recipe {run.recipe.name}, {n} clips of {run.n_mels} x {run.frames}, {how} on {device.type}, batch {batch}"
         f" per process, {steps_per_epoch} steps per epoch; epochs {start_epoch + 1} to {args.epochs} from step {run.step}")
 
@@ -393,18 +424,27 @@ def main():
                 sys.exit(1)
             line = f"{epoch},{run.step},{f32_text(ld)},{f32_text(lg)},{seconds:.4f},{float(clips) / max(seconds, 1e-9):.2f}"
             rows.append(line + "," * (columns - 6))
+            # Every process stops after the same step when any of them was told to.
+            flag = torch.tensor(float(stop["signal"]), device=device)
+            if distributed:
+                dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+            if flag.item() > 0:
+                if rank == 0:
+                    append_metrics(folder, rows)
+                    run.save(os.path.join(ckpt_dir, "latest.safetensors"), epoch - 1)
+                    print(f"train.py: stopped at epoch {epoch}, step {run.step}; checkpoints/latest.safetensors saved "
+                          f"(continuing here starts epoch {epoch} again).\nCome back: cgan-tui --resume {folder}", flush=True)
+                if distributed:
+                    dist.barrier()
+                    dist.destroy_process_group()
+                sys.exit(128 + int(flag.item()))
         if rank == 0:
-            # The quality columns stay empty: the yardstick (Sources/Quality) is cgan-tui's.
-            with open(os.path.join(folder, "metrics.csv"), "a") as f:
-                f.write("".join(r + "\n" for r in rows))
+            append_metrics(folder, rows)
             run.save(os.path.join(ckpt_dir, "latest.safetensors"), epoch)
             if every > 0 and epoch % every == 0:
                 run.save(os.path.join(ckpt_dir, f"epoch_{epoch:0{digits}d}.safetensors"), epoch, optimizer=False)
             print(f"epoch {epoch}/{args.epochs}  step {run.step}  loss_d {f32_text(ld)}  loss_g {f32_text(lg)}", flush=True)
     if rank == 0:
-        # cgan-tui's --resume takes the epoch count from here when --epochs is not given.
-        run_config["options"]["epochs"] = args.epochs
-        atomic_write(os.path.join(folder, "config.json"), [(json.dumps(run_config, indent=2, sort_keys=True) + "\n").encode()])
         print(f"train.py: trained to epoch {args.epochs} (step {run.step}); checkpoints/latest.safetensors is in cgan-tui's format.\n"
               f"Come back: cgan-tui --resume {folder}  (dashboard, generate and eval read it; --epochs N trains on)", flush=True)
     if distributed:

@@ -30,18 +30,25 @@ import Testing
         return (body.map { [Int($0[0]) ?? -1, Int($0[1]) ?? -1] }, Set(body.map(\.count) + [header]))
     }
 
+    /// A tiny run of `epochs` epochs (10 clips in batches of 4: 3 steps an epoch) exported to
+    /// `pt`; nil, after one printed line, where python3 cannot run train.py.
+    static func exportedRun(_ cli: CLI, epochs: Int) throws -> CLI.Result? {
+        if let why = try missingPython(cli) {
+            print("PyTorchRoundTripTests skipped: \(why)")
+            return nil
+        }
+        let data = try cli.makeDataset(clipsPerClass: 5)
+        let r = try cli.run([data.path, "--no-ui", "--epochs", "\(epochs)", "--out", "run"] + CLI.tiny)
+        try #require(r.status == 0, "train: \(r.stderr)")
+        let export = try cli.run(["export", "run", "--pytorch", "pt"])
+        try #require(export.status == 0, "export: \(export.stderr)")
+        return export
+    }
+
     @Test func exportTorchrunAndBack() throws {
         let cli = try CLI(); defer { cli.cleanUp() }
-        if let why = try Self.missingPython(cli) {
-            print("PyTorchRoundTripTests skipped: \(why)")
-            return
-        }
-        // 10 clips in batches of 4: cgan-tui takes 3 steps an epoch; two processes of 4 take 2.
-        let data = try cli.makeDataset(clipsPerClass: 5)
-        var r = try cli.run([data.path, "--no-ui", "--epochs", "2", "--out", "run"] + CLI.tiny)
-        try #require(r.status == 0, "train: \(r.stderr)")
-        r = try cli.run(["export", "run", "--pytorch", "pt"])
-        try #require(r.status == 0, "export: \(r.stderr)")
+        // cgan-tui takes 3 steps an epoch; two processes of 4 clips take 2.
+        guard var r = try Self.exportedRun(cli, epochs: 2) else { return }
         #expect(r.stdout.contains("torchrun --standalone --nproc_per_node=N train.py --epochs E"))
         #expect(try Self.checkpointConfig(cli.path("pt/checkpoints/latest.safetensors"))["step"] as? Int == 6)
         for file in ["train.py", "config.json", "metrics.csv", "checkpoints/latest.safetensors", "data/index.json",
@@ -72,6 +79,37 @@ import Testing
         r = try cli.run(["generate", "pt", "--class", "low", "--count", "2"])
         #expect(r.status == 0, "generate: \(r.stderr)")
         #expect(FileManager.default.fileExists(atPath: cli.path("pt/generated/low_1.wav").path))
+    }
+
+    /// SIGTERM while train.py trains: it finishes the step, saves latest (the epochs completed,
+    /// the step reached: metrics.csv's last row), exits 143, and cgan-tui resumes from there.
+    @Test func trainPyStopsOnSIGTERMAndSaves() throws {
+        let cli = try CLI(); defer { cli.cleanUp() }
+        guard var r = try Self.exportedRun(cli, epochs: 1) else { return }
+
+        let (p, out, _) = cli.makeProcess(["python3", cli.path("pt/train.py").path, "--epochs", "100000", "--threads", "1"],
+                                          executable: URL(fileURLWithPath: "/usr/bin/env"), environment: ["OMP_NUM_THREADS": "1"])
+        try p.run()
+        // Stop once PyTorch has written rows of its third epoch (epoch 4), whatever it is doing then.
+        let deadline = Date().addingTimeInterval(120)
+        while p.isRunning, Date() < deadline,
+              (try? Self.rows(cli.path("pt/metrics.csv")).steps.last?[0] ?? 0) ?? 0 < 4 { usleep(20_000) }
+        kill(p.processIdentifier, SIGTERM)
+        // A train.py that ignored the stop would hang the suite: killed (and the test fails) after 60 s.
+        let pid = p.processIdentifier
+        DispatchQueue.global().asyncAfter(deadline: .now() + 60) { kill(pid, SIGKILL) }
+        let seen = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 143, "stdout: \(seen)")
+        #expect(seen.contains("train.py: stopped at epoch"))
+        let meta = try Self.checkpointConfig(cli.path("pt/checkpoints/latest.safetensors"))
+        let last = try #require(try Self.rows(cli.path("pt/metrics.csv")).steps.last)
+        #expect(meta["step"] as? Int == last[1] && meta["epoch"] as? Int == last[0] - 1, "checkpoint \(meta), last row \(last)")
+
+        let epoch = try #require(meta["epoch"] as? Int)
+        r = try cli.run(["--resume", "pt", "--epochs", "\(epoch + 1)", "--no-ui"])
+        #expect(r.status == 0, "resume: \(r.stderr)")
+        #expect(try Self.checkpointConfig(cli.path("pt/checkpoints/latest.safetensors"))["step"] as? Int == 3 * (epoch + 1))
     }
 
     @Test func exportRefusesWhatItCannotUse() throws {
