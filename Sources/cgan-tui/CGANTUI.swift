@@ -8,7 +8,7 @@ struct CGANTUI: ParsableCommand {
         commandName: "cgan-tui",
         abstract: "Train a class-conditional GAN on a folder of labelled sounds, and hear it learn.",
         version: CGANVersion.string,
-        subcommands: [TrainCommand.self, MelCommand.self, InvertCommand.self, GenerateCommand.self, EvalCommand.self, ListenCommand.self,
+        subcommands: [TrainCommand.self, MelCommand.self, InvertCommand.self, GenerateCommand.self, EvalCommand.self, ListenCommand.self, ExportCommand.self,
                       BenchCommand.self],
         defaultSubcommand: TrainCommand.self)
 

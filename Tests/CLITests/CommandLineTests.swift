@@ -6,7 +6,7 @@ import Testing
 /// gets a suggestion, --version, one spelling and one way of writing defaults across commands,
 /// counts in the singular when there is one.
 @Suite struct CommandLineTests {
-    static let subcommands = ["train", "mel", "invert", "generate", "eval", "bench", "bench audio", "bench train", "bench fft"]
+    static let subcommands = ["train", "mel", "invert", "generate", "eval", "export", "bench", "bench audio", "bench train", "bench fft"]
 
     @Test func topLevelHelpShowsTrainingSubcommandsAndExamples() throws {
         let cli = try CLI(); defer { cli.cleanUp() }
