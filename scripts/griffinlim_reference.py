@@ -13,8 +13,8 @@ torchaudio's side, as the issue states it: M = MelSpectrogram(22050, n_fft 1024,
 128 HTK bands, no norm, power 2)(x); InverseMelScale(n_stft 513, n_mels 128, 22050, f_min 0,
 f_max None, norm None, mel_scale "htk", driver "gelsd") (it clamps with relu) -> GriffinLim(n_fft
 1024, hop 256, power 2, momentum 0.99, rand_init True, n_iter K) -> y; S = MelSpectrogram(y);
-g = argmin ||g S - M||_F (least squares); SC = ||g S - M||_F / ||M||_F; mean over 3 inits
-(torch.manual_seed(0), 1, 2), K = 8, 32, 64.
+g = argmin ||g S - M||_F (least squares); SC = ||g S - M||_F / ||M||_F; mean over SEEDS inits
+(torch.manual_seed(0) ... SEEDS - 1; 10, see there), K = 8, 32, 64.
 
 The drum sequence uses one-shots from the Debian package sonic-pi-samples
 (/usr/share/sonic-pi/samples, `apt-get install sonic-pi-samples`): freesound.org recordings
@@ -230,6 +230,12 @@ def spectral_convergence(S, M):
     return float(torch.linalg.norm(g * S - M) / torch.linalg.norm(M))
 
 
+# Random inits per figure. The issue's metric is a mean of 3, but one signal's figure then
+# swings with the draw (drums at 32 iterations: 0.066-0.187 per seed), so the comparison is
+# made on a mean of 10 for torchaudio and for cgan-tui (SynthesizerSetTests) alike.
+SEEDS = 10
+
+
 def torchaudio_figures(x):
     M = mel_spec(x)
     assert M.shape == (128, 512), M.shape
@@ -238,7 +244,7 @@ def torchaudio_figures(x):
     for k in (8, 32, 64):
         gl = torchaudio.transforms.GriffinLim(n_fft=1024, hop_length=256, power=2.0, momentum=0.99, rand_init=True, n_iter=k)
         scs = []
-        for seed in range(3):
+        for seed in range(SEEDS):
             torch.manual_seed(seed)
             y = gl(linear)
             scs.append(spectral_convergence(mel_spec(y), M))

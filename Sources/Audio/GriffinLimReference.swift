@@ -33,6 +33,7 @@ extension Synthesizer {
                             melInverse.matchMel(spectrum: r, target: target, bands: &bands, power: &power,
                                                 magnitude: $0.baseAddress! + t * bins)
                         }
+                        for k in 0 ..< min(Self.keptLowBins, bins) { enforced[t * bins + k] = magnitude[t * bins + k] }
                     }
                     for k in 0 ..< bins {
                         let i = 2 * (t * bins + k)
