@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Samples -> the seed's log-mel spectrogram: nMels x frames, row-major, row 0 = lowest band,
@@ -31,9 +32,8 @@ public final class LogMelExtractor: @unchecked Sendable {
         var (out, valid) = melPower(samples, frames: config.frames)
         let frames = config.frames
         out.withUnsafeMutableBufferPointer { p in
-            for m in 0 ..< config.nMels {
-                for t in m * frames ..< m * frames + valid { p[t] = log1p(p[t]) }
-            }
+            // CKernels' log1p: vectorised (AVX-512/AVX2), within 2 ulp of glibc's scalar log1pf.
+            for m in 0 ..< config.nMels { ek_log1p(p.baseAddress! + m * frames, valid, 2) }
         }
         return (out, valid)
     }

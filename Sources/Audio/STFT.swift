@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// torch.stft / torch.istft with the seed's conventions: periodic Hann window of length n,
@@ -62,9 +63,7 @@ struct STFT: Sendable {
         let output = FFTBuffer(count: bins * 2)
         window.withUnsafeBufferPointer { w in
             for t in 0 ..< frames {
-                let src = padded + t * hop
-                let dst = input.pointer
-                for i in 0 ..< n { dst[i] = src[i] * w[i] }
+                gl_window(padded + t * hop, w.baseAddress!, input.pointer, n, 2)   // AVX where the CPU has it; same bits
                 fftOne.forward(input.pointer, output.pointer)
                 body(t, 1, output.pointer)
             }

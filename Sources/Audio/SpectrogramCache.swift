@@ -12,7 +12,9 @@ import Support
 /// UInt32 nMels, UInt32 valid frames, Float64 seconds, nMels x valid Float32 values,
 /// UInt64 checksum of everything before it.
 public struct SpectrogramCache: Sendable {
-    static let version: UInt32 = 1
+    /// 2: log1p by CKernels' polynomial (within 2 ulp of glibc's log1pf, which version 1 used),
+    /// so a cold and a warm run give the same bits.
+    static let version: UInt32 = 2
     static let magic = Array("CGANMEL\0".utf8)
     let directory: URL
     let config: SpectrogramConfig
