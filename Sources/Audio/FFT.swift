@@ -72,16 +72,12 @@ public final class RealFFT: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         importRecordedWisdom()
-        let timed = planning == .measure || planning == .patient
-        if timed { fftwf_forget_wisdom() }
-        let start = DispatchTime.now().uptimeNanoseconds
-        let fft = RealFFT(n: n, batch: 1, planning: planning)
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        if timed {
-            fftwf_forget_wisdom()
-            _ = fftwf_import_wisdom_from_string(FFTWisdom.text)
+        func plan() -> (RealFFT, seconds: Double) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let fft = RealFFT(n: n, batch: 1, planning: planning)
+            return (fft, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
-        return (fft, seconds)
+        return planning == .measure || planning == .patient ? inCleanPlanner(plan) : plan()
     }
 
     /// The wisdom FFTW holds after planning `.patient` transforms of size `n` in a clean
@@ -91,15 +87,25 @@ public final class RealFFT: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         importRecordedWisdom()
+        return inCleanPlanner {
+            _ = RealFFT(n: n, batch: 1, planning: .patient)
+            return fftwf_export_wisdom_to_string().map { p -> String in
+                defer { free(p) }
+                return String(cString: p)
+            } ?? ""
+        }
+    }
+
+    /// Runs `body` with FFTW's process-wide wisdom emptied, then leaves the recorded wisdom
+    /// alone in it again, so timed planning never reaches a later shared plan. Call only with
+    /// `lock` held.
+    private static func inCleanPlanner<T>(_ body: () -> T) -> T {
         fftwf_forget_wisdom()
-        _ = RealFFT(n: n, batch: 1, planning: .patient)
-        let text = fftwf_export_wisdom_to_string().map { p -> String in
-            defer { free(p) }
-            return String(cString: p)
-        } ?? ""
-        fftwf_forget_wisdom()
-        _ = fftwf_import_wisdom_from_string(FFTWisdom.text)
-        return text
+        defer {
+            fftwf_forget_wisdom()
+            _ = fftwf_import_wisdom_from_string(FFTWisdom.text)
+        }
+        return body()
     }
 
     /// Call only with `lock` held. `.wisdom` falls back to `.estimate` where the recorded

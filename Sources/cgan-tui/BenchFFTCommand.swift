@@ -1,5 +1,6 @@
 import ArgumentParser
 import Audio
+import BLAS
 import Foundation
 import Support
 
@@ -57,20 +58,14 @@ struct BenchFFTCommand: ParsableCommand {
         let scale = 1 / Float(fft.n)
         var best = Double.infinity
         for _ in 0 ..< repeats {
-            let start = Self.threadCPUNanoseconds()
+            let start = GemmProfile.threadSeconds()
             for _ in 0 ..< pairs {
                 fft.forward(real.pointer, complex.pointer)
                 fft.inverse(complex.pointer, real.pointer)
                 for i in 0 ..< fft.n { real.pointer[i] *= scale }
             }
-            best = min(best, Double(Self.threadCPUNanoseconds() - start) / 1e3 / Double(pairs))
+            best = min(best, (GemmProfile.threadSeconds() - start) * 1e6 / Double(pairs))
         }
         return best
-    }
-
-    static func threadCPUNanoseconds() -> UInt64 {
-        var t = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
-        return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
     }
 }

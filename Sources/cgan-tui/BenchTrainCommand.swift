@@ -44,9 +44,7 @@ struct BenchTrainCommand: ParsableCommand {
 
     func run() throws {
         guard steps >= 1, batch >= 2 else { throw UserError("--steps must be >= 1 and --batch-size >= 2") }
-        if let t = threads {
-            guard (1 ... 256).contains(t) else { throw UserError("--threads must be between 1 and 256 (got \(t))") }
-        }
+        try ComputeThreads.check(threads)
         let compute = ComputeThreads.settings(threads: threads ?? 0, convolution: convolution)
         let threads = compute.threads
         print("\(BLASKernels.description.line), \(counted(threads, "thread"))")

@@ -50,7 +50,7 @@ struct EvalCommand: ParsableCommand {
 
     func evaluate() throws {
         try require((2 ... 10_000).contains(count), "--count must be between 2 and 10000 (got \(count)): diversity needs two clips")
-        if let threads { try require((1 ... 256).contains(threads), "--threads must be between 1 and 256 (got \(threads))") }
+        try ComputeThreads.check(threads)
         let input = try CheckpointInput(checkpoint)
         let threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
         let (model, meta) = try ConditionalGAN.load(from: input.url, settings: ComputeThreads.settings(threads: threads))

@@ -32,7 +32,7 @@ struct ExportCommand: ParsableCommand {
     }
 
     func export() throws {
-        if let threads { try require((1 ... 256).contains(threads), "--threads must be between 1 and 256 (got \(threads))") }
+        try ComputeThreads.check(threads)
         let source = RunLayout(root: URL(fileURLWithPath: runFolder))
         let fm = FileManager.default
         try require(fm.fileExists(atPath: source.latestCheckpoint.path),

@@ -84,7 +84,7 @@ struct TrainCommand: ParsableCommand {
         }
         if let v = sampleRate { try require(L.sampleRate.contains(v), "--sample-rate must be between \(L.sampleRate.lowerBound) and \(L.sampleRate.upperBound) Hz (got \(v))") }
         if let v = seed { try require(v >= 0, "--seed must be 0 or more (got \(v))") }
-        if let v = threads { try require((1 ... 256).contains(v), "--threads must be between 1 and 256 (got \(v))") }
+        try ComputeThreads.check(threads)
         if let v = checkpointEvery { try require(v >= 0 && v <= 1_000_000, "--checkpoint-every must be 0 or more (got \(v))") }
         if let v = logEvery { try require(v >= 0, "--log-every must be 0 or more (got \(v))") }
         if let out { try require(!out.isEmpty, "--out must not be empty") }
