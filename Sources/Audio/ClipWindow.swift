@@ -62,15 +62,8 @@ extension SpectrogramDataset {
         precondition(frames >= 1 && frames <= config.frames)
         if frames == config.frames { return self }
         var out = self
-        let old = config.frames, nMels = config.nMels
         out.config.frames = frames
-        out.spectrograms = spectrograms.map { s in
-            var c = [Float](repeating: 0, count: nMels * frames)
-            for m in 0 ..< nMels {
-                for t in 0 ..< frames { c[m * frames + t] = s[m * old + t] }
-            }
-            return c
-        }
+        out.spectrograms = spectrograms.cropped(toFrames: frames)
         return out
     }
 

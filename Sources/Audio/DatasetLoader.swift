@@ -5,7 +5,7 @@ import Synchronization
 public struct SpectrogramDataset: Sendable {
     public var classes: [String]
     public var config: SpectrogramConfig
-    public var spectrograms: [[Float]]        // one nMels x frames log-mel per clip
+    public var spectrograms: ClipSpectrograms // one nMels x frames log-mel per clip
     public var labels: [Int]                  // class index per clip
     public var clipCounts: [Int]              // per class
     public var skipped: [(path: String, reason: String)]
@@ -13,7 +13,7 @@ public struct SpectrogramDataset: Sendable {
     /// Clips whose spectrogram came from the cache (the rest were decoded now).
     public var cachedClips = 0
 
-    public init(classes: [String], config: SpectrogramConfig, spectrograms: [[Float]], labels: [Int],
+    public init(classes: [String], config: SpectrogramConfig, spectrograms: ClipSpectrograms, labels: [Int],
                 clipCounts: [Int], skipped: [(path: String, reason: String)], totalSeconds: Double) {
         self.classes = classes
         self.config = config
@@ -159,7 +159,8 @@ public enum DatasetLoader {
         }
         let outcomes = results.withLock { $0 }
 
-        var dataset = SpectrogramDataset(classes: layout.classes, config: config, spectrograms: [], labels: [],
+        var dataset = SpectrogramDataset(classes: layout.classes, config: config,
+                                         spectrograms: ClipSpectrograms(nMels: config.nMels, frames: config.frames), labels: [],
                                          clipCounts: Array(repeating: 0, count: layout.classes.count),
                                          skipped: layout.skipped, totalSeconds: 0)
         for (i, job) in jobs.enumerated() {
@@ -197,7 +198,7 @@ public enum DatasetLoader {
     }
 
     enum Outcome: Sendable {
-        case clip([Float], seconds: Double, cached: Bool)
+        case clip(ClipSpectrograms.Stored, seconds: Double, cached: Bool)
         case skipped(String)
     }
 
@@ -207,35 +208,19 @@ public enum DatasetLoader {
         let path = url.path
         let stamp = SpectrogramCache.stamp(path)
         if let cache, let stamp, let entry = cache.read(path, stamp) {
-            return .clip(padded(entry.logMel, nMels: config.nMels, valid: entry.validFrames, frames: config.frames),
-                         seconds: entry.seconds, cached: true)
+            return .clip(.init(values: entry.logMel, validFrames: entry.validFrames), seconds: entry.seconds, cached: true)
         }
         do {
             let clip = try AudioIO.decode(url, sampleRate: config.sampleRate, maxOutput: config.samplesNeeded, quality: resampler,
                                       resampler: handle)
-            let (logMel, valid) = extractor.logMelAndValidFrames(clip.samples)
-            try LogMelExtractor.requireFinite(logMel)
+            let logMel = extractor.logMelOfSignal(clip.samples)
+            try LogMelExtractor.requireFinite(logMel.values)
             if let cache, let stamp {
-                cache.write(path, stamp, .init(logMel: leading(logMel, nMels: config.nMels, frames: config.frames, valid: valid),
-                                               validFrames: valid, seconds: clip.seconds))
+                cache.write(path, stamp, .init(logMel: logMel.values, validFrames: logMel.validFrames, seconds: clip.seconds))
             }
             return .clip(logMel, seconds: clip.seconds, cached: false)
         } catch {
             return .skipped(error.description)
         }
-    }
-
-    static func leading(_ x: [Float], nMels: Int, frames: Int, valid: Int) -> [Float] {
-        if valid == frames { return x }
-        var out = [Float](repeating: 0, count: nMels * valid)
-        for m in 0 ..< nMels { for t in 0 ..< valid { out[m * valid + t] = x[m * frames + t] } }
-        return out
-    }
-
-    static func padded(_ x: [Float], nMels: Int, valid: Int, frames: Int) -> [Float] {
-        if valid == frames { return x }
-        var out = [Float](repeating: 0, count: nMels * frames)
-        for m in 0 ..< nMels { for t in 0 ..< valid { out[m * frames + t] = x[m * valid + t] } }
-        return out
     }
 }

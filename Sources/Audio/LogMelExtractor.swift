@@ -22,20 +22,19 @@ public final class LogMelExtractor: @unchecked Sendable {
     }
 
     public func logMel(_ samples: [Float]) -> [Float] {
-        logMelAndValidFrames(samples).logMel
+        let clip = logMelOfSignal(samples)
+        return ClipSpectrograms.padded(clip.values, nMels: config.nMels, valid: clip.validFrames, frames: config.frames)
     }
 
-    /// log1p of the mel power, and the signal's own frame count. log1p runs over those frames
-    /// only: past them the power is exactly 0 and so is its log1p, and a short one-shot in a
-    /// 512-frame window is mostly padding (log1p over it was a seventh of extraction time).
-    func logMelAndValidFrames(_ samples: [Float]) -> (logMel: [Float], validFrames: Int) {
-        var (out, valid) = melPower(samples, frames: config.frames)
-        let frames = config.frames
-        out.withUnsafeMutableBufferPointer { p in
-            // CKernels' log1p: vectorised (AVX-512/AVX2), within 2 ulp of glibc's scalar log1pf.
-            for m in 0 ..< config.nMels { ek_log1p(p.baseAddress! + m * frames, valid, 2) }
-        }
-        return (out, valid)
+    /// The log-mel of the signal's own frames only (torch.stft's 1 + length / hop, at most
+    /// `config.frames`): nMels x validFrames. The frames after would be exactly 0 (zero power),
+    /// so a short one-shot in the 512-frame window costs neither their log1p nor their memory.
+    public func logMelOfSignal(_ samples: [Float]) -> ClipSpectrograms.Stored {
+        let valid = samples.isEmpty ? 0 : min(stft.frameCount(samples.count), config.frames)
+        var (out, _) = melPower(samples, frames: valid)
+        // CKernels' log1p: vectorised (AVX-512/AVX2), within 2 ulp of glibc's scalar log1pf.
+        out.withUnsafeMutableBufferPointer { p in if valid > 0 { ek_log1p(p.baseAddress!, p.count, 2) } }
+        return .init(values: out, validFrames: valid)
     }
 
     /// Mel power (before log1p), nMels x `frames` (zeros past the signal's own frames),

@@ -32,7 +32,7 @@ public struct QualityEvaluator: Sendable {
 
     /// spectrograms: log-mel clips of `nMels * frames` values; labels: their classes, in
     /// 0 ..< classNames.count. Deterministic for a given seed.
-    public init(spectrograms: [[Float]], labels: [Int], classNames: [String], nMels: Int, frames: Int, seed: UInt64 = 0) {
+    public init(spectrograms: some Collection<[Float]>, labels: [Int], classNames: [String], nMels: Int, frames: Int, seed: UInt64 = 0) {
         precondition(!spectrograms.isEmpty && spectrograms.count == labels.count, "one label per clip")
         precondition(labels.allSatisfy { classNames.indices.contains($0) }, "labels out of range")
         let k = classNames.count

@@ -332,7 +332,8 @@ import Testing
         let good = try Data(contentsOf: t.layout.latestCheckpoint)
 
         var poisoned = s.data
-        poisoned.spectrograms = poisoned.spectrograms.map { $0.map { _ in Float.nan } }
+        poisoned.spectrograms = ClipSpectrograms(padded: poisoned.spectrograms.map { $0.map { _ in Float.nan } },
+                                                 nMels: poisoned.config.nMels, frames: poisoned.config.frames)
         s.options.epochs = 3
         let t2 = try s.trainer("run", data: poisoned, resume: try ConditionalGAN.load(from: t.layout.latestCheckpoint))
         t2.start()
