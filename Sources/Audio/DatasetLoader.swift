@@ -1,3 +1,4 @@
+import BLAS
 import Foundation
 import Support
 import Synchronization
@@ -125,14 +126,16 @@ public enum DatasetLoader {
     /// With `cacheDirectory` (e.g. the run's output folder, or `defaultCacheDirectory()`),
     /// spectrograms are reused across runs.
     public static func load(_ root: URL, config: SpectrogramConfig, cacheDirectory: URL?,
-                            threads: Int, progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> SpectrogramDataset {
+                            threads: Int, isa: ISALevel = .avx512,
+                            progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> SpectrogramDataset {
         try load(root, config: config, cacheDirectory: cacheDirectory, threads: threads,
-                 resampler: AudioIO.resamplerQuality, progress: progress)
+                 resampler: AudioIO.resamplerQuality, isa: isa, progress: progress)
     }
 
-    /// The same with a chosen libsoxr recipe (part of the cache key).
+    /// The same with a chosen libsoxr recipe (part of the cache key) and the widest instructions
+    /// the transform's C kernels may use (`isa`; every level gives the same bits).
     public static func load(_ root: URL, config: SpectrogramConfig, cacheDirectory: URL?, threads: Int,
-                            resampler: ResamplerQuality,
+                            resampler: ResamplerQuality, isa: ISALevel = .avx512,
                             progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> SpectrogramDataset {
         try config.validate()
         let layout = try scan(root)
@@ -142,7 +145,7 @@ public enum DatasetLoader {
             (try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true))
                 .map { SpectrogramCache(directory: dir, config: config, resampler: resampler) }
         }
-        let extractor = LogMelExtractor(config: config)
+        let extractor = LogMelExtractor(config: config, isa: isa)
         let results = Mutex<[Int: Outcome]>([:])
         let next = Mutex(0)
         let workers = max(1, min(threads, jobs.count))

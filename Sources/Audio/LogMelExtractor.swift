@@ -1,3 +1,4 @@
+import BLAS
 import CKernels
 import Foundation
 
@@ -9,9 +10,11 @@ public final class LogMelExtractor: @unchecked Sendable {
     let stft: STFT
     let filterbank: MelFilterbank
 
-    public init(config: SpectrogramConfig) {
+    /// `isa`: the widest instructions its C kernels may use (`CGAN_TUI_MAX_ISA` caps it in the
+    /// commands); every level gives the same bits.
+    public init(config: SpectrogramConfig, isa: ISALevel = .avx512) {
         self.config = config
-        stft = STFT(n: config.nFFT, hop: config.hop)
+        stft = STFT(n: config.nFFT, hop: config.hop, isa: isa)
         filterbank = MelFilterbank(bins: config.bins, nMels: config.nMels, sampleRate: config.sampleRate)
     }
 
@@ -33,7 +36,7 @@ public final class LogMelExtractor: @unchecked Sendable {
         let valid = samples.isEmpty ? 0 : min(stft.frameCount(samples.count), config.frames)
         var (out, _) = melPower(samples, frames: valid)
         // CKernels' log1p: vectorised (AVX-512/AVX2), within 2 ulp of glibc's scalar log1pf.
-        out.withUnsafeMutableBufferPointer { p in if valid > 0 { ek_log1p(p.baseAddress!, p.count, 2) } }
+        out.withUnsafeMutableBufferPointer { p in if valid > 0 { ek_log1p(p.baseAddress!, p.count, stft.isa.kernelFlag) } }
         return .init(values: out, validFrames: valid)
     }
 

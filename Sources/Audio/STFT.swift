@@ -1,3 +1,4 @@
+import BLAS
 import CKernels
 import Foundation
 
@@ -13,10 +14,13 @@ struct STFT: Sendable {
     let window: [Float]
     let chunk = 1
     let fftOne: RealFFT
+    /// The widest instructions the window kernel may use (every level gives the same bits).
+    let isa: ISALevel
 
-    init(n: Int, hop: Int) {
+    init(n: Int, hop: Int, isa: ISALevel) {
         self.n = n
         self.hop = hop
+        self.isa = isa
         bins = n / 2 + 1
         window = STFT.periodicHann(n)
         fftOne = RealFFT.shared(n: n, batch: 1)
@@ -63,7 +67,7 @@ struct STFT: Sendable {
         let output = FFTBuffer(count: bins * 2)
         window.withUnsafeBufferPointer { w in
             for t in 0 ..< frames {
-                gl_window(padded + t * hop, w.baseAddress!, input.pointer, n, 2)   // AVX where the CPU has it; same bits
+                gl_window(padded + t * hop, w.baseAddress!, input.pointer, n, isa.kernelFlag)
                 fftOne.forward(input.pointer, output.pointer)
                 body(t, 1, output.pointer)
             }

@@ -1,3 +1,4 @@
+import BLAS
 import CKernels
 import Foundation
 import Support
@@ -49,14 +50,14 @@ public final class Synthesizer: @unchecked Sendable {
     /// (3%) is the set's thinnest.
     static let keptLowBins = 6
 
-    /// Which path the per-frame C kernels take (CKernels' isa: 2 AVX-512, 1 AVX2, 0 portable;
-    /// the CPU caps it). Every path gives the same bits, so this only changes speed.
+    /// Which path the per-frame C kernels take (the widest they may use; the CPU caps it, and
+    /// `CGAN_TUI_MAX_ISA` in the commands). Every path gives the same bits, so this only changes speed.
     let isa: Int32
 
-    public init(config: SpectrogramConfig, isa: Int32 = 2) {
-        self.isa = isa
+    public init(config: SpectrogramConfig, isa: ISALevel = .avx512) {
+        self.isa = isa.kernelFlag
         self.config = config
-        stft = STFT(n: config.nFFT, hop: config.hop)
+        stft = STFT(n: config.nFFT, hop: config.hop, isa: isa)
         filterbank = MelFilterbank(bins: config.bins, nMels: config.nMels, sampleRate: config.sampleRate)
         melInverse = MelInverse(filterbank)
     }

@@ -37,6 +37,10 @@ public enum ISALevel: Int, Comparable, Sendable, CaseIterable {
         }
     }
 
+    /// The C kernels' `isa` argument (CWinograd, CKernels): 0 portable, 1 AVX2, 2 AVX-512, each
+    /// capped again by the CPU inside the kernel.
+    public var kernelFlag: Int32 { Int32(rawValue) }
+
     /// The best level `features` support, at most `cap`.
     public static func best(_ features: CPUFeatures, cap: ISALevel = .avx512) -> ISALevel {
         let own: ISALevel = features.isSuperset(of: CPUFeatures.avx512.union([.avx2, .fma])) ? .avx512

@@ -1,3 +1,4 @@
+import BLAS
 import Foundation
 
 /// How the numeric code runs, fixed when a model is built and handed to each of its layers:
@@ -12,14 +13,16 @@ public struct ComputeSettings: Sendable, Equatable {
     /// AVX2), at most AVX2, or portable C only. Every level gives the same bits.
     public enum ISA: Sendable, Equatable, CaseIterable {
         case native, avx2, portable
-        /// The kernels' `isa` argument: 2 AVX-512, 1 AVX2, 0 portable (each capped by the CPU).
-        var flag: Int32 {
+        /// The widest level these kernels may use (the CPU caps it again).
+        public var level: ISALevel {
             switch self {
-            case .native: 2
-            case .avx2: 1
-            case .portable: 0
+            case .native: .avx512
+            case .avx2: .avx2
+            case .portable: .baseline
             }
         }
+        /// The kernels' `isa` argument: 2 AVX-512, 1 AVX2, 0 portable (each capped by the CPU).
+        var flag: Int32 { level.kernelFlag }
     }
 
     /// Workers that split every layer's work (`--threads`); results depend on it, not on timing.

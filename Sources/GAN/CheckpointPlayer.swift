@@ -25,7 +25,7 @@ public final class CheckpointPlayer: @unchecked Sendable {
         config = SpectrogramConfig(sampleRate: metadata.sampleRate, nFFT: metadata.nFFT, hop: metadata.hop,
                                    nMels: metadata.nMels, frames: metadata.frames)
         self.iterations = iterations
-        synthesizer = Synthesizer(config: config)
+        synthesizer = Synthesizer(config: config, isa: model.settings.isa.level)
         latent = Audition.latent(seed: metadata.seed, draw: 0, classes: metadata.classNames.count, latentDim: metadata.latentDim)
     }
 

@@ -125,8 +125,8 @@ public final class Trainer: @unchecked Sendable {
         // Measured at every start (the clips are already cropped to the window), whatever the recipe;
         // finite values only (a NaN would not encode in config.json, and must fail as a loss).
         model.valueCeiling = dataset.spectrograms.lazy.flatMap { $0 }.filter(\.isFinite).max()
-        outputSynth = Synthesizer(config: cfg)
-        auditionSynth = Synthesizer(config: cfg)
+        outputSynth = Synthesizer(config: cfg, isa: model.settings.isa.level)
+        auditionSynth = Synthesizer(config: cfg, isa: model.settings.isa.level)
         try layout.create()
         var runConfig = RunConfig(dataset: datasetPath, classes: dataset.classes, options: options, commandLine: commandLine)
         runConfig.window = window

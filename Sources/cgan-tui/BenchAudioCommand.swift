@@ -61,7 +61,7 @@ struct BenchAudioCommand: ParsableCommand {
             }
             defer { if let temporary { try? FileManager.default.removeItem(at: temporary) } }
 
-            let extractor = LogMelExtractor(config: config)     // makes the FFTW plans once
+            let extractor = LogMelExtractor(config: config, isa: BLASKernels.level)     // makes the FFTW plans once
             _ = extractor.logMel([Float](repeating: 0, count: 4096))
             let env = ProcessInfo.processInfo.environment
             print("bench audio: OPENBLAS_CORETYPE=\(env["OPENBLAS_CORETYPE"] ?? "(unset)"), resampler: \(resampler.identity), best of \(repeats)")
@@ -74,7 +74,7 @@ struct BenchAudioCommand: ParsableCommand {
                 var bestWall = Double.infinity, bestCPU = Double.infinity
                 for _ in 0 ..< repeats {
                     let c0 = cpuSeconds(), t0 = DispatchTime.now().uptimeNanoseconds
-                    let d = try DatasetLoader.load(root, config: config, cacheDirectory: nil, threads: threadCount, resampler: resampler)
+                    let d = try DatasetLoader.load(root, config: config, cacheDirectory: nil, threads: threadCount, resampler: resampler, isa: BLASKernels.level)
                     bestWall = min(bestWall, Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
                     bestCPU = min(bestCPU, cpuSeconds() - c0)
                     audioSeconds = d.totalSeconds
@@ -101,11 +101,11 @@ struct BenchAudioCommand: ParsableCommand {
             // A second load of a cached dataset (the training restart case).
             let cacheDir = FileManager.default.temporaryDirectory.appendingPathComponent("cgan-bench-cache-\(getpid())")
             defer { try? FileManager.default.removeItem(at: cacheDir) }
-            _ = try DatasetLoader.load(root, config: config, cacheDirectory: cacheDir, threads: threads, resampler: resampler)
+            _ = try DatasetLoader.load(root, config: config, cacheDirectory: cacheDir, threads: threads, resampler: resampler, isa: BLASKernels.level)
             var bestCached = Double.infinity, cachedClips = 0
             for _ in 0 ..< repeats {
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                cachedClips = try DatasetLoader.load(root, config: config, cacheDirectory: cacheDir, threads: threads, resampler: resampler).cachedClips
+                cachedClips = try DatasetLoader.load(root, config: config, cacheDirectory: cacheDir, threads: threads, resampler: resampler, isa: BLASKernels.level).cachedClips
                 bestCached = min(bestCached, Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
             }
             print(String(format: "  cached reload, %@: %@ in %.3f s (%.2f s per 1000 clips)",
@@ -116,7 +116,7 @@ struct BenchAudioCommand: ParsableCommand {
                 return 0.5 * sin(2 * .pi * 220 * t * (1 + t)) + 0.2 * sin(2 * .pi * 3000 * t)
             }
             let logMel = extractor.logMel(clip)
-            let synth = Synthesizer(config: config)
+            let synth = Synthesizer(config: config, isa: BLASKernels.level)
             _ = synth.waveform(logMel: logMel, iterations: 1)
             var synthWall = Double.infinity, synthCPU = Double.infinity
             for r in 0 ..< max(repeats, 5) {

@@ -96,7 +96,7 @@ struct GenerateCommand: ParsableCommand {
         }
         guard access(dir.path, W_OK) == 0 else { throw UserError("output folder \(out) is not writable") }
 
-        let synth = Synthesizer(config: CheckpointInput.spectrogramConfig(meta))
+        let synth = Synthesizer(config: CheckpointInput.spectrogramConfig(meta), isa: BLASKernels.level)
         let size = meta.nMels * meta.frames
         var written = 0
         // Batches of at most 16: memory stays bounded for any --count, and in evaluation mode

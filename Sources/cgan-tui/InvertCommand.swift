@@ -59,7 +59,7 @@ struct InvertCommand: ParsableCommand {
             do { try config.validate() } catch let e as UserError {
                 throw UserError("\(input): shape \(array.shape) does not fit the transform (\(e.message))")
             }
-            let y = Synthesizer(config: config).waveform(logMel: array.values, iterations: iterations, seed: seed)
+            let y = Synthesizer(config: config, isa: BLASKernels.level).waveform(logMel: array.values, iterations: iterations, seed: seed)
             try AudioIO.write(y, sampleRate: sampleRate, format: format, to: URL(fileURLWithPath: out))
         }
     }

@@ -45,7 +45,7 @@ struct MelCommand: ParsableCommand {
             // Later samples cannot change the cropped spectrogram: decode only what it needs.
             let samples = try AudioIO.readMono(URL(fileURLWithPath: audio), sampleRate: sampleRate, resampler: resampler,
                                                maxSamples: config.samplesNeeded)
-            let logMel = LogMelExtractor(config: config).logMel(samples)
+            let logMel = LogMelExtractor(config: config, isa: BLASKernels.level).logMel(samples)
             do { try LogMelExtractor.requireFinite(logMel) } catch { throw UserError("\(audio): \(error)") }
             let npyURL = npy.map { URL(fileURLWithPath: $0) }
             let existed = npyURL.map { FileManager.default.fileExists(atPath: $0.path) } ?? true

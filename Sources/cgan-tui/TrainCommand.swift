@@ -360,7 +360,8 @@ struct TrainCommand: ParsableCommand {
             }
         }
         let data = try DatasetLoader.load(url, config: config,
-                                          cacheDirectory: Self.cacheDirectory(), threads: threads, progress: progress)
+                                          cacheDirectory: Self.cacheDirectory(), threads: threads, isa: BLASKernels.level,
+                                          progress: progress)
         if showProgress { Console.write("\r\u{1B}[K", to: STDERR_FILENO) }
         let shown = 20
         for s in data.skipped.prefix(shown) { printWarning("skipped \(s.path): \(s.reason)") }

@@ -10,7 +10,7 @@ import Support
     /// of the frame's largest power: float32 FFT rounding is ~1e-7 of the peak amplitude.
     @Test(arguments: [(16, 4, 37), (64, 16, 1000), (1024, 256, 5000)])
     func stftMatchesNaiveDFT(n: Int, hop: Int, length: Int) {
-        let stft = STFT(n: n, hop: hop)
+        let stft = STFT(n: n, hop: hop, isa: .avx512)
         var rng = SplitMix64(seed: UInt64(n))
         let x = (0 ..< length).map { _ in rng.nextUniform() - 0.5 }
         let frames = stft.frameCount(length)
@@ -28,7 +28,7 @@ import Support
 
     /// Reflect padding equals numpy/torch "reflect" where torch defines it.
     @Test func reflectPaddingIsTorchs() {
-        let stft = STFT(n: 8, hop: 2)
+        let stft = STFT(n: 8, hop: 2, isa: .avx512)
         let x: [Float] = [0, 1, 2, 3, 4, 5]
         let p = x.withUnsafeBufferPointer { stft.reflectPadded($0, frames: stft.frameCount(6)) }
         // torch.nn.functional.pad(x, (4, 4), mode="reflect") = [4 3 2 1 | 0 1 2 3 4 5 | 4 3 2 1]
