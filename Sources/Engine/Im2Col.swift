@@ -18,6 +18,9 @@ public struct ConvGeometry: Sendable, Hashable {
     /// Columns of the column matrix: N * outH * outW.
     public var colCols: Int { batch * outHeight * outWidth }
     public var inputCount: Int { channels * batch * height * width }
+    /// One output position, no padding: the kernel reads rows 0 ..< kernelH and columns
+    /// 0 ..< kernelW of every input plane (all inside it), and the column matrix is a transpose.
+    var coversWholeInput: Bool { outHeight == 1 && outWidth == 1 && padding == 0 }
 }
 
 public enum Im2Col {
@@ -33,6 +36,21 @@ public enum Im2Col {
         let rows = outRows ?? 0 ..< oh, rc = rows.count
         let cols = g.batch * rc * ow, plane = g.height * g.width, s = g.stride, p = g.padding
         let h = g.height, w = g.width, n = g.batch
+        if g.coversWholeInput {
+            // col[(c, ki, kj), b] = x[c, b, ki, kj]: a transpose per channel. The general loop
+            // below paid its per-row set-up for every single value here (the discriminator's last
+            // layer: 65,536 rows x 16 samples, about 10 ms a call, on one worker).
+            let kh = g.kernelH, kw = g.kernelW
+            for c in 0 ..< g.channels {
+                for b in 0 ..< n {
+                    let src = x + c * channelStride + b * plane, dst = col + c * kk * n + b
+                    for ki in 0 ..< kh {
+                        for kj in 0 ..< kw { dst[(ki * kw + kj) * n] = src[ki * w + kj] }
+                    }
+                }
+            }
+            return
+        }
         for r in 0 ..< g.colRows {
             let c = r / kk, ki = (r % kk) / g.kernelW, kj = r % g.kernelW
             let dst = col + r * cols
@@ -75,6 +93,20 @@ public enum Im2Col {
         precondition(!zeroFirst || rc == oh, "col2im: zeroFirst needs whole samples")
         let cols = g.batch * rc * ow, plane = g.height * g.width, s = g.stride, p = g.padding
         let h = g.height, w = g.width, n = g.batch
+        if g.coversWholeInput {
+            // x[c, b, ki, kj] += col[(c, ki, kj), b], as in im2col's transpose.
+            let kh = g.kernelH, kw = g.kernelW
+            for c in 0 ..< g.channels {
+                if zeroFirst { (x + c * channelStride).update(repeating: 0, count: n * plane) }
+                for b in 0 ..< n {
+                    let dst = x + c * channelStride + b * plane, src = col + c * kk * n + b
+                    for ki in 0 ..< kh {
+                        for kj in 0 ..< kw { dst[ki * w + kj] += src[(ki * kw + kj) * n] }
+                    }
+                }
+            }
+            return
+        }
         for r in 0 ..< g.colRows {
             let c = r / kk, ki = (r % kk) / g.kernelW, kj = r % g.kernelW
             if zeroFirst && r % kk == 0 { (x + c * channelStride).update(repeating: 0, count: n * plane) }
