@@ -68,8 +68,17 @@ public struct WinogradConv {
 
     func chunkTileRows(floatsPerTile: Int) -> Int {
         // About 2 MB of transformed tiles per chunk (measured: 1-8 MB all within noise, 16 MB slower).
-        min(maxChunkTileRows, max(1, (1 << 19) / max(1, floatsPerTile * tilesPerRow)))
+        let target = min(maxChunkTileRows, max(1, (1 << 19) / max(1, floatsPerTile * tilesPerRow)))
+        // Then equal chunks, as many as a multiple of `chunkMultiple`: 2 workers taking 29 chunks
+        // of 9 rows, or 8 chunks the last of which held 1 row, waited on each other for 58 ms a
+        // step. The count depends on the shape alone, so 1 and 2 workers still give the same bits.
+        let chunks = (tileRows + target - 1) / target
+        let balanced = min(tileRows, (chunks + Self.chunkMultiple - 1) / Self.chunkMultiple * Self.chunkMultiple)
+        return max(1, (tileRows + balanced - 1) / balanced)
     }
+
+    /// Chunks come in multiples of this (see chunkTileRows): 1, 2 and 4 workers share them evenly.
+    static let chunkMultiple = 4
 
     /// The gemm each chunk runs (9 per chunk; 36 for `convolveTransposed`), as [m, n, k]:
     /// what `bench train` times for the layers on this path.

@@ -52,6 +52,22 @@ import Testing
         #expect(!WinogradConv.applies(geometry(8, 8, 8, k: 3, s: 1), outChannels: 8))
     }
 
+    /// Each layer's tile rows are cut into equal chunks, as many as a multiple of 4, so two
+    /// workers finish together (at the model's shapes the 2 MB target gave 29, 15 and 8 chunks,
+    /// the last of the 8 holding one row of 9).
+    @Test(arguments: [(32, 64, 256, 64), (64, 32, 128, 128), (128, 16, 64, 256), (8, 12, 40, 8)])
+    func chunksAreEqualAndComeInFours(_ c: (Int, Int, Int, Int)) {
+        let (cin, h, w, cout) = c, batch = 16
+        let g = ConvGeometry(channels: cin, batch: batch, height: h, width: w, kernelH: 4, kernelW: 4, stride: 2, padding: 1)
+        let shapes = WinogradConv.plan(g, outChannels: cout, settings: ComputeSettings(threads: 2))!.gemmShapes
+        let tilesPerRow = w / 4, tileRows = batch * h / 4
+        for n in [shapes.convolve[1], shapes.transposed[1]] {
+            let rows = n / tilesPerRow, chunks = (tileRows + rows - 1) / rows
+            #expect(n % tilesPerRow == 0 && (chunks % 4 == 0 || chunks == tileRows), "\(c): \(chunks) chunks of \(rows) rows")
+            #expect(rows * chunks - tileRows < chunks, "\(c): the last chunk is short by \(rows * chunks - tileRows) rows")
+        }
+    }
+
     /// Winograd and im2col layers with the same weights agree, and the Winograd result is the
     /// same bits on every run (chunks go to workers in fixed ranges for the weight gradient).
     @Test func agreesWithIm2colAndIsDeterministic() {
