@@ -4,8 +4,8 @@ import Foundation
 import Support
 
 /// Extraction speed (decode + resample + log-mel, through the dataset loader with no cache)
-/// in audio-seconds per compute-second on one thread and on `--threads`, and synthesis time
-/// of one full clip. Each figure is the best of `--repeats` runs. Wall-clock figures are what
+/// in audio-seconds per compute-second on one thread and on `--threads` (runs alternating), and
+/// synthesis time of one full clip. Each figure is the best of `--repeats` runs. Wall-clock figures are what
 /// a user waits; CPU-time figures (getrusage) are less disturbed by other processes on a
 /// shared machine, so both are printed, with the load average at the start. With `--json` the
 /// last stdout line is one JSON object (scripts read `extraction_x_1thread`,
@@ -69,22 +69,26 @@ struct BenchAudioCommand: ParsableCommand {
             let load = BenchTrainCommand.loadAverage()
             print("  \(Self.cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) CPUs, load average at start: \(load)")
             var audioSeconds = 0.0, clips = 0, skipped = 0
-            var extraction: [(threads: Int, wall: Double, cpu: Double)] = []
-            for threadCount in [1, threads] {
-                var bestWall = Double.infinity, bestCPU = Double.infinity
-                for _ in 0 ..< repeats {
+            // One thread and `threads` alternate, so a change of machine speed between minutes
+            // (this VM drifts 10-20%) weighs on both figures alike instead of on their ratio.
+            let counts = [1, threads]
+            var bestWall = [Double](repeating: .infinity, count: 2), bestCPU = bestWall
+            for _ in 0 ..< repeats {
+                for (i, threadCount) in counts.enumerated() {
                     let c0 = cpuSeconds(), t0 = DispatchTime.now().uptimeNanoseconds
                     let d = try DatasetLoader.load(root, config: config, cacheDirectory: nil, threads: threadCount, resampler: resampler, isa: BLASKernels.level)
-                    bestWall = min(bestWall, Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
-                    bestCPU = min(bestCPU, cpuSeconds() - c0)
+                    bestWall[i] = min(bestWall[i], Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
+                    bestCPU[i] = min(bestCPU[i], cpuSeconds() - c0)
                     audioSeconds = d.totalSeconds
                     clips = d.spectrograms.count
                     skipped = d.skipped.count
                 }
-                extraction.append((threadCount, audioSeconds / bestWall, audioSeconds / bestCPU))
+            }
+            let extraction = counts.indices.map { i in (threads: counts[i], wall: audioSeconds / bestWall[i], cpu: audioSeconds / bestCPU[i]) }
+            for (i, e) in extraction.enumerated() {
                 print(String(format: "  extraction (decode+resample+log-mel), %@: %5.0fx real time (wall), %5.0fx per CPU-second  (%@, %.0f s of audio, %.3f s wall, %.3f s CPU)",
-                             counted(threadCount, "thread").padding(toLength: 9, withPad: " ", startingAt: 0) as NSString,
-                             audioSeconds / bestWall, audioSeconds / bestCPU, counted(clips, "clip") as NSString, audioSeconds, bestWall, bestCPU))
+                             counted(e.threads, "thread").padding(toLength: 9, withPad: " ", startingAt: 0) as NSString,
+                             e.wall, e.cpu, counted(clips, "clip") as NSString, audioSeconds, bestWall[i], bestCPU[i]))
             }
 
             // The transform alone (STFT + mel + log1p on samples in memory), to separate it from
