@@ -1,0 +1,121 @@
+// The vector kernels of elementwise.c, written once over a vector of W floats; elementwise.c
+// includes this file once per path with W, SUFFIX (name_SUFFIX) and TARGET defined. Only
+// elementwise IEEE operations in the portable versions' order, no FMA (the file's pragma), and
+// sums into 8 double lanes in element order: every path gives the portable path's bits.
+
+#define EV_CAT2(a, b) a##_##b
+#define EV_CAT(a, b) EV_CAT2(a, b)
+#define EV(name) EV_CAT(name, SUFFIX)
+#define EV_TARGET __attribute__((target(TARGET)))
+
+typedef float EV(vf) __attribute__((ext_vector_type(W)));
+typedef float EV(vfu) __attribute__((ext_vector_type(W), aligned(4)));
+#define EV_LOAD(p) (*(const EV(vfu) *)(p))
+#define EV_STORE(p, v) (*(EV(vfu) *)(p) = (v))
+
+EV_TARGET static inline EV(vf) EV(act)(EV(vf) v, int act, float slope) {
+    if (act == 0) return v;
+    EV(vf) other = act == 1 ? (EV(vf))0 : v * slope;
+    return v > 0 ? v : other;
+}
+
+EV_TARGET static inline EV(vf) EV(derivative)(EV(vf) d, EV(vf) y, int act, float slope) {
+    if (act == 0) return d;
+    EV(vf) other = act == 1 ? (EV(vf))0 : d * slope;
+    return y > 0 ? d : other;
+}
+
+// The same 8 at a time on every path (one double lane per float of the step).
+EV_TARGET static inline f8 EV(derivative8)(f8 d, f8 y, int act, float slope) {
+    if (act == 0) return d;
+    f8 other = act == 1 ? (f8)0 : d * slope;
+    return y > 0 ? d : other;
+}
+
+EV_TARGET static void EV(sums)(const float *x, long n, double *sum, double *squares) {
+    d8 s = 0, q = 0;
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        d8 a = __builtin_convertvector(*(const f8u *)(x + i), d8);
+        s += a; q += a * a;
+    }
+    double ss = REDUCE_D8(s), qq = REDUCE_D8(q);
+    for (; i < n; i++) { double a = x[i]; ss += a; qq += a * a; }
+    *sum = ss; *squares = qq;
+}
+
+EV_TARGET static void EV(affine)(const float *x, float *y, long n, float scale, float shift, int act, float slope) {
+    long i = 0;
+    for (; i + W <= n; i += W) EV_STORE(y + i, EV(act)(EV_LOAD(x + i) * scale + shift, act, slope));
+    affine_portable(x + i, y + i, n - i, scale, shift, act, slope);
+}
+
+EV_TARGET static void EV(activation)(const float *x, float *y, long n, int act, float slope) {
+    long i = 0;
+    for (; i + W <= n; i += W) EV_STORE(y + i, EV(act)(EV_LOAD(x + i), act, slope));
+    activation_portable(x + i, y + i, n - i, act, slope);
+}
+
+EV_TARGET static void EV(activation_backward)(const float *y, const float *dy, float *dx, long n, int act, float slope) {
+    long i = 0;
+    for (; i + W <= n; i += W) EV_STORE(dx + i, EV(derivative)(EV_LOAD(dy + i), EV_LOAD(y + i), act, slope));
+    activation_backward_portable(y + i, dy + i, dx + i, n - i, act, slope);
+}
+
+EV_TARGET static void EV(gradient_sums)(const float *x, const float *y, float *g, long n, int act, float slope,
+                                        double *sumG, double *sumGX) {
+    d8 s = 0, q = 0;
+    long i = 0;
+    for (; i + W <= n; i += W) {
+        EV_STORE(g + i, EV(derivative)(EV_LOAD(g + i), EV_LOAD(y + i), act, slope));
+        for (int h = 0; h < W; h += 8) {   // into the 8 lanes, 8 elements at a time, in order
+            d8 d = __builtin_convertvector(*(const f8u *)(g + i + h), d8);
+            s += d;
+            q += d * __builtin_convertvector(*(const f8u *)(x + i + h), d8);
+        }
+    }
+    for (; i + 8 <= n; i += 8) {
+        f8 d = EV(derivative8)(*(const f8u *)(g + i), *(const f8u *)(y + i), act, slope);
+        *(f8u *)(g + i) = d;
+        d8 dd = __builtin_convertvector(d, d8);
+        s += dd;
+        q += dd * __builtin_convertvector(*(const f8u *)(x + i), d8);
+    }
+    double ss = REDUCE_D8(s), qq = REDUCE_D8(q);
+    for (; i < n; i++) {
+        float d = derivative1(g[i], y[i], act, slope);
+        g[i] = d; ss += d; qq += (double)d * x[i];
+    }
+    *sumG = ss; *sumGX = qq;
+}
+
+EV_TARGET static void EV(normalize_gradient)(const float *x, const float *g, float *dx, long n, float mean, float invStd,
+                                             float k, float a, float b) {
+    long i = 0;
+    for (; i + W <= n; i += W) {
+        EV(vf) xhat = (EV_LOAD(x + i) - mean) * invStd;
+        EV_STORE(dx + i, k * ((EV_LOAD(g + i) - a) - xhat * b));
+    }
+    normalize_gradient_portable(x + i, g + i, dx + i, n - i, mean, invStd, k, a, b);
+}
+
+EV_TARGET static void EV(adam)(float *p, const float *g, float *m, float *v, long n, float b2, float omb1, float omb2,
+                               float bc2Sqrt, float eps, float stepSize) {
+    long i = 0;
+    for (; i + W <= n; i += W) {
+        EV(vf) gi = EV_LOAD(g + i), mi = EV_LOAD(m + i), vi = EV_LOAD(v + i);
+        mi = mi + (gi - mi) * omb1;
+        vi = vi * b2 + omb2 * gi * gi;
+        EV(vf) denom = __builtin_elementwise_sqrt(vi) / bc2Sqrt + eps;
+        EV_STORE(m + i, mi); EV_STORE(v + i, vi);
+        EV_STORE(p + i, EV_LOAD(p + i) - stepSize * (mi / denom));
+    }
+    adam_portable(p + i, g + i, m + i, v + i, n - i, b2, omb1, omb2, bc2Sqrt, eps, stepSize);
+}
+
+#undef EV_LOAD
+#undef EV_STORE
+#undef EV_TARGET
+#undef EV
+#undef EV_CAT
+#undef EV_CAT2
