@@ -1,4 +1,5 @@
 #include "elementwise_kernels.h"
+#include "vector_path.h"
 #include <math.h>
 #include <string.h>
 
@@ -125,40 +126,33 @@ typedef double d8 __attribute__((ext_vector_type(8)));
 
 // ---- Entry points.
 
-#define DISPATCH(isa, name, ...)                                      \
-    switch (ek_level(isa)) {                                          \
-    case 2: name##_avx512(__VA_ARGS__); break;                        \
-    case 1: name##_avx2(__VA_ARGS__); break;                          \
-    default: name##_portable(__VA_ARGS__); break;                     \
-    }
-
 void ek_sums(const float *x, long n, double *sum, double *squares, int isa) {
-    DISPATCH(isa, sums, x, n, sum, squares)
+    EV_DISPATCH(isa, sums, x, n, sum, squares)
 }
 
 void ek_affine(const float *x, float *y, long n, float scale, float shift, int act, float slope, int isa) {
-    DISPATCH(isa, affine, x, y, n, scale, shift, act, slope)
+    EV_DISPATCH(isa, affine, x, y, n, scale, shift, act, slope)
 }
 
 void ek_activation(const float *x, float *y, long n, int act, float slope, int isa) {
-    DISPATCH(isa, activation, x, y, n, act, slope)
+    EV_DISPATCH(isa, activation, x, y, n, act, slope)
 }
 
 void ek_activation_backward(const float *y, const float *dy, float *dx, long n, int act, float slope, int isa) {
-    DISPATCH(isa, activation_backward, y, dy, dx, n, act, slope)
+    EV_DISPATCH(isa, activation_backward, y, dy, dx, n, act, slope)
 }
 
 void ek_gradient_sums(const float *x, const float *y, float *g, long n, int act, float slope,
                       double *sumG, double *sumGX, int isa) {
-    DISPATCH(isa, gradient_sums, x, y, g, n, act, slope, sumG, sumGX)
+    EV_DISPATCH(isa, gradient_sums, x, y, g, n, act, slope, sumG, sumGX)
 }
 
 void ek_normalize_gradient(const float *x, const float *g, float *dx, long n, float mean, float invStd,
                            float k, float a, float b, int isa) {
-    DISPATCH(isa, normalize_gradient, x, g, dx, n, mean, invStd, k, a, b)
+    EV_DISPATCH(isa, normalize_gradient, x, g, dx, n, mean, invStd, k, a, b)
 }
 
 void ek_adam(float *p, const float *g, float *m, float *v, long n, float b2, float oneMinusB1, float oneMinusB2,
              float bc2Sqrt, float eps, float stepSize, int isa) {
-    DISPATCH(isa, adam, p, g, m, v, n, b2, oneMinusB1, oneMinusB2, bc2Sqrt, eps, stepSize)
+    EV_DISPATCH(isa, adam, p, g, m, v, n, b2, oneMinusB1, oneMinusB2, bc2Sqrt, eps, stepSize)
 }

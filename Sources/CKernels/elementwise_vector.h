@@ -3,15 +3,9 @@
 // elementwise IEEE operations in the portable versions' order, no FMA (the file's pragma), and
 // sums into 8 double lanes in element order: every path gives the portable path's bits.
 
-#define EV_CAT2(a, b) a##_##b
-#define EV_CAT(a, b) EV_CAT2(a, b)
-#define EV(name) EV_CAT(name, SUFFIX)
-#define EV_TARGET __attribute__((target(TARGET)))
+#include "vector_path.h"
 
-typedef float EV(vf) __attribute__((ext_vector_type(W)));
-typedef float EV(vfu) __attribute__((ext_vector_type(W), aligned(4)));
-#define EV_LOAD(p) (*(const EV(vfu) *)(p))
-#define EV_STORE(p, v) (*(EV(vfu) *)(p) = (v))
+EV_DECLARE_TYPES()
 
 EV_TARGET static inline EV(vf) EV(act)(EV(vf) v, int act, float slope) {
     if (act == 0) return v;
@@ -112,10 +106,3 @@ EV_TARGET static void EV(adam)(float *p, const float *g, float *m, float *v, lon
     }
     adam_portable(p + i, g + i, m + i, v + i, n - i, b2, omb1, omb2, bc2Sqrt, eps, stepSize);
 }
-
-#undef EV_LOAD
-#undef EV_STORE
-#undef EV_TARGET
-#undef EV
-#undef EV_CAT
-#undef EV_CAT2
