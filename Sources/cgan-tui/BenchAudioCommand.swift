@@ -39,8 +39,10 @@ struct BenchAudioCommand: ParsableCommand {
     @Option(help: "libsoxr recipe for the extraction figures: \(ResamplerQuality.choices)")
     var resampler = AudioIO.resamplerQuality
 
+    /// 5: each extraction run over a few hundred clips lasts 0.1-0.3 s, and with 3 the two-thread
+    /// figure still caught a stolen vCPU now and then (its ratio to one thread 1.4-2.1).
     @Option(help: "Runs per figure; the best is reported")
-    var repeats = 3
+    var repeats = 5
 
     func run() throws {
         try reportingUserErrors {
