@@ -112,17 +112,11 @@ typedef double d8 __attribute__((ext_vector_type(8)));
 #define SUFFIX avx2
 #define TARGET "avx2"
 #include "elementwise_vector.h"
-#undef W
-#undef SUFFIX
-#undef TARGET
 
 #define W 16
 #define SUFFIX avx512
 #define TARGET "avx512f"
 #include "elementwise_vector.h"
-#undef W
-#undef SUFFIX
-#undef TARGET
 
 // ---- Entry points.
 

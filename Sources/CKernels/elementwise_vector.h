@@ -1,7 +1,8 @@
 // The vector kernels of elementwise.c, written once over a vector of W floats; elementwise.c
-// includes this file once per path with W, SUFFIX (name_SUFFIX) and TARGET defined. Only
-// elementwise IEEE operations in the portable versions' order, no FMA (the file's pragma), and
-// sums into 8 double lanes in element order: every path gives the portable path's bits.
+// includes this file once per path with W, SUFFIX (name_SUFFIX) and TARGET defined (undefined
+// again at the end). Only elementwise IEEE operations in the portable versions' order, no FMA
+// (the file's pragma), and sums into 8 double lanes in element order: every path gives the
+// portable path's bits.
 
 #include "vector_path.h"
 
@@ -106,3 +107,7 @@ EV_TARGET static void EV(adam)(float *p, const float *g, float *m, float *v, lon
     }
     adam_portable(p + i, g + i, m + i, v + i, n - i, b2, omb1, omb2, bc2Sqrt, eps, stepSize);
 }
+
+#undef W
+#undef SUFFIX
+#undef TARGET

@@ -44,13 +44,6 @@ static void momentum_portable(float *s, float *p, const float *mag, long bins, f
 #define LOWS 0, 8, 1, 9, 2, 10, 3, 11
 #define HIGHS 4, 12, 5, 13, 6, 14, 7, 15
 #include "griffinlim_vector.h"
-#undef W
-#undef SUFFIX
-#undef TARGET
-#undef EVENS
-#undef ODDS
-#undef LOWS
-#undef HIGHS
 
 #define W 16
 #define SUFFIX avx512
@@ -60,13 +53,6 @@ static void momentum_portable(float *s, float *p, const float *mag, long bins, f
 #define LOWS 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23
 #define HIGHS 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31
 #include "griffinlim_vector.h"
-#undef W
-#undef SUFFIX
-#undef TARGET
-#undef EVENS
-#undef ODDS
-#undef LOWS
-#undef HIGHS
 
 // ---- Dispatch.
 

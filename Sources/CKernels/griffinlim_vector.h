@@ -1,7 +1,8 @@
 // The vector kernels of griffinlim.c, written once over a vector of W floats (see
 // vector_path.h); griffinlim.c includes this file once per path, with EVENS / ODDS (the real
 // and imaginary parts of 2W interleaved floats) and LOWS / HIGHS (interleaving them back)
-// defined for W. Per bin the same operations as the portable version: the same bits.
+// defined for W (all seven are undefined again at the end). Per bin the same operations as
+// the portable version: the same bits.
 #include "vector_path.h"
 
 EV_DECLARE_TYPES()
@@ -34,3 +35,11 @@ EV_TARGET static void EV(momentum)(float *s, float *p, const float *mag, long bi
     }
     momentum_from(s, p, mag, k, bins, alpha);
 }
+
+#undef W
+#undef SUFFIX
+#undef TARGET
+#undef EVENS
+#undef ODDS
+#undef LOWS
+#undef HIGHS
