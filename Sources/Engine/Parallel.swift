@@ -9,12 +9,17 @@ import Synchronization
 public enum Parallel {
     /// Runs body(i) for i in 0..<count, in `workers` contiguous chunks when worth it.
     @inline(__always)
-    public static func forEach(_ count: Int, workers: Int, minimumWork: Int = 1, _ body: (Int) -> Void) {
-        forEachWorker(count, workers: workers, minimumWork: minimumWork) { _, range in for i in range { body(i) } }
+    public static func forEach(_ count: Int, workers: Int, minimumWork: Int = 1,
+                               site: String = #fileID, line: Int = #line, _ body: (Int) -> Void) {
+        forEachWorker(count, workers: workers, minimumWork: minimumWork, site: site, line: line) { _, range in
+            for i in range { body(i) }
+        }
     }
 
     /// body(worker, range): worker in 0..<workers owns indices `range` (possibly empty).
-    public static func forEachWorker(_ count: Int, workers: Int, minimumWork: Int = 1, _ body: (Int, Range<Int>) -> Void) {
+    /// `site`/`line`: the caller, for `SectionProfile`.
+    public static func forEachWorker(_ count: Int, workers: Int, minimumWork: Int = 1,
+                                     site: String = #fileID, line: Int = #line, _ body: (Int, Range<Int>) -> Void) {
         BLAS.nativeThreads = 1   // every engine gemm is single-threaded: reproducible, no spinning pool
         let w = min(workers, count)
         if w <= 1 || count < minimumWork {
@@ -24,8 +29,11 @@ public enum Parallel {
         withoutActuallyEscaping(body) { body in
             // The callers hand out disjoint indices; the box only tells the compiler so.
             let box = UncheckedBox(body)
-            DispatchQueue.concurrentPerform(iterations: w) { chunk in
-                box.value(chunk, count * chunk / w ..< count * (chunk + 1) / w)
+            SectionProfile.timed("\(site):\(line)") { finished in
+                DispatchQueue.concurrentPerform(iterations: w) { chunk in
+                    box.value(chunk, count * chunk / w ..< count * (chunk + 1) / w)
+                    finished()
+                }
             }
         }
     }
@@ -41,7 +49,8 @@ extension Parallel {
     /// a worker the OS parks for a while does not hold up the others. Which worker runs an index
     /// varies: callers must make each index's result independent of the worker (own output
     /// region, or per-index partial sums reduced in index order).
-    public static func forEachDynamic(_ count: Int, workers: Int, _ body: (Int, Int) -> Void) {
+    public static func forEachDynamic(_ count: Int, workers: Int, site: String = #fileID, line: Int = #line,
+                                      _ body: (Int, Int) -> Void) {
         BLAS.nativeThreads = 1
         let w = min(workers, count)
         if w <= 1 {
@@ -51,11 +60,14 @@ extension Parallel {
         let next = Mutex(0)
         withoutActuallyEscaping(body) { body in
             let box = UncheckedBox(body)
-            DispatchQueue.concurrentPerform(iterations: w) { worker in
-                while true {
-                    let i = next.withLock { v -> Int in defer { v += 1 }; return v }
-                    if i >= count { break }
-                    box.value(worker, i)
+            SectionProfile.timed("\(site):\(line)") { finished in
+                DispatchQueue.concurrentPerform(iterations: w) { worker in
+                    while true {
+                        let i = next.withLock { v -> Int in defer { v += 1 }; return v }
+                        if i >= count { break }
+                        box.value(worker, i)
+                    }
+                    finished()
                 }
             }
         }

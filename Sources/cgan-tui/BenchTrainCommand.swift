@@ -76,7 +76,7 @@ struct BenchTrainCommand: ParsableCommand {
             BLAS.nativeThreads = threads
             let g = Self.sgemmGFLOPs(m: 1024, n: 1024, k: 1024, reps: 5, mean: true)
             Self.letOpenBLASThreadsSleep()
-            GemmProfile.reset()
+            GemmProfile.reset(); SectionProfile.reset()
             let cpu0 = Self.cpuSeconds()
             let t0 = DispatchTime.now().uptimeNanoseconds
             losses = gan.trainStep(real: real, labels: labels, z: z)
@@ -85,9 +85,13 @@ struct BenchTrainCommand: ParsableCommand {
             times.append(t); sgemms.append(g); ratios.append(flops / t / 1e9 / g)
             for (p, t) in gan.lastStepPhases { phases[p, default: []].append(t) }
         }
-        if GemmProfile.enabled {   // CGAN_GEMM_PROFILE=1: the last step's products by shape
+        if GemmProfile.enabled {   // CGAN_GEMM_PROFILE=1: the last step's products by shape, and its parallel sections
             print("sgemm calls of the last step (thread CPU time):")
             for line in GemmProfile.report() { print(line) }
+            let (inside, waiting) = SectionProfile.totals, wall = times.last!
+            print(String(format: "parallel sections of the last step (%.1f ms wall): %.1f ms inside them, of which %.1f ms one worker waited for the other; %.1f ms outside any (one core)",
+                         wall * 1e3, inside * 1e3, waiting * 1e3, max(0, wall - inside) * 1e3))
+            for line in SectionProfile.report() { print(line) }
         }
         let cpuPerStep = cpuTotal / Double(steps)
         let faultsPerStep = Double(Self.minorFaults() - faults0) / Double(steps)
