@@ -67,8 +67,12 @@ public struct WinogradConv {
     var tileRows: Int { batch * outHeight / 2 }
 
     func chunkTileRows(floatsPerTile: Int) -> Int {
-        // About 2 MB of transformed tiles per chunk (measured: 1-8 MB all within noise, 16 MB slower).
-        let target = min(maxChunkTileRows, max(1, (1 << 19) / max(1, floatsPerTile * tilesPerRow)))
+        // About 2 MB of transformed tiles per chunk (measured: 1-8 MB all within noise, 16 MB slower),
+        // but no less than the transformed filters: each chunk's products pack them again, and the
+        // discriminator's widest layer (4.7 MB of filters, 64-tile chunks) ran its products at
+        // 50-75 GFLOP per CPU-second; with chunks as large as its filters, 81-88.
+        let budget = max(1 << 19, 9 * outChannels * phaseRows)
+        let target = min(maxChunkTileRows, max(1, budget / max(1, floatsPerTile * tilesPerRow)))
         // Then equal chunks, as many as a multiple of `chunkMultiple`: 2 workers taking 29 chunks
         // of 9 rows, or 8 chunks the last of which held 1 row, waited on each other for 58 ms a
         // step. The count depends on the shape alone, so 1 and 2 workers still give the same bits.
