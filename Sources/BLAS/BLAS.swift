@@ -15,7 +15,7 @@ public enum GemmProfile {
         return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
     }
 
-    static func add(_ key: String, seconds: Double, flops: Double) {
+    public static func add(_ key: String, seconds: Double, flops: Double) {
         table.withLock { t in
             var e = t[key] ?? (0, 0, 0)
             e.seconds += seconds; e.flops += flops; e.calls += 1

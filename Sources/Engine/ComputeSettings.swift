@@ -41,5 +41,5 @@ public struct ComputeSettings: Sendable, Equatable {
     /// One worker per core, Winograd, native kernels.
     public static let standard = ComputeSettings()
 
-    var isaFlag: Int32 { isa.flag }
+    public var isaFlag: Int32 { isa.flag }
 }

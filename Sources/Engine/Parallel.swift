@@ -90,6 +90,8 @@ public final class WorkerBuffers: @unchecked Sendable {
     /// Whole-layer scratch of WinogradConv (the phase-split input and the expanded output side),
     /// shared by the layers that share this object: one layer runs at a time.
     public let phaseSplit = FloatBuffer(), phaseGrid = FloatBuffer()
+    /// The layer's transformed filters packed for PackedGemm (same sharing).
+    public let packedFilters = FloatBuffer()
     public init() {}
     /// The buffer of `worker`, holding at least `count` floats (contents undefined).
     public func buffer(_ worker: Int, count: Int) -> FloatBuffer {

@@ -121,15 +121,19 @@ struct BenchTrainCommand: ParsableCommand {
         // The model's largest distinct products, each timed alone.
         var seen = Set<String>()
         BLAS.nativeThreads = threads
+        let packed = PackedGemm.applies(gan.settings)
         print("sgemm at the model's shapes (batch \(batch), best of several): im2col products whole, \(counted(threads, "thread"));")
-        print("  Winograd products as each chunk's gemm, 1 thread (each worker runs its own chunks)")
+        print("  Winograd products as each chunk's gemm, 1 thread (each worker runs its own chunks)"
+              + (packed ? "; fwd and dX ones run on the packed kernel, timed beside OpenBLAS" : ""))
         for s in gan.trainStepGemms(batch: batch).sorted(by: { $0.flops > $1.flops }) where s.flops > 1e8 {
             let shape = s.winogradGemm ?? [s.m, s.n, s.k]
             guard seen.insert("\(shape)").inserted, seen.count <= 14 else { continue }
             BLAS.nativeThreads = s.winograd ? 1 : threads
-            print(String(format: "  %-16@ %@ m %6d n %6d k %6d: %6.1f GFLOP/s", s.label as NSString,
+            let own = packed && s.winograd && !s.label.hasSuffix("dW")
+                ? String(format: ", packed kernel %6.1f GFLOP/s", Self.packedGFLOPs(m: shape[0], n: shape[1], k: shape[2], isa: gan.settings)) : ""
+            print(String(format: "  %-16@ %@ m %6d n %6d k %6d: %6.1f GFLOP/s%@", s.label as NSString,
                          (s.winograd ? "Winograd" : "im2col  ") as NSString, shape[0], shape[1], shape[2],
-                         Self.sgemmGFLOPs(m: shape[0], n: shape[1], k: shape[2])))
+                         Self.sgemmGFLOPs(m: shape[0], n: shape[1], k: shape[2]), own as NSString))
         }
         BLAS.nativeThreads = threads
         // PyTorch last, once all of our own work is done and OpenBLAS's threads sleep, so the
@@ -258,6 +262,24 @@ struct BenchTrainCommand: ParsableCommand {
             if r > 0 { best = min(best, t); total += t }
         }
         return mean ? flops * Double(reps) / total / 1e9 : flops / best / 1e9
+    }
+
+    /// The packed kernel (PackedGemm) at one Winograd product's shape, A packed once (best of several).
+    static func packedGFLOPs(m: Int, n: Int, k: Int, isa settings: ComputeSettings) -> Double {
+        let a = [Float](repeating: 0.5, count: m * k), b = [Float](repeating: 0.25, count: k * n)
+        var packed = [Float](repeating: 0, count: PackedGemm.packedCount(matrices: 1, m: m, k: k))
+        var c = [Float](repeating: 0, count: m * n)
+        packed.withUnsafeMutableBufferPointer { PackedGemm.pack(a, matrices: 1, matrixStride: 0, m: m, k: k, lda: k, into: $0.baseAddress!, workers: 1) }
+        let flops = 2 * Double(m) * Double(n) * Double(k)
+        var best = Double.infinity
+        for r in 0 ... max(2, min(20, Int(4e10 / flops))) {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            c.withUnsafeMutableBufferPointer { cp in
+                PackedGemm.multiply(packed, matrix: 0, m: m, n: n, k: k, b: b, ldb: n, c: cp.baseAddress!, ldc: n, isa: settings.isaFlag)
+            }
+            if r > 0 { best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9) }
+        }
+        return flops / best / 1e9
     }
 
     /// After a multi-threaded sgemm, OpenBLAS's pool threads keep polling with sched_yield for

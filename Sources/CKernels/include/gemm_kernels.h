@@ -1,0 +1,23 @@
+// C = A B for the Winograd products: A (m x k, its rows packed once by kg_pack, as each layer's
+// transformed filters are used by every chunk of tiles), B (k x n) and C row-major as they lie.
+// OpenBLAS packs both operands again on every call, which for these small products (m 32-256,
+// n 64-576, k 64-512) cost as much as a third of the multiply. Every path (isa as in
+// elementwise_kernels.h) computes each element as one chain of fused multiply-adds in k order:
+// AVX-512, AVX2 and portable give the same bits.
+#ifndef CGAN_GEMM_KERNELS_H
+#define CGAN_GEMM_KERNELS_H
+
+// The path `isa` runs here: 2 AVX-512, 1 AVX2 (both with FMA), 0 portable (fmaf: correct, but
+// slow on a CPU without FMA, where callers use OpenBLAS instead).
+int kg_level(int isa);
+
+// Floats kg_pack writes for an m x k matrix (rows in panels of 8, the last one zero-padded).
+long kg_packed_count(long m, long k);
+
+// packed[(i / 8) * 8 * k + p * 8 + i % 8] = a[i * lda + p].
+void kg_pack(const float *a, long lda, long m, long k, float *packed);
+
+// c[i * ldc + j] = sum over p of A[i][p] * b[p * ldb + j], for i < m, j < n.
+void kg_gemm(const float *packed, long m, long k, const float *b, long ldb, long n, float *c, long ldc, int isa);
+
+#endif

@@ -1,0 +1,36 @@
+import BLAS
+import CKernels
+
+/// The Winograd products C = A B on CKernels' kernel (`gemm_kernels.h`) where the CPU has
+/// AVX-512 and the layer's settings allow it: A (a layer's transformed filters) is packed once
+/// per layer call and read by every chunk, B and C stay as they lie. OpenBLAS packed both
+/// operands again on every chunk's call and ran these shapes at 66-94 GFLOP/s on one core
+/// where this kernel runs 92-113 (Zen 4, hot caches). Its AVX2 path is slower than OpenBLAS's
+/// Haswell kernels (61-87), so below AVX-512 the products stay on OpenBLAS.
+public struct PackedGemm {
+    /// Whether `settings` use this kernel on this CPU.
+    public static func applies(_ settings: ComputeSettings) -> Bool { kg_level(settings.isaFlag) == 2 }
+
+    /// Floats `pack` writes for `count` matrices of m x k.
+    public static func packedCount(matrices count: Int, m: Int, k: Int) -> Int { count * kg_packed_count(m, k) }
+
+    /// Packs matrix i (at a + i * matrixStride, rows lda apart) to packed + i * kg_packed_count(m, k),
+    /// the matrices split across `workers`.
+    public static func pack(_ a: UnsafePointer<Float>, matrices count: Int, matrixStride: Int, m: Int, k: Int, lda: Int,
+                            into packed: UnsafeMutablePointer<Float>, workers: Int) {
+        let each = kg_packed_count(m, k)
+        Parallel.forEach(count, workers: workers) { i in kg_pack(a + i * matrixStride, lda, m, k, packed + i * each) }
+    }
+
+    /// c = A b for the i-th packed A (m x k), b k x n (rows ldb apart), c m x n (rows ldc apart).
+    @inline(__always)
+    public static func multiply(_ packed: UnsafePointer<Float>, matrix i: Int, m: Int, n: Int, k: Int,
+                                b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, isa: Int32) {
+        let t0 = GemmProfile.enabled ? GemmProfile.threadSeconds() : 0
+        kg_gemm(packed + i * kg_packed_count(m, k), m, k, b, ldb, n, c, ldc, isa)
+        if GemmProfile.enabled {
+            GemmProfile.add("packed m \(m) n \(n) k \(k)", seconds: GemmProfile.threadSeconds() - t0,
+                            flops: 2 * Double(m) * Double(n) * Double(k))
+        }
+    }
+}
