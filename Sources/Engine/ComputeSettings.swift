@@ -10,7 +10,9 @@ public struct ComputeSettings: Sendable, Equatable {
     /// channels allow, or im2col + sgemm everywhere.
     public enum Convolution: String, Sendable, CaseIterable { case winograd, im2col }
     /// The engine's own C kernels (CWinograd, CKernels): the best the CPU has (AVX-512, else
-    /// AVX2), at most AVX2, or portable C only. Every level gives the same bits.
+    /// AVX2), at most AVX2, or portable C only. Every level of each kernel gives the same bits;
+    /// but the Winograd products run on CKernels' packed kernel only at the AVX-512 level
+    /// (PackedGemm) and on OpenBLAS below it, so a whole model's results differ in the last bits.
     public enum ISA: Sendable, Equatable, CaseIterable {
         case native, avx2, portable
         /// The widest level these kernels may use (the CPU caps it again).

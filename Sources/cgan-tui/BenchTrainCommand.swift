@@ -48,6 +48,10 @@ struct BenchTrainCommand: ParsableCommand {
         let compute = ComputeThreads.settings(threads: threads ?? 0, convolution: convolution)
         let threads = compute.threads
         print("\(BLASKernels.description.line), \(counted(threads, "thread"))")
+        if compute.convolution == .winograd {
+            print(PackedGemm.applies(compute) ? "Winograd forward and input-gradient products: the packed kernel (AVX-512); weight gradients: OpenBLAS"
+                                              : "Winograd products: OpenBLAS (the packed kernel needs AVX-512)")
+        }
         BLAS.nativeThreads = threads
         let sgemmBest = Self.sgemmGFLOPs(m: 1024, n: 1024, k: 1024)
         print(String(format: "sgemm 1024^3: %.1f GFLOP/s (best of several, %@)", sgemmBest, counted(threads, "thread") as NSString))
