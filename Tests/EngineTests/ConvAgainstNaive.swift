@@ -11,12 +11,14 @@ func randomSigned(_ n: Int, _ rng: inout SplitMix64) -> [Float] { (0 ..< n).map 
 /// Conv2d (N, Cin, Cout, kh, kw, stride, pad, H, W) against the direct-sum kernels: output and
 /// every gradient. chunk: samples per column chunk (1 and 2 spread a batch over several chunks
 /// and workers); tile: columns per tile (small values force tiles of a few output rows).
-func checkConv2dAgainstNaive(_ c: (Int, Int, Int, Int, Int, Int, Int, Int, Int), chunk: Int, tile: Int = Int.max) {
+/// settings: the layer's (e.g. `.avx2`, where the Winograd products stay on OpenBLAS).
+func checkConv2dAgainstNaive(_ c: (Int, Int, Int, Int, Int, Int, Int, Int, Int), chunk: Int, tile: Int = Int.max,
+                             settings: ComputeSettings = .standard) {
     let (n, cin, cout, kh, kw, s, p, h, w) = c
     var rng = SplitMix64(seed: UInt64(n * 1000 + cin * 100 + kh * 10 + s))
     let store = ParameterStore()
     let conv = Conv2d(store, name: "c", inChannels: cin, outChannels: cout, kernelH: kh, kernelW: kw,
-                      stride: s, padding: p)
+                      stride: s, padding: p, settings: settings)
     conv.initialize(rng: &rng)
     conv.maxChunkSamples = chunk
     conv.maxTileColumns = tile
@@ -35,12 +37,13 @@ func checkConv2dAgainstNaive(_ c: (Int, Int, Int, Int, Int, Int, Int, Int, Int),
 
 /// ConvTranspose2d (N, Cin, Cout, k, stride, pad, H, W) against the direct-sum kernels, as above;
 /// tiles count the layer's input positions.
-func checkConvTranspose2dAgainstNaive(_ c: (Int, Int, Int, Int, Int, Int, Int, Int), chunk: Int, tile: Int = Int.max) {
+func checkConvTranspose2dAgainstNaive(_ c: (Int, Int, Int, Int, Int, Int, Int, Int), chunk: Int, tile: Int = Int.max,
+                                      settings: ComputeSettings = .standard) {
     let (n, cin, cout, k, s, p, h, w) = c
     var rng = SplitMix64(seed: UInt64(n * 1000 + cin * 100 + k * 10 + s))
     let store = ParameterStore()
     let ct = ConvTranspose2d(store, name: "t", inChannels: cin, outChannels: cout, kernel: k, stride: s,
-                             padding: p)
+                             padding: p, settings: settings)
     ct.initialize(rng: &rng)
     ct.maxChunkSamples = chunk
     ct.maxTileColumns = tile

@@ -9,6 +9,9 @@ import Testing
 /// Tolerance 1e-5 of the scale, as for im2col: the transforms only add and subtract, so the
 /// rounding is of the same order as the direct method's (observed below 1e-6).
 @Suite struct WinogradConvTests {
+    /// Native (the packed product kernel where the CPU has AVX-512) and AVX2 (OpenBLAS's products).
+    static let productPaths = [ComputeSettings.standard, ComputeSettings(isa: .avx2)]
+
     static let convCases = [
         (2, 8, 9, 8, 12),    // (N, Cin, Cout, H, W): 3 tiles per row (scalar tails only)
         (1, 8, 8, 4, 40),    // 10 tiles per row: one 8-tile vector step and a tail of 2
@@ -21,7 +24,9 @@ import Testing
         let g = ConvGeometry(channels: cin, batch: n, height: h, width: w, kernelH: 4, kernelW: 4, stride: 2, padding: 1)
         #expect(WinogradConv.applies(g, outChannels: cout))
         for chunk in [Int.max, 1] {
-            checkConv2dAgainstNaive((n, cin, cout, 4, 4, 2, 1, h, w), chunk: Int.max, tile: chunk)
+            for settings in Self.productPaths {
+                checkConv2dAgainstNaive((n, cin, cout, 4, 4, 2, 1, h, w), chunk: Int.max, tile: chunk, settings: settings)
+            }
         }
     }
 
@@ -35,7 +40,9 @@ import Testing
         let g = ConvGeometry(channels: cout, batch: n, height: 2 * h, width: 2 * w, kernelH: 4, kernelW: 4, stride: 2, padding: 1)
         #expect(WinogradConv.applies(g, outChannels: cin))
         for chunk in [Int.max, 1] {
-            checkConvTranspose2dAgainstNaive((n, cin, cout, 4, 2, 1, h, w), chunk: Int.max, tile: chunk)
+            for settings in Self.productPaths {
+                checkConvTranspose2dAgainstNaive((n, cin, cout, 4, 2, 1, h, w), chunk: Int.max, tile: chunk, settings: settings)
+            }
         }
     }
 
