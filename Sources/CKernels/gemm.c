@@ -2,6 +2,8 @@
 #include "elementwise_kernels.h"
 #include "vector_path.h"
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 long kg_packed_count(long m, long k) { return (m + 7) / 8 * 8 * k; }
 
@@ -30,12 +32,14 @@ static void gemm_portable(const float *packed, long m, long k, const float *b, l
 
 #define W 8
 #define ROWS 4
+#define COLS 2
 #define SUFFIX avx2
 #define TARGET "avx2,fma"
 #include "gemm_vector.h"
 
 #define W 16
 #define ROWS 8
+#define COLS 2
 #define SUFFIX avx512
 #define TARGET "avx512f,fma"
 #include "gemm_vector.h"

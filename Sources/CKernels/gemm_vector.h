@@ -1,39 +1,63 @@
 // kg_gemm's vector path, written once over a vector of W floats (see vector_path.h): a block of
-// ROWS rows x 2W columns of C in 2 ROWS vector registers, over the whole k, reading B's rows
-// where they lie and the packed A one broadcast per row and step (ROWS 8 with AVX-512's 32
-// registers, 4 with AVX2's 16). Columns past the last full block go through gemm_columns (the
-// same fused chain per element).
+// ROWS rows x COLS * W columns of C in ROWS * COLS vector registers, over the whole k, reading
+// B's rows where they lie and the packed A one broadcast per row and step (AVX-512's 32
+// registers hold 8 x 2 blocks, AVX2's 16 hold 4 x 2). The columns past the last full block
+// (a window of 144 frames gives rows of 18 tiles) are copied into a zero-padded block, run the
+// same way, and copied back: the same fused chain per element, at vector speed.
 #include "vector_path.h"
 
 EV_DECLARE_TYPES()
 
-EV_TARGET static void EV(gemm)(const float *packed, long m, long k, const float *b, long ldb, long n, float *c, long ldc) {
-    long j = 0;
-    for (; j + 2 * W <= n; j += 2 * W) {
+// Columns 0 ..< n, n a multiple of COLS * W.
+EV_TARGET static void EV(gemm_blocks)(const float *packed, long m, long k, const float *b, long ldb, long n,
+                                      float *c, long ldc) {
+    for (long j = 0; j < n; j += COLS * W) {
         for (long i0 = 0; i0 < m; i0 += ROWS) {
             const float *ap = packed + i0 / 8 * 8 * k + i0 % 8, *bp = b + j;
-            EV(vf) c0[ROWS], c1[ROWS];
+            EV(vf) acc[ROWS][COLS];
 #pragma clang loop unroll(full)
-            for (int r = 0; r < ROWS; r++) { c0[r] = 0; c1[r] = 0; }
+            for (int r = 0; r < ROWS; r++) {
+#pragma clang loop unroll(full)
+                for (int v = 0; v < COLS; v++) acc[r][v] = 0;
+            }
             for (long p = 0; p < k; p++, ap += 8, bp += ldb) {
-                EV(vf) b0 = EV_LOAD(bp), b1 = EV_LOAD(bp + W);
+                EV(vf) bv[COLS];
+#pragma clang loop unroll(full)
+                for (int v = 0; v < COLS; v++) bv[v] = EV_LOAD(bp + v * W);
 #pragma clang loop unroll(full)
                 for (int r = 0; r < ROWS; r++) {
-                    c0[r] = __builtin_elementwise_fma((EV(vf))ap[r], b0, c0[r]);
-                    c1[r] = __builtin_elementwise_fma((EV(vf))ap[r], b1, c1[r]);
+                    EV(vf) a = ap[r];
+#pragma clang loop unroll(full)
+                    for (int v = 0; v < COLS; v++) acc[r][v] = __builtin_elementwise_fma(a, bv[v], acc[r][v]);
                 }
             }
             long rows = m - i0 < ROWS ? m - i0 : ROWS;
             for (int r = 0; r < rows; r++) {
-                EV_STORE(c + (i0 + r) * ldc + j, c0[r]);
-                EV_STORE(c + (i0 + r) * ldc + j + W, c1[r]);
+#pragma clang loop unroll(full)
+                for (int v = 0; v < COLS; v++) EV_STORE(c + (i0 + r) * ldc + j + v * W, acc[r][v]);
             }
         }
     }
-    gemm_columns(packed, m, k, b, ldb, j, n, c, ldc);
+}
+
+EV_TARGET static void EV(gemm)(const float *packed, long m, long k, const float *b, long ldb, long n, float *c, long ldc) {
+    const long block = COLS * W, full = n / block * block, rest = n - full;
+    EV(gemm_blocks)(packed, m, k, b, ldb, full, c, ldc);
+    if (rest == 0) return;
+    float *bt = calloc((size_t)(k * block), sizeof(float)), *ct = malloc((size_t)(m * block) * sizeof(float));
+    if (!bt || !ct) {   // no memory for the copies: the element-wise chain gives the same bits
+        free(bt); free(ct);
+        gemm_columns(packed, m, k, b, ldb, full, n, c, ldc);
+        return;
+    }
+    for (long p = 0; p < k; p++) memcpy(bt + p * block, b + p * ldb + full, (size_t)rest * sizeof(float));
+    EV(gemm_blocks)(packed, m, k, bt, block, block, ct, block);
+    for (long i = 0; i < m; i++) memcpy(c + i * ldc + full, ct + i * block, (size_t)rest * sizeof(float));
+    free(bt); free(ct);
 }
 
 #undef W
 #undef ROWS
+#undef COLS
 #undef SUFFIX
 #undef TARGET

@@ -11,6 +11,12 @@ public struct PackedGemm {
     /// Whether `settings` use this kernel on this CPU.
     public static func applies(_ settings: ComputeSettings) -> Bool { kg_level(settings.isaFlag) == 2 }
 
+    /// Products narrower than this stay on OpenBLAS: the kernel runs 32 columns at a time, and
+    /// narrow ones are mostly the padded last block (one core, m 64 k 128: n 18 ran at 49 GFLOP/s
+    /// against OpenBLAS's 89; n 36 at 54 against 57; n 72 even, 77; n 144 at 87 against 75).
+    /// A chunk's width depends on the shape alone, so the choice keeps 1 and 2 workers' bits equal.
+    public static let minimumColumns = 64
+
     /// Floats `pack` writes for `count` matrices of m x k.
     public static func packedCount(matrices count: Int, m: Int, k: Int) -> Int { count * kg_packed_count(m, k) }
 

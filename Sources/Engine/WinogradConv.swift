@@ -234,7 +234,7 @@ public struct WinogradConv {
             let v = scratch.buffer(worker, count: 0).pointer, mm = v + 9 * k * nt
             transformTiles(s, planes: k, firstTileRow: r0, tileRows: nr, into: v)
             for e in 0 ..< 9 {
-                if let packed {
+                if let packed, nt >= PackedGemm.minimumColumns {
                     PackedGemm.multiply(packed.pointer, matrix: e, m: o, n: nt, k: k, b: v + e * k * nt, ldb: nt,
                                         c: mm + e * o * nt, ldc: nt, isa: isa)
                 } else {
@@ -279,7 +279,7 @@ public struct WinogradConv {
                 let a = phase / 2, b = phase % 2
                 transformTiles(ex, planes: o, firstTileRow: r0, tileRows: nr, rowShift: a - 1, columnShift: b - 1, into: v)
                 for e in 0 ..< 9 {
-                    if let packed {
+                    if let packed, nt >= PackedGemm.minimumColumns {
                         PackedGemm.multiply(packed.pointer, matrix: phase * 9 + e, m: c, n: nt, k: o, b: v + e * o * nt, ldb: nt,
                                             c: mm + e * c * nt, ldc: nt, isa: isa)
                     } else {

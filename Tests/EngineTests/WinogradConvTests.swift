@@ -16,6 +16,7 @@ import Testing
         (2, 8, 9, 8, 12),    // (N, Cin, Cout, H, W): 3 tiles per row (scalar tails only)
         (1, 8, 8, 4, 40),    // 10 tiles per row: one 8-tile vector step and a tail of 2
         (3, 10, 8, 8, 36),   // 9 tiles per row
+        (4, 8, 9, 16, 64),   // chunks 64 tiles wide: the packed product kernel's minimum
     ]
 
     @Test(arguments: convCases)
@@ -34,6 +35,7 @@ import Testing
         (2, 9, 8, 4, 6),     // (N, Cin, Cout, H, W) of the transposed layer's input
         (1, 8, 10, 2, 20),
         (2, 16, 8, 4, 18),
+        (4, 9, 8, 8, 32),    // chunks 64 tiles wide (the packed kernel's minimum)
     ])
     func convTranspose2dMatchesNaive(_ c: (Int, Int, Int, Int, Int)) {
         let (n, cin, cout, h, w) = c
