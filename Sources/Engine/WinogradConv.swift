@@ -186,16 +186,25 @@ public struct WinogradConv {
         let o = outChannels, c = channels, k = phaseRows
         u.resize(36 * c * o)
         let up = u.pointer
-        Parallel.forEach(o, workers: settings.threads, minimumWork: 2) { oc in
-            for ch in 0 ..< c {
-                let wp = w + (oc * c + ch) * 16
-                for phase in 0 ..< 4 {
-                    let a = phase / 2, b = phase % 2
-                    // Kernel rows of taps t = 0, 1 and columns of taps s = 0, 1.
-                    let (r0, r1, c0, c1) = transposed ? (3 - a, 1 - a, 3 - b, 1 - b) : (a, 2 + a, b, 2 + b)
+        // Each worker takes a range of output channels; the loops run along the destination's
+        // contiguous index (input channels, or for the transposed layout output channels), since
+        // the 9 values of each filter land step floats apart (as one filter at a time, 8% of a
+        // step at a 192-frame window).
+        let step = transposed ? c * o : o * k
+        Parallel.forEachWorker(o, workers: settings.threads, minimumWork: 2) { _, range in
+            for phase in 0 ..< 4 {
+                let a = phase / 2, b = phase % 2
+                // Kernel rows of taps t = 0, 1 and columns of taps s = 0, 1.
+                let (r0, r1, c0, c1) = transposed ? (3 - a, 1 - a, 3 - b, 1 - b) : (a, 2 + a, b, 2 + b)
+                func transform(_ oc: Int, _ ch: Int) {
+                    let wp = w + (oc * c + ch) * 16
                     let dst = transposed ? up + (phase * 9 * c + ch) * o + oc : up + oc * k + phase * c + ch
-                    Self.filterTransform(wp[r0 * 4 + c0], wp[r0 * 4 + c1], wp[r1 * 4 + c0], wp[r1 * 4 + c1],
-                                         into: dst, step: transposed ? c * o : o * k)
+                    Self.filterTransform(wp[r0 * 4 + c0], wp[r0 * 4 + c1], wp[r1 * 4 + c0], wp[r1 * 4 + c1], into: dst, step: step)
+                }
+                if transposed {
+                    for ch in 0 ..< c { for oc in range { transform(oc, ch) } }
+                } else {
+                    for oc in range { for ch in 0 ..< c { transform(oc, ch) } }
                 }
             }
         }
@@ -338,19 +347,29 @@ public struct WinogradConv {
             }
         }
         let parts = (0 ..< groups).map { partials.buffer($0, count: 0).pointer }
-        Parallel.forEach(o, workers: settings.threads, minimumWork: 2) { oc in
-            for kk in 0 ..< k {
-                func m(_ e: Int) -> Float {
-                    let at = (e * o + oc) * k + kk
-                    var sum: Float = 0
-                    for part in parts { sum += part[at] }
-                    return sum
+        // Per output channel, first each transform point's row summed over the groups (0 + the
+        // first + the second ..., as one element at a time did it, but along contiguous rows that
+        // vectorise: element by element this took 8% of a step at a 192-frame window), then the
+        // output transform of every column. The worker's chunk buffer holds the 9 rows.
+        Parallel.forEachWorker(o, workers: settings.threads, minimumWork: 2) { worker, range in
+            let sums = scratch.buffer(worker, count: 9 * k).pointer
+            for oc in range {
+                for e in 0 ..< 9 {
+                    let row = sums + e * k, at = (e * o + oc) * k
+                    row.update(repeating: 0, count: k)
+                    for part in parts {
+                        let src = part + at
+                        for kk in 0 ..< k { row[kk] += src[kk] }
+                    }
                 }
-                let z = Self.outputTransform((m(0), m(1), m(2), m(3), m(4), m(5), m(6), m(7), m(8)))
-                let phase = kk / channels, c = kk % channels, a = phase / 2, b = phase % 2
-                let g = grad + (oc * channels + c) * 16
-                g[a * 4 + b] += z.0; g[a * 4 + 2 + b] += z.1
-                g[(2 + a) * 4 + b] += z.2; g[(2 + a) * 4 + 2 + b] += z.3
+                for kk in 0 ..< k {
+                    let z = Self.outputTransform((sums[kk], sums[k + kk], sums[2 * k + kk], sums[3 * k + kk], sums[4 * k + kk],
+                                                  sums[5 * k + kk], sums[6 * k + kk], sums[7 * k + kk], sums[8 * k + kk]))
+                    let phase = kk / channels, c = kk % channels, a = phase / 2, b = phase % 2
+                    let g = grad + (oc * channels + c) * 16
+                    g[a * 4 + b] += z.0; g[a * 4 + 2 + b] += z.1
+                    g[(2 + a) * 4 + b] += z.2; g[(2 + a) * 4 + 2 + b] += z.3
+                }
             }
         }
     }
