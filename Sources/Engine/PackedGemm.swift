@@ -28,6 +28,37 @@ public struct PackedGemm {
         Parallel.forEach(count, workers: workers) { i in kg_pack(a + i * matrixStride, lda, m, k, packed + i * each) }
     }
 
+    /// One layer call's products C = A_i B, the A_i contiguous m x k matrices (a layer's
+    /// transformed filters): on this kernel, with the A_i packed once here, where the settings
+    /// allow it and the call has products at least `minimumColumns` wide; else on OpenBLAS.
+    public struct Products {
+        let a: UnsafePointer<Float>, m: Int, k: Int, isa: Int32
+        let packed: UnsafePointer<Float>?
+
+        /// widest: the widest product (n) the call will run; `buffer` holds the packed copies.
+        public init(_ a: UnsafePointer<Float>, matrices count: Int, m: Int, k: Int, widest: Int,
+                    settings: ComputeSettings, buffer: FloatBuffer) {
+            self.a = a; self.m = m; self.k = k; isa = settings.isaFlag
+            if PackedGemm.applies(settings), widest >= PackedGemm.minimumColumns {
+                buffer.resize(PackedGemm.packedCount(matrices: count, m: m, k: k))
+                PackedGemm.pack(a, matrices: count, matrixStride: m * k, m: m, k: k, lda: k, into: buffer.pointer,
+                                workers: settings.threads)
+                packed = UnsafePointer(buffer.pointer)
+            } else {
+                packed = nil
+            }
+        }
+
+        /// c = A_i b, b k x n (rows ldb apart), c m x n (rows ldc apart).
+        public func multiply(_ i: Int, n: Int, b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+            if let packed, n >= PackedGemm.minimumColumns {
+                PackedGemm.multiply(packed, matrix: i, m: m, n: n, k: k, b: b, ldb: ldb, c: c, ldc: ldc, isa: isa)
+            } else {
+                BLAS.sgemm(m: m, n: n, k: k, a: a + i * m * k, lda: k, b: b, ldb: ldb, c: c, ldc: ldc)
+            }
+        }
+    }
+
     /// c = A b for the i-th packed A (m x k), b k x n (rows ldb apart), c m x n (rows ldc apart).
     @inline(__always)
     public static func multiply(_ packed: UnsafePointer<Float>, matrix i: Int, m: Int, n: Int, k: Int,

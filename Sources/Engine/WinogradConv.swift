@@ -233,24 +233,13 @@ public struct WinogradConv {
         let k = phaseRows, o = outChannels, tw = tilesPerRow, th = outHeight / 2, oh = outHeight, ow = outWidth
         let rows = chunkTileRows(floatsPerTile: 9 * (k + o)), chunks = (tileRows + rows - 1) / rows
         scratch.prepare(workers: settings.threads, count: 9 * (k + o) * rows * tw)
-        let packed = PackedGemm.applies(settings) ? scratch.packedFilters : nil
-        if let packed {
-            packed.resize(PackedGemm.packedCount(matrices: 9, m: o, k: k))
-            PackedGemm.pack(u, matrices: 9, matrixStride: o * k, m: o, k: k, lda: k, into: packed.pointer, workers: settings.threads)
-        }
+        let products = PackedGemm.Products(u, matrices: 9, m: o, k: k, widest: min(rows, tileRows) * tw,
+                                           settings: settings, buffer: scratch.packedFilters)
         Parallel.forEachDynamic(chunks, workers: settings.threads) { worker, chunk in
             let r0 = chunk * rows, nr = min(rows, tileRows - r0), nt = nr * tw
             let v = scratch.buffer(worker, count: 0).pointer, mm = v + 9 * k * nt
             transformTiles(s, planes: k, firstTileRow: r0, tileRows: nr, into: v)
-            for e in 0 ..< 9 {
-                if let packed, nt >= PackedGemm.minimumColumns {
-                    PackedGemm.multiply(packed.pointer, matrix: e, m: o, n: nt, k: k, b: v + e * k * nt, ldb: nt,
-                                        c: mm + e * o * nt, ldc: nt, isa: isa)
-                } else {
-                    BLAS.sgemm(m: o, n: nt, k: k, a: u + e * o * k, lda: k, b: v + e * k * nt, ldb: nt,
-                               c: mm + e * o * nt, ldc: nt)
-                }
-            }
+            for e in 0 ..< 9 { products.multiply(e, n: nt, b: v + e * k * nt, ldb: nt, c: mm + e * o * nt, ldc: nt) }
             let plane = o * nt
             for ch in 0 ..< o {
                 let bc = bias?[ch] ?? 0
@@ -276,11 +265,8 @@ public struct WinogradConv {
         let c = channels, o = outChannels, tw = tilesPerRow, th = outHeight / 2, h = height, w = width
         let rows = chunkTileRows(floatsPerTile: 9 * (c + o)), chunks = (tileRows + rows - 1) / rows
         scratch.prepare(workers: settings.threads, count: 9 * (c + o) * rows * tw)
-        let packed = PackedGemm.applies(settings) ? scratch.packedFilters : nil
-        if let packed {
-            packed.resize(PackedGemm.packedCount(matrices: 36, m: c, k: o))
-            PackedGemm.pack(u, matrices: 36, matrixStride: c * o, m: c, k: o, lda: o, into: packed.pointer, workers: settings.threads)
-        }
+        let products = PackedGemm.Products(u, matrices: 36, m: c, k: o, widest: min(rows, tileRows) * tw,
+                                           settings: settings, buffer: scratch.packedFilters)
         Parallel.forEachDynamic(chunks, workers: settings.threads) { worker, chunk in
             let r0 = chunk * rows, nr = min(rows, tileRows - r0), nt = nr * tw
             let v = scratch.buffer(worker, count: 0).pointer, mm = v + 9 * o * nt
@@ -288,13 +274,7 @@ public struct WinogradConv {
                 let a = phase / 2, b = phase % 2
                 transformTiles(ex, planes: o, firstTileRow: r0, tileRows: nr, rowShift: a - 1, columnShift: b - 1, into: v)
                 for e in 0 ..< 9 {
-                    if let packed, nt >= PackedGemm.minimumColumns {
-                        PackedGemm.multiply(packed.pointer, matrix: phase * 9 + e, m: c, n: nt, k: o, b: v + e * o * nt, ldb: nt,
-                                            c: mm + e * c * nt, ldc: nt, isa: isa)
-                    } else {
-                        BLAS.sgemm(m: c, n: nt, k: o, a: u + (phase * 9 + e) * c * o, lda: o, b: v + e * o * nt, ldb: nt,
-                                   c: mm + e * c * nt, ldc: nt)
-                    }
+                    products.multiply(phase * 9 + e, n: nt, b: v + e * o * nt, ldb: nt, c: mm + e * c * nt, ldc: nt)
                 }
                 let plane = c * nt
                 for ch in 0 ..< c {
