@@ -179,9 +179,8 @@ AVX512 static inline void deinterleave16(const float *q, __m512 *even, __m512 *o
     *odd = _mm512_permutex2var_ps(a, _mm512_loadu_si512(oddIndex), b);
 }
 
-// The last r < 16 tiles with masks: loads read only the 2r + 1 floats of each row the tiles use
-// (never past the buffer) and stores write only r lanes. Rows of 6-12 tiles (a 192-frame window's
-// deeper layers) ran through the AVX2 and portable loops, 11% of a step there.
+// Even and odd elements of the first `count` of the 32 floats at q (zeros past them): masked
+// loads read nothing beyond, so a row's last tiles never read past the buffer.
 AVX512 static inline void deinterleave16_first(const float *q, long count, __m512 *even, __m512 *odd) {
     __mmask16 ma = (__mmask16)(count >= 16 ? 0xFFFF : (1u << count) - 1);
     __mmask16 mb = (__mmask16)(count >= 32 ? 0xFFFF : count > 16 ? (1u << (count - 16)) - 1 : 0);
@@ -190,9 +189,14 @@ AVX512 static inline void deinterleave16_first(const float *q, long count, __m51
     *odd = _mm512_permutex2var_ps(a, _mm512_loadu_si512(oddIndex), b);
 }
 
-AVX512 static void input_tail_avx512(const float *q, long stride, float *w, long step, long r) {
+// r <= 16 tiles at q: a full step, or a row's last r < 16 tiles with masks (loads read only the
+// 2r floats of each row those tiles use from q and from q + 2, stores write only r lanes). Rows
+// of 6-12 tiles (a 192-frame window's deeper layers) ran through the AVX2 and portable loops,
+// 11% of a step there.
+AVX512 static inline __attribute__((always_inline))
+void input_step_avx512(const float *q, long stride, float *w, long step, long r) {
     __mmask16 m = (__mmask16)((1u << r) - 1);
-    long n = 2 * r;   // floats of each row read from q (columns 2t, 2t + 1) and from q + 2
+    long n = 2 * r;
     __m512 a0, a1, a2, b0, b1, b2, c0, c1, c2, junk;
     deinterleave16_first(q, n, &a0, &a1); deinterleave16_first(q + 2, n, &a2, &junk);
     deinterleave16_first(q + stride, n, &b0, &b1); deinterleave16_first(q + stride + 2, n, &b2, &junk);
@@ -209,23 +213,8 @@ AVX512 static void input_tail_avx512(const float *q, long stride, float *w, long
 
 AVX512 static void input_avx512(const float *p, long stride, float *v, long step, long tiles) {
     long t = 0;
-    for (; t + 16 <= tiles; t += 16) {
-        const float *q = p + 2 * t;
-        __m512 a0, a1, a2, b0, b1, b2, c0, c1, c2, junk;
-        deinterleave16(q, &a0, &a1); deinterleave16(q + 2, &a2, &junk);
-        deinterleave16(q + stride, &b0, &b1); deinterleave16(q + stride + 2, &b2, &junk);
-        deinterleave16(q + 2 * stride, &c0, &c1); deinterleave16(q + 2 * stride + 2, &c2, &junk);
-        __m512 t00 = _mm512_sub_ps(a0, b0), t01 = _mm512_sub_ps(a1, b1), t02 = _mm512_sub_ps(a2, b2);
-        __m512 t20 = _mm512_sub_ps(c0, b0), t21 = _mm512_sub_ps(c1, b1), t22 = _mm512_sub_ps(c2, b2);
-        float *w = v + t;
-        _mm512_storeu_ps(w, _mm512_sub_ps(t00, t01)); _mm512_storeu_ps(w + step, t01);
-        _mm512_storeu_ps(w + 2 * step, _mm512_sub_ps(t02, t01));
-        _mm512_storeu_ps(w + 3 * step, _mm512_sub_ps(b0, b1)); _mm512_storeu_ps(w + 4 * step, b1);
-        _mm512_storeu_ps(w + 5 * step, _mm512_sub_ps(b2, b1));
-        _mm512_storeu_ps(w + 6 * step, _mm512_sub_ps(t20, t21)); _mm512_storeu_ps(w + 7 * step, t21);
-        _mm512_storeu_ps(w + 8 * step, _mm512_sub_ps(t22, t21));
-    }
-    if (t < tiles) input_tail_avx512(p + 2 * t, stride, v + t, step, tiles - t);
+    for (; t + 16 <= tiles; t += 16) input_step_avx512(p + 2 * t, stride, v + t, step, 16);
+    if (t < tiles) input_step_avx512(p + 2 * t, stride, v + t, step, tiles - t);
 }
 
 #define OUTPUT_AVX512(t)                                                                        \
