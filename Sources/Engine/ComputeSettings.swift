@@ -6,9 +6,13 @@ import Foundation
 /// immutable value instead of process-wide switches, so nothing (a test, an audition, a bench
 /// comparison) can change them under a running layer.
 public struct ComputeSettings: Sendable, Equatable {
-    /// Strided 4x4 convolutions (Conv2d and ConvTranspose2d alike): Winograd F(2x2, 2x2) where
-    /// channels allow, or im2col + sgemm everywhere.
-    public enum Convolution: String, Sendable, CaseIterable { case winograd, im2col }
+    /// Strided 4x4 convolutions (Conv2d and ConvTranspose2d alike): Winograd where channels
+    /// allow, with 4x4 output tiles for the forward and input-gradient products where the packed
+    /// product kernel runs and 2x2 tiles elsewhere (WinogradConv); the same with 2x2 or 4x4 tiles
+    /// wherever the layer's sides allow them (to compare, and for tests); or im2col + sgemm everywhere.
+    public enum Convolution: String, Sendable, CaseIterable {
+        case winograd, winograd2x2 = "winograd-2x2", winograd4x4 = "winograd-4x4", im2col
+    }
     /// The engine's own C kernels (CWinograd, CKernels): the best the CPU has (AVX-512, else
     /// AVX2), at most AVX2, or portable C only. Every level of each kernel gives the same bits;
     /// but the Winograd products run on CKernels' packed kernel only at the AVX-512 level

@@ -2,15 +2,18 @@ import BLAS
 import CWinograd
 
 /// 4x4 convolutions with stride 2 and padding 1 (every strided layer of the seed's model)
-/// by Winograd's minimal filtering, F(2x2, 2x2): 9 multiplications where the direct method
-/// needs 16, so the matrix products do 9/16 of the work.
+/// by Winograd's minimal filtering: F(2x2, 2x2), 9 multiplications per 2x2 output tile where
+/// the direct method needs 16, or F(4x4, 2x2), 25 per 4x4 tile where it needs 64.
 ///
 /// Stride 2 first becomes stride 1: pad the input by one and split it into its four phases
 /// (even/odd row x even/odd column) on a grid of (H/2 + 1) x (W/2 + 1) cells per sample. Tap
 /// (2u + a, 2v + b) of the kernel reads phase (a, b) shifted by (u, v), so the layer is a 2x2,
-/// stride-1 convolution over 4C channels, and each 2x2 output tile comes from a 3x3 input tile.
-/// The transforms' coefficients are 0 and +-1 (only additions), so rounding stays at the level
-/// of the direct method.
+/// stride-1 convolution over 4C channels, and each 2x2 (4x4) output tile comes from a 3x3 (5x5)
+/// input tile. F(2x2, 2x2)'s transforms have coefficients 0 and +-1, so its rounding stays at the
+/// level of the direct method; F(4x4, 2x2)'s (points 0, +-1, 2) reach 8 in the output transform
+/// and 1/6 in the filter's, and its results lie a few times further from the exact sums
+/// (WinogradConvTests states the bound). `tile` chooses for the two products below; the weight
+/// gradient always takes 2x2 tiles.
 ///
 /// Three products, each a batch of gemms over tiles (chunks of whole tile rows per worker):
 /// - `convolve`: y = conv(x) (Conv2d forward, ConvTranspose2d input gradient);
@@ -22,6 +25,11 @@ import CWinograd
 /// [in, out, 4, 4] for the adjoint).
 public struct WinogradConv {
     public let channels: Int, outChannels: Int, batch: Int, height: Int, width: Int
+    /// Output tile side of `convolve` and `convolveTransposed` (`largeTiles`), for layers whose
+    /// output sides are multiples of 4: by default 4 where the packed product kernel runs
+    /// (AVX-512: the products are most of the step there, and 4x4 tiles do 25/36 of 2x2 tiles'
+    /// multiplications), else 2 (below AVX-512 the F(4x4) transforms have no vector path).
+    public let tile: Int
     /// Caps the tile rows per chunk (tests use it to exercise several chunks and workers).
     public var maxChunkTileRows = Int.max
     /// Workers, and the transform kernels: AVX-512 or AVX2 as the settings and the CPU allow, or portable C; the same bits either way.
@@ -32,7 +40,7 @@ public struct WinogradConv {
     /// when the layer runs im2col + sgemm: its settings say so, or the geometry does not apply.
     public static func plan(_ g: ConvGeometry, outChannels: Int, settings: ComputeSettings,
                             maxChunkTileRows: Int = .max) -> WinogradConv? {
-        guard settings.convolution == .winograd, applies(g, outChannels: outChannels) else { return nil }
+        guard settings.convolution != .im2col, applies(g, outChannels: outChannels) else { return nil }
         var wc = WinogradConv(g, outChannels: outChannels, settings: settings)
         wc.maxChunkTileRows = maxChunkTileRows
         return wc
@@ -48,8 +56,18 @@ public struct WinogradConv {
 
     public init(_ g: ConvGeometry, outChannels: Int, settings: ComputeSettings = .standard) {
         self.settings = settings
+        tile = Self.largeTiles(settings) && g.height % 8 == 0 && g.width % 8 == 0 ? 4 : 2
         channels = g.channels; self.outChannels = outChannels
         batch = g.batch; height = g.height; width = g.width
+    }
+
+    /// Whether `settings` take 4x4 tiles where the layer's sides allow them.
+    public static func largeTiles(_ settings: ComputeSettings) -> Bool {
+        switch settings.convolution {
+        case .winograd: PackedGemm.applies(settings)
+        case .winograd4x4: true
+        case .winograd2x2, .im2col: false
+        }
     }
 
     var outHeight: Int { height / 2 }
@@ -63,34 +81,53 @@ public struct WinogradConv {
     /// a row's last cell.
     var rowStride: Int { margin + cells + 16 }
     var phaseRows: Int { 4 * channels }
-    var tilesPerRow: Int { outWidth / 2 }
-    var tileRows: Int { batch * outHeight / 2 }
+    /// Tiles of side `side` along an output row, and tile rows of the whole batch.
+    func tilesPerRow(_ side: Int) -> Int { outWidth / side }
+    func tileRows(_ side: Int) -> Int { batch * outHeight / side }
+    /// Transform points (products) per tile: 9 or 25.
+    static func points(_ side: Int) -> Int { (side + 1) * (side + 1) }
 
-    func chunkTileRows(floatsPerTile: Int) -> Int {
+    /// Tile rows per chunk for tiles of `side` carrying `floatsPerTile` transformed floats.
+    func chunkTileRows(floatsPerTile: Int, side: Int) -> Int {
+        let tilesPerRow = tilesPerRow(side), tileRows = tileRows(side)
         // About 2 MB of transformed tiles per chunk (measured: 1-8 MB all within noise, 16 MB slower),
         // but no less than the transformed filters: each chunk's products pack them again, and the
         // discriminator's widest layer (4.7 MB of filters, 64-tile chunks) ran its products at
         // 50-75 GFLOP per CPU-second; with chunks as large as its filters, 81-88.
-        let budget = max(1 << 19, 9 * outChannels * phaseRows)
+        let budget = max(1 << 19, Self.points(side) * outChannels * phaseRows)
         let target = min(maxChunkTileRows, max(1, budget / max(1, floatsPerTile * tilesPerRow)))
         // Then equal chunks, as many as a multiple of `chunkMultiple`: 2 workers taking 29 chunks
         // of 9 rows, or 8 chunks the last of which held 1 row, waited on each other for 58 ms a
         // step. The count depends on the shape alone, so 1 and 2 workers still give the same bits.
         let chunks = (tileRows + target - 1) / target
         let balanced = min(tileRows, (chunks + Self.chunkMultiple - 1) / Self.chunkMultiple * Self.chunkMultiple)
-        return max(1, (tileRows + balanced - 1) / balanced)
+        let rows = max(1, (tileRows + balanced - 1) / balanced)
+        // Rounding the rows up can leave fewer chunks (128 rows in 44 chunks: 43 of 3): then the
+        // largest smaller chunk that splits the rows into a multiple of 4 nearly equal chunks.
+        func even(_ r: Int) -> Bool {
+            let n = (tileRows + r - 1) / r
+            return n % Self.chunkMultiple == 0 && r * n - tileRows < n
+        }
+        if even(rows) || rows >= tileRows { return rows }
+        return stride(from: rows - 1, to: 0, by: -1).first(where: even) ?? rows
     }
 
     /// Chunks come in multiples of this (see chunkTileRows): 1, 2 and 4 workers share them evenly.
     static let chunkMultiple = 4
 
-    /// The gemm each chunk runs (9 per chunk; 36 for `convolveTransposed`), as [m, n, k]:
-    /// what `bench train` times for the layers on this path.
+    /// The gemm each chunk runs (9 or 25 per chunk, 4 times that for `convolveTransposed`), as
+    /// [m, n, k]: what `bench train` times for the layers on this path.
     public var gemmShapes: (convolve: [Int], transposed: [Int], weightGradient: [Int]) {
-        let k = phaseRows, o = outChannels, tw = tilesPerRow
-        let forward = min(tileRows, chunkTileRows(floatsPerTile: 9 * (k + o))) * tw
-        let transposed = min(tileRows, chunkTileRows(floatsPerTile: 9 * (channels + o))) * tw
-        return ([o, forward, k], [channels, transposed, o], [o, k, forward])
+        let k = phaseRows, o = outChannels, p = Self.points(tile), tw = tilesPerRow(tile), th = tileRows(tile)
+        let forward = min(th, chunkTileRows(floatsPerTile: p * (k + o), side: tile)) * tw
+        let transposed = min(th, chunkTileRows(floatsPerTile: p * (channels + o), side: tile)) * tw
+        let gradient = min(tileRows(2), chunkTileRows(floatsPerTile: 9 * (k + o), side: 2)) * tilesPerRow(2)
+        return ([o, forward, k], [channels, transposed, o], [o, k, gradient])
+    }
+
+    /// The share of the direct method's multiplications the products perform: 9/16 or 25/64.
+    public var productShare: (convolve: Double, weightGradient: Double) {
+        (Double(Self.points(tile)) / Double(4 * tile * tile), 9.0 / 16)
     }
 
     // MARK: Layouts
@@ -177,14 +214,25 @@ public struct WinogradConv {
                                    _ x1: UnsafeMutablePointer<Float>, isa: Int32) { wg_output_phase(m, plane, tiles, bias, x0, x1, isa) }
     public static func filterRows(_ d0: UnsafePointer<Float>, _ d1: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
                                   step: Int, tiles: Int, isa: Int32) { wg_filter_rows(d0, d1, dst, step, tiles, isa) }
+    // F(4x4, 2x2)'s (isa 2: AVX-512 when the CPU has it, else portable).
+    public static func largeInputTransform(_ p: UnsafePointer<Float>, stride: Int, into v: UnsafeMutablePointer<Float>,
+                                           step: Int, tiles: Int, isa: Int32) { wg4_input_transform(p, stride, v, step, tiles, isa) }
+    public static func largeOutputRows(_ m: UnsafePointer<Float>, plane: Int, tiles: Int, bias: Float, _ y: UnsafeMutablePointer<Float>,
+                                       rowStride: Int, isa: Int32) { wg4_output_rows(m, plane, tiles, bias, y, rowStride, isa) }
+    public static func largeOutputPhase(_ m: UnsafePointer<Float>, plane: Int, tiles: Int, bias: Float, _ x: UnsafeMutablePointer<Float>,
+                                        rowStride: Int, isa: Int32) { wg4_output_phase(m, plane, tiles, bias, x, rowStride, isa) }
+    public static func largeFilters(_ w: UnsafePointer<Float>, stride: Int, taps: (Int, Int, Int, Int), into dst: UnsafeMutablePointer<Float>,
+                                    step: Int, count: Int, isa: Int32) {
+        wg4_filters(w, stride, taps.0, taps.1, taps.2, taps.3, dst, step, count, isa)
+    }
 
-    /// The transformed filters (G g G^T) of every 2x2 sub-kernel, for `convolve` (transposed false):
-    /// U[e][o, (a, b, c)] with g(u, v) = w[o, c, 2u + a, 2v + b], 9 matrices [O, 4C]; or for
-    /// `convolveTransposed` (true), per phase (a', b') of x: U[a'b'][e][c, o] with
-    /// g(t, s) = w[o, c, 3 - a' - 2t, 3 - b' - 2s].
+    /// The transformed filters (G g G^T) of every 2x2 sub-kernel for `tile`, for `convolve`
+    /// (transposed false): U[e][o, (a, b, c)] with g(u, v) = w[o, c, 2u + a, 2v + b], 9 or 25
+    /// matrices [O, 4C]; or for `convolveTransposed` (true), per phase (a', b') of x:
+    /// U[a'b'][e][c, o] with g(t, s) = w[o, c, 3 - a' - 2t, 3 - b' - 2s].
     func filters(_ w: UnsafePointer<Float>, into u: FloatBuffer, transposed: Bool) {
-        let o = outChannels, c = channels, k = phaseRows
-        u.resize(36 * c * o)
+        let o = outChannels, c = channels, k = phaseRows, points = Self.points(tile), large = tile == 4
+        u.resize(4 * points * c * o)
         let up = u.pointer
         // Each worker takes a range of output channels; the loops run along the destination's
         // contiguous index (input channels, or for the transposed layout output channels), since
@@ -196,9 +244,23 @@ public struct WinogradConv {
                 let a = phase / 2, b = phase % 2
                 // Kernel rows of taps t = 0, 1 and columns of taps s = 0, 1.
                 let (r0, r1, c0, c1) = transposed ? (3 - a, 1 - a, 3 - b, 1 - b) : (a, 2 + a, b, 2 + b)
+                if large {   // F(4x4, 2x2): a run of filters at a time, in C
+                    let taps = (r0 * 4 + c0, r0 * 4 + c1, r1 * 4 + c0, r1 * 4 + c1)
+                    if transposed {
+                        for ch in 0 ..< c {
+                            wg4_filters(w + (range.lowerBound * c + ch) * 16, 16 * c, taps.0, taps.1, taps.2, taps.3,
+                                        up + (phase * points * c + ch) * o + range.lowerBound, step, range.count, isa)
+                        }
+                    } else {
+                        for oc in range {
+                            wg4_filters(w + oc * c * 16, 16, taps.0, taps.1, taps.2, taps.3, up + oc * k + phase * c, step, c, isa)
+                        }
+                    }
+                    continue
+                }
                 func transform(_ oc: Int, _ ch: Int) {
                     let wp = w + (oc * c + ch) * 16
-                    let dst = transposed ? up + (phase * 9 * c + ch) * o + oc : up + oc * k + phase * c + ch
+                    let dst = transposed ? up + (phase * points * c + ch) * o + oc : up + oc * k + phase * c + ch
                     Self.filterTransform(wp[r0 * 4 + c0], wp[r0 * 4 + c1], wp[r1 * 4 + c0], wp[r1 * 4 + c1], into: dst, step: step)
                 }
                 if transposed {
@@ -212,17 +274,22 @@ public struct WinogradConv {
 
     // MARK: The three products
 
-    /// B^T d B of every 3x3 window for tile rows r0 ..< r0 + nr of `planes` rows of a split or
-    /// expanded buffer, into v[e][plane][tile] (nr * tilesPerRow tiles). Tile (n, ti, tj) reads
-    /// grid rows from 2ti + rowShift and columns from 2tj + columnShift.
-    func transformTiles(_ base: UnsafePointer<Float>, planes: Int, firstTileRow r0: Int, tileRows nr: Int,
+    /// B^T d B of every (side + 1)^2 window for tile rows r0 ..< r0 + nr of `planes` rows of a
+    /// split or expanded buffer, into v[e][plane][tile] (nr * tilesPerRow(side) tiles). Tile
+    /// (n, ti, tj) reads grid rows from side * ti + rowShift and columns from side * tj + columnShift.
+    func transformTiles(_ base: UnsafePointer<Float>, planes: Int, side: Int, firstTileRow r0: Int, tileRows nr: Int,
                         rowShift: Int = 0, columnShift: Int = 0, into v: UnsafeMutablePointer<Float>) {
-        let tw = tilesPerRow, th = outHeight / 2, nt = nr * tw, gh = gridH, gw = gridW, rs = rowStride
+        let tw = tilesPerRow(side), th = outHeight / side, nt = nr * tw, gh = gridH, gw = gridW, rs = rowStride
         let first = margin + rowShift * gw + columnShift
         for row in 0 ..< planes {
             for r in 0 ..< nr {
                 let n = (r0 + r) / th, ti = (r0 + r) % th
-                wg_input_transform(base + row * rs + first + (n * gh + 2 * ti) * gw, gw, v + row * nt + r * tw, planes * nt, tw, isa)
+                let p = base + row * rs + first + (n * gh + side * ti) * gw, dst = v + row * nt + r * tw
+                if side == 4 {
+                    wg4_input_transform(p, gw, dst, planes * nt, tw, isa)
+                } else {
+                    wg_input_transform(p, gw, dst, planes * nt, tw, isa)
+                }
             }
         }
     }
@@ -230,27 +297,31 @@ public struct WinogradConv {
     /// y (O, N, H/2, W/2) = act(conv(x) + bias), from split(x) and filters(w, transposed: false).
     public func convolve(split s: UnsafePointer<Float>, filters u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                          activation: Activation, into y: UnsafeMutablePointer<Float>, scratch: WorkerBuffers) {
-        let k = phaseRows, o = outChannels, tw = tilesPerRow, th = outHeight / 2, oh = outHeight, ow = outWidth
-        let rows = chunkTileRows(floatsPerTile: 9 * (k + o)), chunks = (tileRows + rows - 1) / rows
-        scratch.prepare(workers: settings.threads, count: 9 * (k + o) * rows * tw)
-        let products = PackedGemm.Products(u, matrices: 9, m: o, k: k, widest: min(rows, tileRows) * tw,
+        let k = phaseRows, o = outChannels, side = tile, points = Self.points(side)
+        let tw = tilesPerRow(side), tileRows = tileRows(side), th = outHeight / side, oh = outHeight, ow = outWidth
+        let rows = chunkTileRows(floatsPerTile: points * (k + o), side: side), chunks = (tileRows + rows - 1) / rows
+        scratch.prepare(workers: settings.threads, count: points * (k + o) * rows * tw)
+        let products = PackedGemm.Products(u, matrices: points, m: o, k: k, widest: min(rows, tileRows) * tw,
                                            settings: settings, buffer: scratch.packedFilters)
         Parallel.forEachDynamic(chunks, workers: settings.threads) { worker, chunk in
             let r0 = chunk * rows, nr = min(rows, tileRows - r0), nt = nr * tw
-            let v = scratch.buffer(worker, count: 0).pointer, mm = v + 9 * k * nt
-            transformTiles(s, planes: k, firstTileRow: r0, tileRows: nr, into: v)
-            for e in 0 ..< 9 { products.multiply(e, n: nt, b: v + e * k * nt, ldb: nt, c: mm + e * o * nt, ldc: nt) }
+            let v = scratch.buffer(worker, count: 0).pointer, mm = v + points * k * nt
+            transformTiles(s, planes: k, side: side, firstTileRow: r0, tileRows: nr, into: v)
+            for e in 0 ..< points { products.multiply(e, n: nt, b: v + e * k * nt, ldb: nt, c: mm + e * o * nt, ldc: nt) }
             let plane = o * nt
             for ch in 0 ..< o {
                 let bc = bias?[ch] ?? 0
                 for r in 0 ..< nr {
                     let n = (r0 + r) / th, ti = (r0 + r) % th
-                    let y0 = y + ((ch * batch + n) * oh + 2 * ti) * ow, y1 = y0 + ow
+                    let y0 = y + ((ch * batch + n) * oh + side * ti) * ow
                     let m = mm + ch * nt + r * tw
-                    wg_output_rows(m, plane, tw, bc, y0, y1, isa)
-                    if activation != .identity {   // while the two rows are in cache
-                        ElementwiseKernels.activation(y0, y0, count: ow, activation, isa: settings.isa)
-                        ElementwiseKernels.activation(y1, y1, count: ow, activation, isa: settings.isa)
+                    if side == 4 {
+                        wg4_output_rows(m, plane, tw, bc, y0, ow, isa)
+                    } else {
+                        wg_output_rows(m, plane, tw, bc, y0, y0 + ow, isa)
+                    }
+                    if activation != .identity {   // while the rows are in cache
+                        ElementwiseKernels.activation(y0, y0, count: side * ow, activation, isa: settings.isa)
                     }
                 }
             }
@@ -262,29 +333,34 @@ public struct WinogradConv {
     /// Every element of x is written once (no clearing needed).
     public func convolveTransposed(expanded ex: UnsafePointer<Float>, filters u: UnsafePointer<Float>,
                                    bias: UnsafePointer<Float>?, into x: UnsafeMutablePointer<Float>, scratch: WorkerBuffers) {
-        let c = channels, o = outChannels, tw = tilesPerRow, th = outHeight / 2, h = height, w = width
-        let rows = chunkTileRows(floatsPerTile: 9 * (c + o)), chunks = (tileRows + rows - 1) / rows
-        scratch.prepare(workers: settings.threads, count: 9 * (c + o) * rows * tw)
-        let products = PackedGemm.Products(u, matrices: 36, m: c, k: o, widest: min(rows, tileRows) * tw,
+        let c = channels, o = outChannels, side = tile, points = Self.points(side)
+        let tw = tilesPerRow(side), tileRows = tileRows(side), th = outHeight / side, h = height, w = width
+        let rows = chunkTileRows(floatsPerTile: points * (c + o), side: side), chunks = (tileRows + rows - 1) / rows
+        scratch.prepare(workers: settings.threads, count: points * (c + o) * rows * tw)
+        let products = PackedGemm.Products(u, matrices: 4 * points, m: c, k: o, widest: min(rows, tileRows) * tw,
                                            settings: settings, buffer: scratch.packedFilters)
         Parallel.forEachDynamic(chunks, workers: settings.threads) { worker, chunk in
             let r0 = chunk * rows, nr = min(rows, tileRows - r0), nt = nr * tw
-            let v = scratch.buffer(worker, count: 0).pointer, mm = v + 9 * o * nt
+            let v = scratch.buffer(worker, count: 0).pointer, mm = v + points * o * nt
             for phase in 0 ..< 4 {
                 let a = phase / 2, b = phase % 2
-                transformTiles(ex, planes: o, firstTileRow: r0, tileRows: nr, rowShift: a - 1, columnShift: b - 1, into: v)
-                for e in 0 ..< 9 {
-                    products.multiply(phase * 9 + e, n: nt, b: v + e * o * nt, ldb: nt, c: mm + e * c * nt, ldc: nt)
+                transformTiles(ex, planes: o, side: side, firstTileRow: r0, tileRows: nr, rowShift: a - 1, columnShift: b - 1, into: v)
+                for e in 0 ..< points {
+                    products.multiply(phase * points + e, n: nt, b: v + e * o * nt, ldb: nt, c: mm + e * c * nt, ldc: nt)
                 }
                 let plane = c * nt
                 for ch in 0 ..< c {
                     let bc = bias?[ch] ?? 0
                     for r in 0 ..< nr {
                         let n = (r0 + r) / th, ti = (r0 + r) % th
-                        // Output rows i = 2ti, 2ti + 1 of this phase are x rows 2i + a.
-                        let x0 = x + ((ch * batch + n) * h + 4 * ti + a) * w + b, x1 = x0 + 2 * w
+                        // Output rows i = side * ti ... of this phase are x rows 2i + a, columns 2j + b.
+                        let x0 = x + ((ch * batch + n) * h + 2 * side * ti + a) * w + b
                         let m = mm + ch * nt + r * tw
-                        wg_output_phase(m, plane, tw, bc, x0, x1, isa)
+                        if side == 4 {
+                            wg4_output_phase(m, plane, tw, bc, x0, 2 * w, isa)
+                        } else {
+                            wg_output_phase(m, plane, tw, bc, x0, x0 + 2 * w, isa)
+                        }
                     }
                 }
             }
@@ -300,8 +376,8 @@ public struct WinogradConv {
     /// transforms apply; the sum over tiles is a gemm per transform point.
     public func weightGradient(dy: UnsafePointer<Float>, split s: UnsafePointer<Float>,
                                addInto grad: UnsafeMutablePointer<Float>, partials: WorkerBuffers, scratch: WorkerBuffers) {
-        let k = phaseRows, o = outChannels, tw = tilesPerRow, th = outHeight / 2, oh = outHeight, ow = outWidth
-        let rows = chunkTileRows(floatsPerTile: 9 * (k + o)), chunks = (tileRows + rows - 1) / rows
+        let k = phaseRows, o = outChannels, tw = tilesPerRow(2), tileRows = tileRows(2), th = outHeight / 2, oh = outHeight, ow = outWidth
+        let rows = chunkTileRows(floatsPerTile: 9 * (k + o), side: 2), chunks = (tileRows + rows - 1) / rows
         let groups = min(Self.gradientGroups, chunks), size = 9 * o * k
         scratch.prepare(workers: settings.threads, count: 9 * (k + o) * rows * tw)
         partials.prepare(workers: groups, count: size)
@@ -311,7 +387,7 @@ public struct WinogradConv {
             for chunk in range {
                 let r0 = chunk * rows, nr = min(rows, tileRows - r0), nt = nr * tw
                 let ud = v + 9 * k * nt
-                transformTiles(s, planes: k, firstTileRow: r0, tileRows: nr, into: v)
+                transformTiles(s, planes: k, side: 2, firstTileRow: r0, tileRows: nr, into: v)
                 for ch in 0 ..< o {
                     for r in 0 ..< nr {
                         let n = (r0 + r) / th, ti = (r0 + r) % th

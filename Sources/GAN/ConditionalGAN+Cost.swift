@@ -6,11 +6,12 @@ public struct GemmShape: Sendable, Hashable {
     public var m: Int, n: Int, k: Int
     public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
     public var label: String
-    /// The layer computes this product with WinogradConv: its gemms do 9/16 of these FLOPs,
-    /// in chunks of this shape [m, n, k].
+    /// The layer computes this product with WinogradConv: its gemms do `winogradShare` of these
+    /// FLOPs (9/16 with 2x2 tiles, 25/64 with 4x4), in chunks of this shape [m, n, k].
     public var winogradGemm: [Int]? = nil
+    public var winogradShare = 1.0
     public var winograd: Bool { winogradGemm != nil }
-    public var performedFLOPs: Double { winograd ? flops * 9 / 16 : flops }
+    public var performedFLOPs: Double { flops * winogradShare }
 }
 
 extension ConditionalGAN {
@@ -57,7 +58,7 @@ extension ConditionalGAN {
 
     /// FLOPs of the step as direct convolution (im2col + sgemm): the analytic count.
     public func trainStepFLOPs(batch: Int) -> Double { trainStepGemms(batch: batch).reduce(0) { $0 + $1.flops } }
-    /// FLOPs the step's matrix products actually perform (Winograd layers do 9/16 of the direct count).
+    /// FLOPs the step's matrix products actually perform (Winograd layers do 9/16 or 25/64 of the direct count).
     public func trainStepPerformedFLOPs(batch: Int) -> Double { trainStepGemms(batch: batch).reduce(0) { $0 + $1.performedFLOPs } }
 }
 
@@ -77,11 +78,13 @@ extension Linear {
 extension Conv2d {
     /// y = W col: m = out, n = N * L, k = in * kh * kw; the Winograd plan's chunk gemms where it runs.
     func products(_ g: ConvGeometry, label: String) -> LayerProducts {
-        let wc = WinogradConv.plan(g, outChannels: outChannels, settings: settings)?.gemmShapes, l = g.batch * g.outHeight * g.outWidth
+        let plan = WinogradConv.plan(g, outChannels: outChannels, settings: settings), wc = plan?.gemmShapes
+        let share = plan?.productShare ?? (convolve: 1, weightGradient: 1), l = g.batch * g.outHeight * g.outWidth
         return LayerProducts(
-            forward: GemmShape(m: outChannels, n: l, k: g.colRows, label: label + " fwd", winogradGemm: wc?.convolve),
-            weightGradient: GemmShape(m: outChannels, n: g.colRows, k: l, label: label + " dW", winogradGemm: wc?.weightGradient),
-            inputGradient: GemmShape(m: g.colRows, n: l, k: outChannels, label: label + " dX", winogradGemm: wc?.transposed))
+            forward: GemmShape(m: outChannels, n: l, k: g.colRows, label: label + " fwd", winogradGemm: wc?.convolve, winogradShare: share.convolve),
+            weightGradient: GemmShape(m: outChannels, n: g.colRows, k: l, label: label + " dW", winogradGemm: wc?.weightGradient,
+                                      winogradShare: share.weightGradient),
+            inputGradient: GemmShape(m: g.colRows, n: l, k: outChannels, label: label + " dX", winogradGemm: wc?.transposed, winogradShare: share.convolve))
     }
 }
 
@@ -90,10 +93,12 @@ extension ConvTranspose2d {
     /// n = N * Hin * Win, k = in), the input gradient the convolution itself.
     func products(batch n: Int, height: Int, width: Int, label: String) -> LayerProducts {
         let g = geometry(batch: n, height: height, width: width), l = n * height * width
-        let wc = WinogradConv.plan(g, outChannels: inChannels, settings: settings)?.gemmShapes
+        let plan = WinogradConv.plan(g, outChannels: inChannels, settings: settings), wc = plan?.gemmShapes
+        let share = plan?.productShare ?? (convolve: 1, weightGradient: 1)
         return LayerProducts(
-            forward: GemmShape(m: g.colRows, n: l, k: inChannels, label: label + " fwd", winogradGemm: wc?.transposed),
-            weightGradient: GemmShape(m: inChannels, n: g.colRows, k: l, label: label + " dW", winogradGemm: wc?.weightGradient),
-            inputGradient: GemmShape(m: inChannels, n: l, k: g.colRows, label: label + " dX", winogradGemm: wc?.convolve))
+            forward: GemmShape(m: g.colRows, n: l, k: inChannels, label: label + " fwd", winogradGemm: wc?.transposed, winogradShare: share.convolve),
+            weightGradient: GemmShape(m: inChannels, n: g.colRows, k: l, label: label + " dW", winogradGemm: wc?.weightGradient,
+                                      winogradShare: share.weightGradient),
+            inputGradient: GemmShape(m: inChannels, n: l, k: g.colRows, label: label + " dX", winogradGemm: wc?.convolve, winogradShare: share.convolve))
     }
 }

@@ -39,7 +39,7 @@ struct BenchTrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The PyTorch benchmark script run by --torch (relative to the current folder)", valueName: "path"))
     var torchScript = "scripts/torch_step_bench.py"
 
-    @Option(help: "Strided convolutions: winograd (F(2x2,2x2) where channels allow, the default) or im2col (im2col + sgemm everywhere, to compare)")
+    @Option(help: "Strided convolutions: winograd (the default: 4x4 tiles for forward and input-gradient products on AVX-512, else 2x2), winograd-2x2 or winograd-4x4 (those tiles wherever the sides allow, to compare) or im2col (im2col + sgemm everywhere)")
     var convolution: ComputeSettings.Convolution = .winograd
 
     func run() throws {
@@ -48,9 +48,11 @@ struct BenchTrainCommand: ParsableCommand {
         let compute = ComputeThreads.settings(threads: threads ?? 0, convolution: convolution)
         let threads = compute.threads
         print("\(BLASKernels.description.line), \(counted(threads, "thread"))")
-        if compute.convolution == .winograd {
-            print(PackedGemm.applies(compute) ? "Winograd forward and input-gradient products: the packed kernel (AVX-512); weight gradients: OpenBLAS"
-                                              : "Winograd products: OpenBLAS (the packed kernel needs AVX-512)")
+        if compute.convolution != .im2col {
+            let tiles = WinogradConv.largeTiles(compute) ? "4x4 output tiles, F(4x4, 2x2)" : "2x2 output tiles, F(2x2, 2x2)"
+            print(PackedGemm.applies(compute)
+                  ? "Winograd forward and input-gradient products: \(tiles), on the packed kernel (AVX-512); weight gradients: 2x2 tiles, OpenBLAS"
+                  : "Winograd products: \(tiles), OpenBLAS (the packed kernel needs AVX-512)")
         }
         BLAS.nativeThreads = threads
         let sgemmBest = Self.sgemmGFLOPs(m: 1024, n: 1024, k: 1024)
@@ -112,7 +114,7 @@ struct BenchTrainCommand: ParsableCommand {
         if performed < flops {
             // Winograd layers do 9/16 of the direct multiplications: the GFLOP/s above count work
             // the step avoided. These count only what its matrix products did.
-            print(String(format: "  performed: %.1f GFLOP per step (Winograd layers at 9/16) -> %.1f GFLOP/s = %.0f%% of the best sgemm",
+            print(String(format: "  performed: %.1f GFLOP per step (Winograd products at 9/16 or 25/64) -> %.1f GFLOP/s = %.0f%% of the best sgemm",
                          performed / 1e9, performed / median / 1e9, 100 * performed / median / 1e9 / sgemmBest))
         }
         print(String(format: "  fastest step %.3f s -> %.1f samples/s, %.1f GFLOP/s (load average %@)",

@@ -6,17 +6,26 @@ import Testing
 /// where it applies (4x4, stride 2, padding 1, >= 8 channels on both sides, output sides even):
 /// output and every gradient, over one chunk and over one tile row per chunk (several chunks on
 /// both workers), with tile rows both shorter and longer than the 8-tile vector loops.
-/// Tolerance 1e-5 of the scale, as for im2col: the transforms only add and subtract, so the
-/// rounding is of the same order as the direct method's (observed below 1e-6).
+/// Each with 2x2 and with 4x4 tiles (where the output sides are multiples of 4).
+/// Tolerance 1e-5 of the scale, as for im2col: F(2x2, 2x2)'s transforms only add and subtract,
+/// so its rounding is of the same order as the direct method's (observed below 1e-6); F(4x4,
+/// 2x2)'s reach 8 and 1/6 and sum 25 products per output, a few times more rounding (a float32
+/// simulation with 512 input channels: 3.4e-6 of the mean output RMS against 1.0e-6), which these
+/// channel counts keep well inside 1e-5.
 @Suite struct WinogradConvTests {
-    /// Native (the packed product kernel where the CPU has AVX-512) and AVX2 (OpenBLAS's products).
-    static let productPaths = [ComputeSettings.standard, ComputeSettings(isa: .avx2)]
+    /// Native (the packed product kernel where the CPU has AVX-512) and AVX2 (OpenBLAS's products;
+    /// with 4x4 tiles, the portable F(4x4) transforms), each with both tile sizes.
+    static let productPaths = [ComputeSettings.ISA.native, .avx2].flatMap { isa in
+        [ComputeSettings.Convolution.winograd2x2, .winograd4x4].map { ComputeSettings(convolution: $0, isa: isa) }
+    }
 
     static let convCases = [
         (2, 8, 9, 8, 12),    // (N, Cin, Cout, H, W): 3 tiles per row (scalar tails only)
         (1, 8, 8, 4, 40),    // 10 tiles per row: one 8-tile vector step and a tail of 2
         (3, 10, 8, 8, 36),   // 9 tiles per row
         (4, 8, 9, 16, 64),   // chunks 64 tiles wide: the packed product kernel's minimum
+        (2, 8, 9, 8, 24),    // 4x4 tiles: 3 per row (one masked AVX-512 step)
+        (1, 9, 8, 16, 136),  // 4x4 tiles: 17 per row (a full step and a masked one of 1)
     ]
 
     @Test(arguments: convCases)
@@ -36,6 +45,8 @@ import Testing
         (1, 8, 10, 2, 20),
         (2, 16, 8, 4, 18),
         (4, 9, 8, 8, 32),    // chunks 64 tiles wide (the packed kernel's minimum)
+        (2, 9, 8, 4, 12),    // 4x4 tiles: 3 per row
+        (1, 8, 10, 4, 68),   // 4x4 tiles: 17 per row
     ])
     func convTranspose2dMatchesNaive(_ c: (Int, Int, Int, Int, Int)) {
         let (n, cin, cout, h, w) = c
@@ -68,8 +79,8 @@ import Testing
     func chunksAreEqualAndComeInFours(_ c: (Int, Int, Int, Int)) {
         let (cin, h, w, cout) = c, batch = 16
         let g = ConvGeometry(channels: cin, batch: batch, height: h, width: w, kernelH: 4, kernelW: 4, stride: 2, padding: 1)
-        let shapes = WinogradConv.plan(g, outChannels: cout, settings: ComputeSettings(threads: 2))!.gemmShapes
-        let tilesPerRow = w / 4, tileRows = batch * h / 4
+        let plan = WinogradConv.plan(g, outChannels: cout, settings: ComputeSettings(threads: 2))!, shapes = plan.gemmShapes
+        let tilesPerRow = w / (2 * plan.tile), tileRows = batch * h / (2 * plan.tile)
         for n in [shapes.convolve[1], shapes.transposed[1]] {
             let rows = n / tilesPerRow, chunks = (tileRows + rows - 1) / rows
             #expect(n % tilesPerRow == 0 && (chunks % 4 == 0 || chunks == tileRows), "\(c): \(chunks) chunks of \(rows) rows")
@@ -98,16 +109,19 @@ import Testing
         expectClose("winograd vs im2col", results[0], results[2], rtol: 1e-5)
     }
 
-    /// A layer on the portable C transforms gives the same bits as one on the AVX2 or AVX-512 ones:
-    /// the transforms only add, so the ISA setting may change speed, never results.
-    @Test func portableAndNativeKernelsGiveTheSameBits() {
+    /// With the tile size fixed, a layer on the portable C transforms gives the same bits as one
+    /// on the AVX2 or AVX-512 ones: the transforms only add (F(4x4)'s filter transform, in double,
+    /// has no FMA to contract), so the ISA setting changes speed, never results. (By default the
+    /// tile size follows the ISA: `largeTiles`.)
+    @Test(arguments: [ComputeSettings.Convolution.winograd2x2, .winograd4x4])
+    func portableAndNativeKernelsGiveTheSameBits(_ convolution: ComputeSettings.Convolution) {
         let (n, cin, cout, h, w) = (2, 16, 8, 8, 40)
         var results: [[Float]] = []
         for isa in ComputeSettings.ISA.allCases {
             var rng = SplitMix64(seed: 5)
             let store = ParameterStore()
             let conv = Conv2d(store, name: "c", inChannels: cin, outChannels: cout, kernelH: 4, kernelW: 4, stride: 2, padding: 1,
-                              settings: ComputeSettings(threads: 2, isa: isa))
+                              settings: ComputeSettings(threads: 2, convolution: convolution, isa: isa))
             conv.initialize(rng: &rng)
             let x = randomSigned(cin * n * h * w, &rng)
             let y = conv.forward(FloatBuffer(x), batch: n, height: h, width: w).array

@@ -81,4 +81,102 @@ import Testing
             #expect(odd == expectedOdd && even == expectedEven, "isa \(isa), width \(width)")
         }
     }
+
+    // F(4x4, 2x2): B^T and A^T for points 0, 1, -1, 2 and infinity (the Toom-Cook construction,
+    // checked in double here against the direct sums) and G.
+    static let bt: [[Double]] = [[2, -1, -2, 1, 0], [0, -2, -1, 1, 0], [0, 2, -3, 1, 0], [0, -1, 0, 1, 0], [0, 2, -1, -2, 1]]
+    static let at: [[Double]] = [[1, 1, 1, 1, 0], [0, 1, -1, 2, 0], [0, 1, 1, 4, 0], [0, 1, -1, 8, 1]]
+    static let g: [[Double]] = [[0.5, 0], [-0.5, -0.5], [-1.0 / 6, 1.0 / 6], [1.0 / 6, 1.0 / 3], [0, 1]]
+
+    /// The three matrices compute 4 outputs of a 2-tap correlation: A^T ((G g) * (B^T d)) = d (x) g.
+    @Test func largeTileMatricesAreACorrelation() {
+        let d: [Double] = [0.3, -1.2, 2.5, 0.7, -0.4], taps: [Double] = [1.5, -0.8]
+        let gg = Self.g.map { $0[0] * taps[0] + $0[1] * taps[1] }
+        let bd = Self.bt.map { row in zip(row, d).reduce(0) { $0 + $1.0 * $1.1 } }
+        for i in 0 ..< 4 {
+            let y = (0 ..< 5).reduce(0.0) { $0 + Self.at[i][$1] * gg[$1] * bd[$1] }
+            #expect(abs(y - (d[i] * taps[0] + d[i + 1] * taps[1])) < 1e-12)
+        }
+    }
+
+    /// The input transform of 5x5 tiles 4 apart: the same bits on every path, and within float
+    /// rounding of B^T d B in double. The rows hold exactly the floats the tiles cover.
+    @Test(arguments: tileCounts)
+    func largeInputTransform(_ tiles: Int) {
+        let stride = 4 * tiles + 3, step = tiles + 2
+        let input = random(4 * stride + 4 * tiles + 1, seed: 400 + UInt64(tiles))
+        var results: [[Float]] = []
+        for isa: Int32 in [0, 2] {
+            var got = [Float](repeating: 0, count: 25 * step)
+            WinogradConv.largeInputTransform(input, stride: stride, into: &got, step: step, tiles: tiles, isa: isa)
+            results.append(got)
+        }
+        #expect(results[0] == results[1], "\(tiles) tiles")
+        for t in 0 ..< tiles {
+            for i in 0 ..< 5 {
+                for k in 0 ..< 5 {
+                    var want = 0.0
+                    for a in 0 ..< 5 { for b in 0 ..< 5 { want += Self.bt[i][a] * Double(input[a * stride + 4 * t + b]) * Self.bt[k][b] } }
+                    #expect(abs(Double(results[0][(5 * i + k) * step + t]) - want) < 1e-5, "tile \(t) point \(5 * i + k)")
+                }
+            }
+        }
+    }
+
+    /// The output transform, as rows and as one phase of a stride-2 output: the same bits on every
+    /// path, within float rounding of A^T m A + bias in double, and the phase output leaves the
+    /// other phase's places alone.
+    @Test(arguments: tileCounts)
+    func largeOutputTransforms(_ tiles: Int) {
+        let plane = tiles + 2, rowStride = 8 * tiles + 3
+        let m = random(25 * plane, seed: 500 + UInt64(tiles))
+        var rows: [[Float]] = [], phases: [[Float]] = []
+        for isa: Int32 in [0, 2] {
+            var y = [Float](repeating: -7, count: 3 * rowStride + 4 * tiles)
+            WinogradConv.largeOutputRows(m, plane: plane, tiles: tiles, bias: 0.25, &y, rowStride: rowStride, isa: isa)
+            rows.append(y)
+            var x = [Float](repeating: -7, count: 3 * rowStride + 8 * tiles)
+            WinogradConv.largeOutputPhase(m, plane: plane, tiles: tiles, bias: 0.25, &x, rowStride: rowStride, isa: isa)
+            phases.append(x)
+        }
+        #expect(rows[0] == rows[1] && phases[0] == phases[1], "\(tiles) tiles")
+        for t in 0 ..< tiles {
+            for r in 0 ..< 4 {
+                for s in 0 ..< 4 {
+                    var want = 0.25
+                    for i in 0 ..< 5 { for k in 0 ..< 5 { want += Self.at[r][i] * Double(m[(5 * i + k) * plane + t]) * Self.at[s][k] } }
+                    #expect(abs(Double(rows[0][r * rowStride + 4 * t + s]) - want) < 1e-5, "tile \(t) (\(r), \(s))")
+                    #expect(phases[0][r * rowStride + 8 * t + 2 * s] == rows[0][r * rowStride + 4 * t + s])
+                    #expect(phases[0][r * rowStride + 8 * t + 2 * s + 1] == -7)
+                }
+            }
+        }
+        #expect(rows[0][4 * tiles] == -7 && phases[0][8 * tiles] == -7)   // nothing written past the last tile
+    }
+
+    /// G g G^T of 2x2 filters read with a stride: the same bits on every path (8 at a time on
+    /// AVX-512, the rest one at a time) and within a float rounding of the double definition.
+    @Test(arguments: [1, 7, 8, 9, 16, 19])
+    func largeFilterTransform(_ count: Int) {
+        let stride = 16, step = count + 1, taps = (5, 7, 13, 15)
+        let w = random(count * stride, seed: 600 + UInt64(count))
+        var results: [[Float]] = []
+        for isa: Int32 in [0, 2] {
+            var got = [Float](repeating: 0, count: 25 * step)
+            WinogradConv.largeFilters(w, stride: stride, taps: taps, into: &got, step: step, count: count, isa: isa)
+            results.append(got)
+        }
+        #expect(results[0] == results[1], "\(count) filters")
+        for f in 0 ..< count {
+            let p = f * stride, gg = [[w[p + taps.0], w[p + taps.1]], [w[p + taps.2], w[p + taps.3]]].map { $0.map(Double.init) }
+            for i in 0 ..< 5 {
+                for k in 0 ..< 5 {
+                    var want = 0.0
+                    for a in 0 ..< 2 { for b in 0 ..< 2 { want += Self.g[i][a] * gg[a][b] * Self.g[k][b] } }
+                    let got = Double(results[0][(5 * i + k) * step + f])
+                    #expect(abs(got - want) <= Double(Float(want).ulp), "filter \(f) point \(5 * i + k)")
+                }
+            }
+        }
+    }
 }

@@ -23,6 +23,22 @@ void wg_filter_rows(const float *d0, const float *d1, float *dst, long step, lon
 // odd[0] = 0, then odd[q] = src[2q - 1] for q = 1 ... width/2 (rows of width/2 + 1 cells).
 void wg_split_row(const float *src, long width, float *odd, float *even, int isa);
 
+// F(4x4, 2x2) (winograd4.c), AVX-512 when `isa` is 2 and the CPU has it, else portable C; the
+// same bits either way. v[e * step + t], e < 25, t < tiles = B^T d B for the 5x5 tile at p + 4t
+// (rows `stride` apart); reads only the floats those tiles cover.
+void wg4_input_transform(const float *p, long stride, float *v, long step, long tiles, int isa);
+
+// The 4x4 output of tile t from m[e * plane + t], plus bias: row r at y[r * rowStride + 4t + s].
+void wg4_output_rows(const float *m, long plane, long tiles, float bias, float *y, long rowStride, int isa);
+
+// The same, written two apart (one phase of a stride-2 output): x[r * rowStride + 8t + 2s].
+void wg4_output_phase(const float *m, long plane, long tiles, float bias, float *x, long rowStride, int isa);
+
+// G g G^T for `count` 2x2 filters: filter i's taps (g00, g01, g10, g11) at w + i * stride + tap0..3,
+// its 25 values (row-major 5 x 5) to dst[e * step + i]; computed in double, rounded once.
+void wg4_filters(const float *w, long stride, long tap0, long tap1, long tap2, long tap3,
+                 float *dst, long step, long count, int isa);
+
 // 1 when this CPU has AVX2.
 int wg_has_avx2(void);
 #endif

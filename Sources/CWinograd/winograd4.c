@@ -1,0 +1,277 @@
+// F(4x4, 2x2) transforms (Engine/WinogradConv.swift, tile 4): 25 products per 4x4 output
+// tile where F(2x2, 2x2) needs 36 for the same outputs. Interpolation points 0, 1, -1, 2 and
+// infinity; the data and output transforms' coefficients are +-1, +-2, 4 and 8, done here as
+// additions only (2x = x + x is exact), so there is no multiplication the compiler could
+// contract into an FMA and every path gives the same bits. The filter transform (with its
+// 1/2, 1/6 and 1/3) is done once per layer call in Swift.
+#include "winograd_kernels.h"
+#include <immintrin.h>
+
+// B^T d for d0..d4 along one direction (rows of B^T: 2 -1 -2 1 0 / 0 -2 -1 1 0 / 0 2 -3 1 0 /
+// 0 -1 0 1 0 / 0 2 -1 -2 1). Works for float and for clang vectors alike.
+#define DATA5(T, d0, d1, d2, d3, d4, r0, r1, r2, r3, r4)                      \
+    do {                                                                      \
+        T a_ = (d0) - (d2), s_ = (d3) - (d2), u_ = (d1) - (d2), w_ = (d1) - (d3); \
+        r3 = (d3) - (d1);                                                     \
+        r0 = (a_ + a_) + r3;                                                  \
+        r1 = s_ - ((d1) + (d1));                                              \
+        r2 = s_ + (u_ + u_);                                                  \
+        r4 = (w_ + w_) + ((d4) - (d2));                                       \
+    } while (0)
+
+// A^T m for m0..m4 (rows of A^T: 1 1 1 1 0 / 0 1 -1 2 0 / 0 1 1 4 0 / 0 1 -1 8 1).
+#define OUT4(T, m0, m1, m2, m3, m4, y0, y1, y2, y3)                           \
+    do {                                                                      \
+        T p_ = (m1) + (m2), q_ = (m1) - (m2), t2_ = (m3) + (m3), t4_ = t2_ + t2_; \
+        y0 = ((m0) + p_) + (m3);                                              \
+        y1 = q_ + t2_;                                                        \
+        y2 = p_ + t4_;                                                        \
+        y3 = (q_ + (t4_ + t4_)) + (m4);                                       \
+    } while (0)
+
+// V = B^T D B for one tile: d[i][j] row i, column j; v[5i + k].
+#define TILE_DATA(T, d, v)                                                    \
+    do {                                                                      \
+        T c_[5][5];                                                           \
+        for (int j = 0; j < 5; j++)                                           \
+            DATA5(T, d[0][j], d[1][j], d[2][j], d[3][j], d[4][j], c_[0][j], c_[1][j], c_[2][j], c_[3][j], c_[4][j]); \
+        for (int i = 0; i < 5; i++)                                           \
+            DATA5(T, c_[i][0], c_[i][1], c_[i][2], c_[i][3], c_[i][4], v[5 * i], v[5 * i + 1], v[5 * i + 2], v[5 * i + 3], v[5 * i + 4]); \
+    } while (0)
+
+// Z = A^T M A + bias for one tile: m[5i + k]; z[r][s] row r, column s.
+#define TILE_OUTPUT(T, m, bias, z)                                            \
+    do {                                                                      \
+        T r_[5][4];                                                           \
+        for (int i = 0; i < 5; i++)                                           \
+            OUT4(T, m[5 * i], m[5 * i + 1], m[5 * i + 2], m[5 * i + 3], m[5 * i + 4], r_[i][0], r_[i][1], r_[i][2], r_[i][3]); \
+        for (int s = 0; s < 4; s++) {                                         \
+            OUT4(T, r_[0][s], r_[1][s], r_[2][s], r_[3][s], r_[4][s], z[0][s], z[1][s], z[2][s], z[3][s]); \
+            for (int r = 0; r < 4; r++) z[r][s] = z[r][s] + (bias);           \
+        }                                                                     \
+    } while (0)
+
+// ---- Portable versions.
+
+static void input4_portable(const float *p, long stride, float *v, long step, long tiles) {
+    for (long t = 0; t < tiles; t++) {
+        const float *q = p + 4 * t;
+        float d[5][5], w[25];
+        for (int i = 0; i < 5; i++)
+            for (int j = 0; j < 5; j++) d[i][j] = q[i * stride + j];
+        TILE_DATA(float, d, w);
+        for (int e = 0; e < 25; e++) v[e * step + t] = w[e];
+    }
+}
+
+#define OUTPUT4_SCALAR(t)                                                     \
+    float mm[25], z[4][4];                                                    \
+    for (int e = 0; e < 25; e++) mm[e] = m[e * plane + t];                    \
+    TILE_OUTPUT(float, mm, bias, z);
+
+static void output4_rows_portable(const float *m, long plane, long tiles, float bias, float *y, long rowStride) {
+    for (long t = 0; t < tiles; t++) {
+        OUTPUT4_SCALAR(t)
+        for (int r = 0; r < 4; r++)
+            for (int s = 0; s < 4; s++) y[r * rowStride + 4 * t + s] = z[r][s];
+    }
+}
+
+static void output4_phase_portable(const float *m, long plane, long tiles, float bias, float *x, long rowStride) {
+    for (long t = 0; t < tiles; t++) {
+        OUTPUT4_SCALAR(t)
+        for (int r = 0; r < 4; r++)
+            for (int s = 0; s < 4; s++) x[r * rowStride + 8 * t + 2 * s] = z[r][s];
+    }
+}
+
+// ---- AVX-512: 16 tiles per step, a row's last ones with masks (loads read only the floats
+// those tiles use, stores write only their lanes). The same operations per lane: the same bits.
+
+#define AVX512 __attribute__((target("avx512f")))
+typedef float v16 __attribute__((ext_vector_type(16)));
+
+static inline __mmask16 lanes(long count) {
+    return (__mmask16)(count >= 16 ? 0xFFFF : count <= 0 ? 0 : (1u << count) - 1);
+}
+
+// Columns j = 0..4 of the 5-wide windows of r <= 16 tiles 4 apart at q: c[j][t] = q[4t + j].
+AVX512 static inline __attribute__((always_inline)) void columns5(const float *q, long r, v16 c[5]) {
+    long n = 4 * r + 1;
+    __m512 a = _mm512_maskz_loadu_ps(lanes(n), q), b = _mm512_maskz_loadu_ps(lanes(n - 16), q + 16);
+    __m512 cc = _mm512_maskz_loadu_ps(lanes(n - 32), q + 32), d = _mm512_maskz_loadu_ps(lanes(n - 48), q + 48);
+    for (int j = 0; j < 4; j++) {
+        __m512i idx = _mm512_setr_epi32(j, 4 + j, 8 + j, 12 + j, 16 + j, 20 + j, 24 + j, 28 + j, 0, 0, 0, 0, 0, 0, 0, 0);
+        __m512 lo = _mm512_permutex2var_ps(a, idx, b), hi = _mm512_permutex2var_ps(cc, idx, d);
+        c[j] = (v16)_mm512_shuffle_f32x4(lo, hi, _MM_SHUFFLE(1, 0, 1, 0));
+    }
+    // Column 4 of tile t is column 0 of tile t + 1; the 16th tile's is q[64].
+    __m512 last = _mm512_maskz_loadu_ps(lanes(n - 64), q + 64);
+    c[4] = (v16)_mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(last), _mm512_castps_si512((__m512)c[0]), 1));
+}
+
+AVX512 static inline __attribute__((always_inline))
+void input4_step_avx512(const float *q, long stride, float *w, long step, long r) {
+    v16 d[5][5], v[25];
+    for (int i = 0; i < 5; i++) columns5(q + i * stride, r, d[i]);
+    TILE_DATA(v16, d, v);
+    __mmask16 m = lanes(r);
+    for (int e = 0; e < 25; e++) _mm512_mask_storeu_ps(w + e * step, m, (__m512)v[e]);
+}
+
+AVX512 static void input4_avx512(const float *p, long stride, float *v, long step, long tiles) {
+    long t = 0;
+    for (; t + 16 <= tiles; t += 16) input4_step_avx512(p + 4 * t, stride, v + t, step, 16);
+    if (t < tiles) input4_step_avx512(p + 4 * t, stride, v + t, step, tiles - t);
+}
+
+// The 4 x 4 outputs of r <= 16 tiles: z[row][column], 16 tiles per vector.
+AVX512 static inline __attribute__((always_inline))
+void output4_step_avx512(const float *m, long plane, long r, float bias, v16 z[4][4]) {
+    v16 mm[25];
+    __mmask16 k = lanes(r);
+    for (int e = 0; e < 25; e++) mm[e] = (v16)_mm512_maskz_loadu_ps(k, m + e * plane);
+    v16 b = bias;
+    TILE_OUTPUT(v16, mm, b, z);
+}
+
+// o[0..3]: the 64 floats z0[0] z1[0] z2[0] z3[0] z0[1] ... of one output row's 16 tiles.
+AVX512 static inline void interleave4(v16 z0, v16 z1, v16 z2, v16 z3, __m512 o[4]) {
+    __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    __m512d p0 = _mm512_castps_pd(_mm512_permutex2var_ps((__m512)z0, lo, (__m512)z1));
+    __m512d p1 = _mm512_castps_pd(_mm512_permutex2var_ps((__m512)z0, hi, (__m512)z1));
+    __m512d q0 = _mm512_castps_pd(_mm512_permutex2var_ps((__m512)z2, lo, (__m512)z3));
+    __m512d q1 = _mm512_castps_pd(_mm512_permutex2var_ps((__m512)z2, hi, (__m512)z3));
+    __m512i first = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11), second = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
+    o[0] = _mm512_castpd_ps(_mm512_permutex2var_pd(p0, first, q0));
+    o[1] = _mm512_castpd_ps(_mm512_permutex2var_pd(p0, second, q0));
+    o[2] = _mm512_castpd_ps(_mm512_permutex2var_pd(p1, first, q1));
+    o[3] = _mm512_castpd_ps(_mm512_permutex2var_pd(p1, second, q1));
+}
+
+AVX512 static inline __attribute__((always_inline))
+void output4_rows_step_avx512(const float *m, long plane, long r, float bias, float *y, long rowStride) {
+    v16 z[4][4];
+    output4_step_avx512(m, plane, r, bias, z);
+    for (int row = 0; row < 4; row++) {
+        __m512 o[4];
+        interleave4(z[row][0], z[row][1], z[row][2], z[row][3], o);
+        for (int k = 0; k < 4; k++) _mm512_mask_storeu_ps(y + row * rowStride + 16 * k, lanes(4 * r - 16 * k), o[k]);
+    }
+}
+
+AVX512 static void output4_rows_avx512(const float *m, long plane, long tiles, float bias, float *y, long rowStride) {
+    long t = 0;
+    for (; t + 16 <= tiles; t += 16) output4_rows_step_avx512(m + t, plane, 16, bias, y + 4 * t, rowStride);
+    if (t < tiles) output4_rows_step_avx512(m + t, plane, tiles - t, bias, y + 4 * t, rowStride);
+}
+
+AVX512 static inline __attribute__((always_inline))
+void output4_phase_step_avx512(const float *m, long plane, long r, float bias, float *x, long rowStride) {
+    v16 z[4][4];
+    output4_step_avx512(m, plane, r, bias, z);
+    // Output value i of the row goes to x[2i]: the other phase fills the odd places.
+    __m512i spreadLow = _mm512_setr_epi32(0, 0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0, 7, 0);
+    __m512i spreadHigh = _mm512_setr_epi32(8, 0, 9, 0, 10, 0, 11, 0, 12, 0, 13, 0, 14, 0, 15, 0);
+    for (int row = 0; row < 4; row++) {
+        __m512 o[4];
+        interleave4(z[row][0], z[row][1], z[row][2], z[row][3], o);
+        float *dst = x + row * rowStride;
+        for (int k = 0; k < 8; k++) {
+            long valid = 4 * r - 8 * k;   // values of this 8-value block that belong to the r tiles
+            __mmask16 mask = (__mmask16)(lanes(2 * valid) & 0x5555);
+            __m512 spread = _mm512_permutexvar_ps(k % 2 ? spreadHigh : spreadLow, o[k / 2]);
+            _mm512_mask_storeu_ps(dst + 16 * k, mask, spread);
+        }
+    }
+}
+
+AVX512 static void output4_phase_avx512(const float *m, long plane, long tiles, float bias, float *x, long rowStride) {
+    long t = 0;
+    for (; t + 16 <= tiles; t += 16) output4_phase_step_avx512(m + t, plane, 16, bias, x + 8 * t, rowStride);
+    if (t < tiles) output4_phase_step_avx512(m + t, plane, tiles - t, bias, x + 8 * t, rowStride);
+}
+
+// ---- Entry points: AVX-512 where `isa` and the CPU allow it, else portable C (the layers
+// take tile 4 only where the packed product kernel runs, which needs AVX-512 too).
+
+static int use_avx512(int isa) { return isa >= 2 && __builtin_cpu_supports("avx512f"); }
+
+void wg4_input_transform(const float *p, long stride, float *v, long step, long tiles, int isa) {
+    if (use_avx512(isa)) input4_avx512(p, stride, v, step, tiles);
+    else input4_portable(p, stride, v, step, tiles);
+}
+
+void wg4_output_rows(const float *m, long plane, long tiles, float bias, float *y, long rowStride, int isa) {
+    if (use_avx512(isa)) output4_rows_avx512(m, plane, tiles, bias, y, rowStride);
+    else output4_rows_portable(m, plane, tiles, bias, y, rowStride);
+}
+
+void wg4_output_phase(const float *m, long plane, long tiles, float bias, float *x, long rowStride, int isa) {
+    if (use_avx512(isa)) output4_phase_avx512(m, plane, tiles, bias, x, rowStride);
+    else output4_phase_portable(m, plane, tiles, bias, x, rowStride);
+}
+
+// ---- The filter transform G g G^T (rows of G: 1/2 0 / -1/2 -1/2 / -1/6 1/6 / 1/6 1/3 / 0 1),
+// in double and rounded once, for `count` filters: filter i's taps g00, g01, g10, g11 at
+// w + i * stride + tap[0..3], its 25 values to dst[e * step + i]. No contraction into FMAs, so
+// the vector path gives the same bits as the portable one.
+#pragma STDC FP_CONTRACT OFF
+
+// (G x)[0..4] for the pair x0, x1: the same operations for double and for __m512d (below).
+#define G5(x0, x1, h)                                                         \
+    do {                                                                      \
+        h[0] = 0.5 * (x0); h[1] = -0.5 * ((x0) + (x1));                       \
+        h[2] = ((x1) - (x0)) * sixth; h[3] = ((x0) + ((x1) + (x1))) * sixth; h[4] = (x1); \
+    } while (0)
+
+static const double sixth = 1.0 / 6;
+
+static void filters4_portable(const float *w, long stride, long tap0, long tap1, long tap2, long tap3,
+                              float *dst, long step, long count) {
+    for (long i = 0; i < count; i++) {
+        const float *g = w + i * stride;
+        double col0[5], col1[5];
+        G5((double)g[tap0], (double)g[tap2], col0);
+        G5((double)g[tap1], (double)g[tap3], col1);
+        for (int r = 0; r < 5; r++) {
+            double u[5];
+            G5(col0[r], col1[r], u);
+            for (int c = 0; c < 5; c++) dst[(5 * r + c) * step + i] = (float)u[c];
+        }
+    }
+}
+
+// 8 filters per step (their taps gathered), in double; the rest as above. (As one filter at a
+// time in scalar code this took 5.5% of `bench train`.)
+typedef double v8d __attribute__((ext_vector_type(8)));
+AVX512 static void filters4_avx512(const float *w, long stride, long tap0, long tap1, long tap2, long tap3,
+                                   float *dst, long step, long count) {
+    long i = 0;
+    if (8 * stride < (1L << 31)) {
+        __m256i offsets = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32((int)stride));
+        for (; i + 8 <= count; i += 8) {
+            const float *g = w + i * stride;
+            v8d g00 = (v8d)_mm512_cvtps_pd(_mm256_i32gather_ps(g + tap0, offsets, 4));
+            v8d g01 = (v8d)_mm512_cvtps_pd(_mm256_i32gather_ps(g + tap1, offsets, 4));
+            v8d g10 = (v8d)_mm512_cvtps_pd(_mm256_i32gather_ps(g + tap2, offsets, 4));
+            v8d g11 = (v8d)_mm512_cvtps_pd(_mm256_i32gather_ps(g + tap3, offsets, 4));
+            v8d col0[5], col1[5];
+            G5(g00, g10, col0);
+            G5(g01, g11, col1);
+            for (int r = 0; r < 5; r++) {
+                v8d u[5];
+                G5(col0[r], col1[r], u);
+                for (int c = 0; c < 5; c++) _mm256_storeu_ps(dst + (5 * r + c) * step + i, _mm512_cvtpd_ps((__m512d)u[c]));
+            }
+        }
+    }
+    filters4_portable(w + i * stride, stride, tap0, tap1, tap2, tap3, dst + i, step, count - i);
+}
+
+void wg4_filters(const float *w, long stride, long tap0, long tap1, long tap2, long tap3,
+                 float *dst, long step, long count, int isa) {
+    if (use_avx512(isa)) filters4_avx512(w, stride, tap0, tap1, tap2, tap3, dst, step, count);
+    else filters4_portable(w, stride, tap0, tap1, tap2, tap3, dst, step, count);
+}
