@@ -28,8 +28,11 @@ public struct WinogradConv {
     /// Output tile side of `convolve` and `convolveTransposed` (`largeTiles`), for layers whose
     /// output sides are multiples of 4: by default 4 where the packed product kernel runs
     /// (AVX-512: the products are most of the step there, and 4x4 tiles do 25/36 of 2x2 tiles'
-    /// multiplications), else 2 (below AVX-512 the F(4x4) transforms have no vector path).
-    public let tile: Int
+    /// multiplications) and the layer is large enough that its chunks' products stay at least
+    /// `PackedGemm.minimumColumns` wide; else 2. (A drum set's 128 x 192 window at batch 8 has
+    /// 48 4x4 tiles in D's last Winograd layer: chunks of 12 ran its products at 37-65 GFLOP/s
+    /// where 2x2 tiles' 48 run at 84-97, and the step took as long as with 2x2 tiles everywhere.)
+    public private(set) var tile = 2
     /// Caps the tile rows per chunk (tests use it to exercise several chunks and workers).
     public var maxChunkTileRows = Int.max
     /// Workers, and the transform kernels: AVX-512 or AVX2 as the settings and the CPU allow, or portable C; the same bits either way.
@@ -56,9 +59,14 @@ public struct WinogradConv {
 
     public init(_ g: ConvGeometry, outChannels: Int, settings: ComputeSettings = .standard) {
         self.settings = settings
-        tile = Self.largeTiles(settings) && g.height % 8 == 0 && g.width % 8 == 0 ? 4 : 2
         channels = g.channels; self.outChannels = outChannels
         batch = g.batch; height = g.height; width = g.width
+        guard Self.largeTiles(settings), g.height % 8 == 0, g.width % 8 == 0 else { return }
+        tile = 4
+        if settings.convolution == .winograd {
+            let widths = gemmShapes
+            if min(widths.convolve[1], widths.transposed[1]) < PackedGemm.minimumColumns { tile = 2 }
+        }
     }
 
     /// Whether `settings` take 4x4 tiles where the layer's sides allow them.

@@ -33,6 +33,9 @@ struct BenchTrainCommand: ParsableCommand {
     @Option(help: "Compute threads (default: one per core)")
     var threads: Int?
 
+    @Option(help: "Spectrogram frames (the model's width; a dataset's window, e.g. 192, is what its training runs; --torch times 512 only)")
+    var frames = 512
+
     @Flag(help: "After our own timing, time PyTorch on the same step (python3 --torch-script, same threads, steps and batch) and print the ratio. Skipped with a one-line reason when python3, the script or PyTorch is missing")
     var torch = false
 
@@ -44,6 +47,8 @@ struct BenchTrainCommand: ParsableCommand {
 
     func run() throws {
         guard steps >= 1, batch >= 2 else { throw UserError("--steps must be >= 1 and --batch-size >= 2") }
+        guard frames >= 32, frames <= 4096, frames % 32 == 0 else { throw UserError("--frames must be a multiple of 32 from 32 to 4096") }
+        guard !torch || frames == 512 else { throw UserError("--torch compares at 512 frames only") }
         try ComputeThreads.check(threads)
         let compute = ComputeThreads.settings(threads: threads ?? 0, convolution: convolution)
         let threads = compute.threads
@@ -58,7 +63,7 @@ struct BenchTrainCommand: ParsableCommand {
         let sgemmBest = Self.sgemmGFLOPs(m: 1024, n: 1024, k: 1024)
         print(String(format: "sgemm 1024^3: %.1f GFLOP/s (best of several, %@)", sgemmBest, counted(threads, "thread") as NSString))
 
-        let config = ModelConfig(numClasses: 4)
+        let config = ModelConfig(numClasses: 4, frames: frames)
         let gan = ConditionalGAN(config: config, seed: 1, settings: compute)
         let rssModel = Self.currentRSSMegabytes()
 
