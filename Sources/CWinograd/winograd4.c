@@ -29,6 +29,27 @@
         y3 = (q_ + (t4_ + t4_)) + (m4);                                       \
     } while (0)
 
+// G' f for f0..f3 (rows of G': 1 0 0 0 / 1 1 1 1 / 1 -1 1 -1 / 1 2 4 8 / 0 0 0 1): the weight
+// gradient's F(2x2, 4x4), a 4x4 block of dy as the filter. (Its G, 1/2 -1/2 -1/6 1/6 1,
+// times these rows; those scales go to the output side, applied once per weight in Swift.)
+#define GRAD5(T, f0, f1, f2, f3, h0, h1, h2, h3, h4)                         \
+    do {                                                                      \
+        T p_ = (f0) + (f2), q_ = (f1) + (f3), t_ = (f3) + (f3);               \
+        h0 = (f0); h1 = p_ + q_; h2 = p_ - q_; h4 = (f3);                     \
+        t_ = t_ + (f2); t_ = t_ + t_; t_ = t_ + (f1); t_ = t_ + t_;            \
+        h3 = t_ + (f0);                                                       \
+    } while (0)
+
+// U = G' F G'^T for one 4x4 block: f[i][j] row i, column j; u[5i + k].
+#define TILE_GRADIENT(T, f, u)                                                \
+    do {                                                                      \
+        T c_[5][4];                                                           \
+        for (int j = 0; j < 4; j++)                                           \
+            GRAD5(T, f[0][j], f[1][j], f[2][j], f[3][j], c_[0][j], c_[1][j], c_[2][j], c_[3][j], c_[4][j]); \
+        for (int i = 0; i < 5; i++)                                           \
+            GRAD5(T, c_[i][0], c_[i][1], c_[i][2], c_[i][3], u[5 * i], u[5 * i + 1], u[5 * i + 2], u[5 * i + 3], u[5 * i + 4]); \
+    } while (0)
+
 // V = B^T D B for one tile: d[i][j] row i, column j; v[5i + k].
 #define TILE_DATA(T, d, v)                                                    \
     do {                                                                      \
@@ -52,6 +73,16 @@
     } while (0)
 
 // ---- Portable versions.
+
+static void gradient4_portable(const float *dy, long rowStride, float *dst, long step, long tiles) {
+    for (long t = 0; t < tiles; t++) {
+        float f[4][4], u[25];
+        for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 4; j++) f[i][j] = dy[i * rowStride + 4 * t + j];
+        TILE_GRADIENT(float, f, u);
+        for (int e = 0; e < 25; e++) dst[e * step + t] = u[e];
+    }
+}
 
 static void input4_portable(const float *p, long stride, float *v, long step, long tiles) {
     for (long t = 0; t < tiles; t++) {
@@ -95,9 +126,9 @@ static inline __mmask16 lanes(long count) {
     return (__mmask16)(count >= 16 ? 0xFFFF : count <= 0 ? 0 : (1u << count) - 1);
 }
 
-// Columns j = 0..4 of the 5-wide windows of r <= 16 tiles 4 apart at q: c[j][t] = q[4t + j].
-AVX512 static inline __attribute__((always_inline)) void columns5(const float *q, long r, v16 c[5]) {
-    long n = 4 * r + 1;
+// Columns j = 0..3 of r <= 16 tiles 4 apart at q: c[j][t] = q[4t + j], reading only the first
+// n floats at q.
+AVX512 static inline __attribute__((always_inline)) void columns4(const float *q, long n, v16 c[4]) {
     __m512 a = _mm512_maskz_loadu_ps(lanes(n), q), b = _mm512_maskz_loadu_ps(lanes(n - 16), q + 16);
     __m512 cc = _mm512_maskz_loadu_ps(lanes(n - 32), q + 32), d = _mm512_maskz_loadu_ps(lanes(n - 48), q + 48);
     for (int j = 0; j < 4; j++) {
@@ -105,6 +136,12 @@ AVX512 static inline __attribute__((always_inline)) void columns5(const float *q
         __m512 lo = _mm512_permutex2var_ps(a, idx, b), hi = _mm512_permutex2var_ps(cc, idx, d);
         c[j] = (v16)_mm512_shuffle_f32x4(lo, hi, _MM_SHUFFLE(1, 0, 1, 0));
     }
+}
+
+// Columns j = 0..4 of the 5-wide windows of r <= 16 tiles 4 apart at q: c[j][t] = q[4t + j].
+AVX512 static inline __attribute__((always_inline)) void columns5(const float *q, long r, v16 c[5]) {
+    long n = 4 * r + 1;
+    columns4(q, n, c);
     // Column 4 of tile t is column 0 of tile t + 1; the 16th tile's is q[64].
     __m512 last = _mm512_maskz_loadu_ps(lanes(n - 64), q + 64);
     c[4] = (v16)_mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(last), _mm512_castps_si512((__m512)c[0]), 1));
@@ -123,6 +160,21 @@ AVX512 static void input4_avx512(const float *p, long stride, float *v, long ste
     long t = 0;
     for (; t + 16 <= tiles; t += 16) input4_step_avx512(p + 4 * t, stride, v + t, step, 16);
     if (t < tiles) input4_step_avx512(p + 4 * t, stride, v + t, step, tiles - t);
+}
+
+AVX512 static inline __attribute__((always_inline))
+void gradient4_step_avx512(const float *dy, long rowStride, float *w, long step, long r) {
+    v16 f[4][4], u[25];
+    for (int i = 0; i < 4; i++) columns4(dy + i * rowStride, 4 * r, f[i]);
+    TILE_GRADIENT(v16, f, u);
+    __mmask16 m = lanes(r);
+    for (int e = 0; e < 25; e++) _mm512_mask_storeu_ps(w + e * step, m, (__m512)u[e]);
+}
+
+AVX512 static void gradient4_avx512(const float *dy, long rowStride, float *dst, long step, long tiles) {
+    long t = 0;
+    for (; t + 16 <= tiles; t += 16) gradient4_step_avx512(dy + 4 * t, rowStride, dst + t, step, 16);
+    if (t < tiles) gradient4_step_avx512(dy + 4 * t, rowStride, dst + t, step, tiles - t);
 }
 
 // The 4 x 4 outputs of r <= 16 tiles: z[row][column], 16 tiles per vector.
@@ -201,6 +253,11 @@ static int use_avx512(int isa) { return isa >= 2 && __builtin_cpu_supports("avx5
 void wg4_input_transform(const float *p, long stride, float *v, long step, long tiles, int isa) {
     if (use_avx512(isa)) input4_avx512(p, stride, v, step, tiles);
     else input4_portable(p, stride, v, step, tiles);
+}
+
+void wg4_gradient_rows(const float *dy, long rowStride, float *dst, long step, long tiles, int isa) {
+    if (use_avx512(isa)) gradient4_avx512(dy, rowStride, dst, step, tiles);
+    else gradient4_portable(dy, rowStride, dst, step, tiles);
 }
 
 void wg4_output_rows(const float *m, long plane, long tiles, float bias, float *y, long rowStride, int isa) {

@@ -26,8 +26,6 @@ public final class Conv2d {
     public var activation = Activation.identity
     var savedInput: FloatBuffer?
     var geometry: ConvGeometry?
-    /// Winograd-transformed weights (WinogradConv), made from the current weights when needed.
-    let winogradFilters = FloatBuffer()
     /// Workers, convolution algorithm (Winograd where it applies, else im2col + sgemm) and kernel ISA.
     public let settings: ComputeSettings
 
@@ -73,8 +71,8 @@ public final class Conv2d {
         let y = output.pointer, w = store.value(weight), xp = x.pointer
         if let wc = WinogradConv.plan(g, outChannels: outChannels, settings: settings, maxChunkTileRows: maxTileColumns) {
             wc.split(xp, into: scratch.phaseSplit)
-            wc.filters(w, into: winogradFilters, transposed: false)
-            wc.convolve(split: scratch.phaseSplit.pointer, filters: winogradFilters.pointer, bias: store.value(bias),
+            wc.filters(w, into: scratch.winogradFilters, transposed: false)
+            wc.convolve(split: scratch.phaseSplit.pointer, filters: scratch.winogradFilters.pointer, bias: store.value(bias),
                         activation: activation, into: y, scratch: scratch)
             return output
         }
@@ -122,8 +120,8 @@ public final class Conv2d {
             }
             if inputGrad {
                 wc.expand(dyp, into: scratch.phaseGrid)
-                wc.filters(w, into: winogradFilters, transposed: true)
-                wc.convolveTransposed(expanded: scratch.phaseGrid.pointer, filters: winogradFilters.pointer, bias: nil,
+                wc.filters(w, into: scratch.winogradFilters, transposed: true)
+                wc.convolveTransposed(expanded: scratch.phaseGrid.pointer, filters: scratch.winogradFilters.pointer, bias: nil,
                                       into: dInput.pointer, scratch: scratch)
             }
             return dInput

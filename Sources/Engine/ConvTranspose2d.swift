@@ -22,8 +22,6 @@ public final class ConvTranspose2d {
     var savedInput: FloatBuffer?
     /// Geometry of the adjoint convolution (its input is our output).
     var geometry: ConvGeometry?
-    /// Winograd-transformed weights (WinogradConv), made from the current weights when needed.
-    let winogradFilters = FloatBuffer()
     /// Workers, convolution algorithm (Winograd where it applies, else im2col + sgemm) and kernel ISA.
     public let settings: ComputeSettings
 
@@ -76,8 +74,8 @@ public final class ConvTranspose2d {
         let y = output.pointer, w = store.value(weight), xp = x.pointer
         if let wc = WinogradConv.plan(g, outChannels: inChannels, settings: settings, maxChunkTileRows: maxTileColumns) {   // the adjoint convolution's transpose, plus bias
             wc.expand(xp, into: scratch.phaseGrid)
-            wc.filters(w, into: winogradFilters, transposed: true)
-            wc.convolveTransposed(expanded: scratch.phaseGrid.pointer, filters: winogradFilters.pointer,
+            wc.filters(w, into: scratch.winogradFilters, transposed: true)
+            wc.convolveTransposed(expanded: scratch.phaseGrid.pointer, filters: scratch.winogradFilters.pointer,
                                   bias: store.value(bias), into: y, scratch: scratch)
             return output
         }
@@ -116,8 +114,8 @@ public final class ConvTranspose2d {
                                   partials: partialGrads, scratch: scratch)
             }
             if inputGrad {
-                wc.filters(w, into: winogradFilters, transposed: false)
-                wc.convolve(split: scratch.phaseSplit.pointer, filters: winogradFilters.pointer, bias: nil,
+                wc.filters(w, into: scratch.winogradFilters, transposed: false)
+                wc.convolve(split: scratch.phaseSplit.pointer, filters: scratch.winogradFilters.pointer, bias: nil,
                             activation: .identity, into: dx, scratch: scratch)
             }
             return dInput

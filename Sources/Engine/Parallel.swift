@@ -90,8 +90,10 @@ public final class WorkerBuffers: @unchecked Sendable {
     /// Whole-layer scratch of WinogradConv (the phase-split input and the expanded output side),
     /// shared by the layers that share this object: one layer runs at a time.
     public let phaseSplit = FloatBuffer(), phaseGrid = FloatBuffer()
-    /// The layer's transformed filters packed for PackedGemm (same sharing).
-    public let packedFilters = FloatBuffer()
+    /// The layer's Winograd-transformed weights, made from its current weights on every call,
+    /// and those packed for PackedGemm (same sharing: with 4x4 tiles, 100 floats per 4x4 kernel,
+    /// 34 MB over the seed model's layers when each kept its own).
+    public let winogradFilters = FloatBuffer(), packedFilters = FloatBuffer()
     public init() {}
     /// The buffer of `worker`, holding at least `count` floats (contents undefined).
     public func buffer(_ worker: Int, count: Int) -> FloatBuffer {

@@ -12,8 +12,7 @@ import CWinograd
 /// input tile. F(2x2, 2x2)'s transforms have coefficients 0 and +-1, so its rounding stays at the
 /// level of the direct method; F(4x4, 2x2)'s (points 0, +-1, 2) reach 8 in the output transform
 /// and 1/6 in the filter's, and its results lie a few times further from the exact sums
-/// (WinogradConvTests states the bound). `tile` chooses for the two products below; the weight
-/// gradient always takes 2x2 tiles.
+/// (WinogradConvTests states the bound). `tile` chooses for all three products below.
 ///
 /// Three products, each a batch of gemms over tiles (chunks of whole tile rows per worker):
 /// - `convolve`: y = conv(x) (Conv2d forward, ConvTranspose2d input gradient);
@@ -25,7 +24,7 @@ import CWinograd
 /// [in, out, 4, 4] for the adjoint).
 public struct WinogradConv {
     public let channels: Int, outChannels: Int, batch: Int, height: Int, width: Int
-    /// Output tile side of `convolve` and `convolveTransposed` (`largeTiles`), for layers whose
+    /// Output tile side of the three products (`largeTiles`; the weight gradient's dy blocks), for layers whose
     /// output sides are multiples of 4: by default 4 where the packed product kernel runs
     /// (AVX-512: the products are most of the step there, and 4x4 tiles do 25/36 of 2x2 tiles'
     /// multiplications) and the layer is large enough that its chunks' products stay at least
@@ -129,14 +128,11 @@ public struct WinogradConv {
         let k = phaseRows, o = outChannels, p = Self.points(tile), tw = tilesPerRow(tile), th = tileRows(tile)
         let forward = min(th, chunkTileRows(floatsPerTile: p * (k + o), side: tile)) * tw
         let transposed = min(th, chunkTileRows(floatsPerTile: p * (channels + o), side: tile)) * tw
-        let gradient = min(tileRows(2), chunkTileRows(floatsPerTile: 9 * (k + o), side: 2)) * tilesPerRow(2)
-        return ([o, forward, k], [channels, transposed, o], [o, k, gradient])
+        return ([o, forward, k], [channels, transposed, o], [o, k, forward])
     }
 
     /// The share of the direct method's multiplications the products perform: 9/16 or 25/64.
-    public var productShare: (convolve: Double, weightGradient: Double) {
-        (Double(Self.points(tile)) / Double(4 * tile * tile), 9.0 / 16)
-    }
+    public var productShare: Double { Double(Self.points(tile)) / Double(4 * tile * tile) }
 
     // MARK: Layouts
 
@@ -229,6 +225,8 @@ public struct WinogradConv {
                                        rowStride: Int, isa: Int32) { wg4_output_rows(m, plane, tiles, bias, y, rowStride, isa) }
     public static func largeOutputPhase(_ m: UnsafePointer<Float>, plane: Int, tiles: Int, bias: Float, _ x: UnsafeMutablePointer<Float>,
                                         rowStride: Int, isa: Int32) { wg4_output_phase(m, plane, tiles, bias, x, rowStride, isa) }
+    public static func largeGradientRows(_ dy: UnsafePointer<Float>, rowStride: Int, into dst: UnsafeMutablePointer<Float>,
+                                         step: Int, tiles: Int, isa: Int32) { wg4_gradient_rows(dy, rowStride, dst, step, tiles, isa) }
     public static func largeFilters(_ w: UnsafePointer<Float>, stride: Int, taps: (Int, Int, Int, Int), into dst: UnsafeMutablePointer<Float>,
                                     step: Int, count: Int, isa: Int32) {
         wg4_filters(w, stride, taps.0, taps.1, taps.2, taps.3, dst, step, count, isa)
@@ -380,31 +378,37 @@ public struct WinogradConv {
     static let gradientGroups = 4
 
     /// grad[o, c, 2u + a, 2v + b] += sum over n, i, j of dy[o, n, i, j] * split[(a, b, c)](i + u, j + v).
-    /// Per tile the 2x2 block of dy is the "filter" and the 3x3 block of x the data, so the same
-    /// transforms apply; the sum over tiles is a gemm per transform point.
+    /// Per tile the 2x2 (with 4x4 tiles: 4x4) block of dy is the "filter" and the 3x3 (5x5) block
+    /// of x the data: F(2x2, 2x2) again, or F(2x2, 4x4), whose data transform is F(4x4, 2x2)'s;
+    /// the sum over tiles is a gemm per transform point, then one output transform per weight.
     public func weightGradient(dy: UnsafePointer<Float>, split s: UnsafePointer<Float>,
                                addInto grad: UnsafeMutablePointer<Float>, partials: WorkerBuffers, scratch: WorkerBuffers) {
-        let k = phaseRows, o = outChannels, tw = tilesPerRow(2), tileRows = tileRows(2), th = outHeight / 2, oh = outHeight, ow = outWidth
-        let rows = chunkTileRows(floatsPerTile: 9 * (k + o), side: 2), chunks = (tileRows + rows - 1) / rows
-        let groups = min(Self.gradientGroups, chunks), size = 9 * o * k
-        scratch.prepare(workers: settings.threads, count: 9 * (k + o) * rows * tw)
+        let side = tile, points = Self.points(side), k = phaseRows, o = outChannels
+        let tw = tilesPerRow(side), tileRows = tileRows(side), th = outHeight / side, oh = outHeight, ow = outWidth
+        let rows = chunkTileRows(floatsPerTile: points * (k + o), side: side), chunks = (tileRows + rows - 1) / rows
+        let groups = min(Self.gradientGroups, chunks), size = points * o * k
+        scratch.prepare(workers: settings.threads, count: points * (k + o) * rows * tw)
         partials.prepare(workers: groups, count: size)
         Parallel.forEachDynamic(groups, workers: settings.threads) { worker, group in
             let v = scratch.buffer(worker, count: 0).pointer, p = partials.buffer(group, count: 0).pointer
             let range = chunks * group / groups ..< chunks * (group + 1) / groups
             for chunk in range {
                 let r0 = chunk * rows, nr = min(rows, tileRows - r0), nt = nr * tw
-                let ud = v + 9 * k * nt
-                transformTiles(s, planes: k, side: 2, firstTileRow: r0, tileRows: nr, into: v)
+                let ud = v + points * k * nt
+                transformTiles(s, planes: k, side: side, firstTileRow: r0, tileRows: nr, into: v)
                 for ch in 0 ..< o {
                     for r in 0 ..< nr {
                         let n = (r0 + r) / th, ti = (r0 + r) % th
-                        let d0 = dy + ((ch * batch + n) * oh + 2 * ti) * ow, d1 = d0 + ow
+                        let d0 = dy + ((ch * batch + n) * oh + side * ti) * ow
                         let dst = ud + ch * nt + r * tw, step = o * nt
-                        wg_filter_rows(d0, d1, dst, step, tw, isa)
+                        if side == 4 {
+                            wg4_gradient_rows(d0, ow, dst, step, tw, isa)
+                        } else {
+                            wg_filter_rows(d0, d0 + ow, dst, step, tw, isa)
+                        }
                     }
                 }
-                for e in 0 ..< 9 {
+                for e in 0 ..< points {
                     BLAS.sgemm(transB: true, m: o, n: k, k: nt, a: ud + e * o * nt, lda: nt, b: v + e * k * nt, ldb: nt,
                                beta: chunk == range.lowerBound ? 0 : 1, c: p + e * o * k, ldc: k)
                 }
@@ -414,11 +418,11 @@ public struct WinogradConv {
         // Per output channel, first each transform point's row summed over the groups (0 + the
         // first + the second ..., as one element at a time did it, but along contiguous rows that
         // vectorise: element by element this took 8% of a step at a 192-frame window), then the
-        // output transform of every column. The worker's chunk buffer holds the 9 rows.
+        // output transform of every column. The worker's chunk buffer holds the rows.
         Parallel.forEachWorker(o, workers: settings.threads, minimumWork: 2) { worker, range in
-            let sums = scratch.buffer(worker, count: 9 * k).pointer
+            let sums = scratch.buffer(worker, count: points * k).pointer
             for oc in range {
-                for e in 0 ..< 9 {
+                for e in 0 ..< points {
                     let row = sums + e * k, at = (e * o + oc) * k
                     row.update(repeating: 0, count: k)
                     for part in parts {
@@ -427,8 +431,9 @@ public struct WinogradConv {
                     }
                 }
                 for kk in 0 ..< k {
-                    let z = Self.outputTransform((sums[kk], sums[k + kk], sums[2 * k + kk], sums[3 * k + kk], sums[4 * k + kk],
-                                                  sums[5 * k + kk], sums[6 * k + kk], sums[7 * k + kk], sums[8 * k + kk]))
+                    let z = side == 4 ? Self.largeGradientOutput(sums + kk, step: k)
+                        : Self.outputTransform((sums[kk], sums[k + kk], sums[2 * k + kk], sums[3 * k + kk], sums[4 * k + kk],
+                                                sums[5 * k + kk], sums[6 * k + kk], sums[7 * k + kk], sums[8 * k + kk]))
                     let phase = kk / channels, c = kk % channels, a = phase / 2, b = phase % 2
                     let g = grad + (oc * channels + c) * 16
                     g[a * 4 + b] += z.0; g[a * 4 + 2 + b] += z.1
@@ -436,5 +441,26 @@ public struct WinogradConv {
                 }
             }
         }
+    }
+
+    /// F(2x2, 4x4)'s output transform A'^T M A' (A'^T: 1/2 -1/2 -1/6 1/6 0 / 0 -1/2 1/6 1/3 1,
+    /// F(2, 4)'s A^T over the scales of winograd4.c's G'), of the 5x5 values m[e * step], in
+    /// double, rounded once: the 2x2 weight gradient (0, 0), (0, 1), (1, 0), (1, 1).
+    @inline(__always)
+    static func largeGradientOutput(_ m: UnsafePointer<Float>, step: Int) -> (Float, Float, Float, Float) {
+        // Along rows first: r[i] = (row i of M) A', i < 5.
+        var r0 = (0.0, 0.0, 0.0, 0.0, 0.0), r1 = r0
+        func row(_ i: Int) -> (Double, Double) {
+            let x0 = Double(m[5 * i * step]), x1 = Double(m[(5 * i + 1) * step]), x2 = Double(m[(5 * i + 2) * step])
+            let x3 = Double(m[(5 * i + 3) * step]), x4 = Double(m[(5 * i + 4) * step])
+            return (0.5 * (x0 - x1) + (x3 - x2) / 6, -0.5 * x1 + (x2 + 2 * x3) / 6 + x4)
+        }
+        (r0.0, r1.0) = row(0); (r0.1, r1.1) = row(1); (r0.2, r1.2) = row(2); (r0.3, r1.3) = row(3); (r0.4, r1.4) = row(4)
+        func column(_ c: (Double, Double, Double, Double, Double)) -> (Float, Float) {
+            (Float(0.5 * (c.0 - c.1) + (c.3 - c.2) / 6), Float(-0.5 * c.1 + (c.2 + 2 * c.3) / 6 + c.4))
+        }
+        // r0 is column 0 of M A', r1 column 1; each column's A'^T gives rows 0 and 1.
+        let left = column(r0), right = column(r1)
+        return (left.0, right.0, left.1, right.1)
     }
 }

@@ -79,12 +79,12 @@ extension Conv2d {
     /// y = W col: m = out, n = N * L, k = in * kh * kw; the Winograd plan's chunk gemms where it runs.
     func products(_ g: ConvGeometry, label: String) -> LayerProducts {
         let plan = WinogradConv.plan(g, outChannels: outChannels, settings: settings), wc = plan?.gemmShapes
-        let share = plan?.productShare ?? (convolve: 1, weightGradient: 1), l = g.batch * g.outHeight * g.outWidth
+        let share = plan?.productShare ?? 1, l = g.batch * g.outHeight * g.outWidth
         return LayerProducts(
-            forward: GemmShape(m: outChannels, n: l, k: g.colRows, label: label + " fwd", winogradGemm: wc?.convolve, winogradShare: share.convolve),
+            forward: GemmShape(m: outChannels, n: l, k: g.colRows, label: label + " fwd", winogradGemm: wc?.convolve, winogradShare: share),
             weightGradient: GemmShape(m: outChannels, n: g.colRows, k: l, label: label + " dW", winogradGemm: wc?.weightGradient,
-                                      winogradShare: share.weightGradient),
-            inputGradient: GemmShape(m: g.colRows, n: l, k: outChannels, label: label + " dX", winogradGemm: wc?.transposed, winogradShare: share.convolve))
+                                      winogradShare: share),
+            inputGradient: GemmShape(m: g.colRows, n: l, k: outChannels, label: label + " dX", winogradGemm: wc?.transposed, winogradShare: share))
     }
 }
 
@@ -94,11 +94,11 @@ extension ConvTranspose2d {
     func products(batch n: Int, height: Int, width: Int, label: String) -> LayerProducts {
         let g = geometry(batch: n, height: height, width: width), l = n * height * width
         let plan = WinogradConv.plan(g, outChannels: inChannels, settings: settings), wc = plan?.gemmShapes
-        let share = plan?.productShare ?? (convolve: 1, weightGradient: 1)
+        let share = plan?.productShare ?? 1
         return LayerProducts(
-            forward: GemmShape(m: g.colRows, n: l, k: inChannels, label: label + " fwd", winogradGemm: wc?.transposed, winogradShare: share.convolve),
+            forward: GemmShape(m: g.colRows, n: l, k: inChannels, label: label + " fwd", winogradGemm: wc?.transposed, winogradShare: share),
             weightGradient: GemmShape(m: inChannels, n: g.colRows, k: l, label: label + " dW", winogradGemm: wc?.weightGradient,
-                                      winogradShare: share.weightGradient),
-            inputGradient: GemmShape(m: inChannels, n: l, k: g.colRows, label: label + " dX", winogradGemm: wc?.convolve, winogradShare: share.convolve))
+                                      winogradShare: share),
+            inputGradient: GemmShape(m: inChannels, n: l, k: g.colRows, label: label + " dX", winogradGemm: wc?.convolve, winogradShare: share))
     }
 }

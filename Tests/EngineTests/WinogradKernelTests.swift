@@ -179,4 +179,42 @@ import Testing
             }
         }
     }
+
+    /// The weight gradient's transform of 4x4 blocks of dy (F(2x2, 4x4), G' = G scaled to
+    /// integers): the same bits on every path, within float rounding of G' f G'^T in double; and
+    /// with the output scales A' these matrices compute a 2-output correlation with 4 taps.
+    static let gradientG: [[Double]] = [[1, 0, 0, 0], [1, 1, 1, 1], [1, -1, 1, -1], [1, 2, 4, 8], [0, 0, 0, 1]]
+    static let gradientA: [[Double]] = [[0.5, -0.5, -1.0 / 6, 1.0 / 6, 0], [0, -0.5, 1.0 / 6, 1.0 / 3, 1]]
+
+    @Test func gradientMatricesAreACorrelation() {
+        let d: [Double] = [0.3, -1.2, 2.5, 0.7, -0.4], taps: [Double] = [1.5, -0.8, 0.25, 2]
+        let gf = Self.gradientG.map { row in zip(row, taps).reduce(0) { $0 + $1.0 * $1.1 } }
+        let bd = Self.bt.map { row in zip(row, d).reduce(0) { $0 + $1.0 * $1.1 } }
+        for u in 0 ..< 2 {
+            let y = (0 ..< 5).reduce(0.0) { $0 + Self.gradientA[u][$1] * gf[$1] * bd[$1] }
+            #expect(abs(y - (0 ..< 4).reduce(0.0) { $0 + d[u + $1] * taps[$1] }) < 1e-12)
+        }
+    }
+
+    @Test(arguments: tileCounts)
+    func largeGradientRows(_ tiles: Int) {
+        let rowStride = 4 * tiles + 3, step = tiles + 2
+        let dy = random(3 * rowStride + 4 * tiles, seed: 700 + UInt64(tiles))
+        var results: [[Float]] = []
+        for isa: Int32 in [0, 2] {
+            var got = [Float](repeating: 0, count: 25 * step)
+            WinogradConv.largeGradientRows(dy, rowStride: rowStride, into: &got, step: step, tiles: tiles, isa: isa)
+            results.append(got)
+        }
+        #expect(results[0] == results[1], "\(tiles) tiles")
+        for t in 0 ..< tiles {
+            for i in 0 ..< 5 {
+                for k in 0 ..< 5 {
+                    var want = 0.0
+                    for a in 0 ..< 4 { for b in 0 ..< 4 { want += Self.gradientG[i][a] * Double(dy[a * rowStride + 4 * t + b]) * Self.gradientG[k][b] } }
+                    #expect(abs(Double(results[0][(5 * i + k) * step + t]) - want) < 1e-4, "tile \(t) point \(5 * i + k)")
+                }
+            }
+        }
+    }
 }

@@ -34,6 +34,10 @@ void wg4_output_rows(const float *m, long plane, long tiles, float bias, float *
 // The same, written two apart (one phase of a stride-2 output): x[r * rowStride + 8t + 2s].
 void wg4_output_phase(const float *m, long plane, long tiles, float bias, float *x, long rowStride, int isa);
 
+// The weight gradient's F(2x2, 4x4): dst[e * step + t] = G' f G'^T for the 4x4 block f of dy
+// at rows dy + i * rowStride, columns 4t ... 4t + 3 (G' in winograd4.c).
+void wg4_gradient_rows(const float *dy, long rowStride, float *dst, long step, long tiles, int isa);
+
 // G g G^T for `count` 2x2 filters: filter i's taps (g00, g01, g10, g11) at w + i * stride + tap0..3,
 // its 25 values (row-major 5 x 5) to dst[e * step + i]; computed in double, rounded once.
 void wg4_filters(const float *w, long stride, long tap0, long tap1, long tap2, long tap3,
