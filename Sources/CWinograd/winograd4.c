@@ -1,9 +1,10 @@
 // F(4x4, 2x2) transforms (Engine/WinogradConv.swift, tile 4): 25 products per 4x4 output
 // tile where F(2x2, 2x2) needs 36 for the same outputs. Interpolation points 0, 1, -1, 2 and
-// infinity; the data and output transforms' coefficients are +-1, +-2, 4 and 8, done here as
-// additions only (2x = x + x is exact), so there is no multiplication the compiler could
-// contract into an FMA and every path gives the same bits. The filter transform (with its
-// 1/2, 1/6 and 1/3) is done once per layer call in Swift.
+// infinity; the data and output transforms' coefficients are +-1, +-2, 4 and 8. Their only
+// multiplications are by powers of 2, which are exact: a * x + y rounds once whether the
+// compiler contracts it into an FMA (the AVX-512 path: fewer operations, the adds on Zen 4's
+// two 256-bit pipes were the transforms' limit) or not (portable), so every path gives the
+// same bits. The filter transform (with its 1/2, 1/6 and 1/3) is done in double, below.
 #include "winograd_kernels.h"
 #include <immintrin.h>
 
@@ -11,22 +12,22 @@
 // 0 -1 0 1 0 / 0 2 -1 -2 1). Works for float and for clang vectors alike.
 #define DATA5(T, d0, d1, d2, d3, d4, r0, r1, r2, r3, r4)                      \
     do {                                                                      \
-        T a_ = (d0) - (d2), s_ = (d3) - (d2), u_ = (d1) - (d2), w_ = (d1) - (d3); \
+        T s_ = (d3) - (d2);                                                   \
         r3 = (d3) - (d1);                                                     \
-        r0 = (a_ + a_) + r3;                                                  \
-        r1 = s_ - ((d1) + (d1));                                              \
-        r2 = s_ + (u_ + u_);                                                  \
-        r4 = (w_ + w_) + ((d4) - (d2));                                       \
+        r0 = 2 * ((d0) - (d2)) + r3;                                          \
+        r1 = -2 * (d1) + s_;                                                  \
+        r2 = 2 * ((d1) - (d2)) + s_;                                          \
+        r4 = 2 * ((d1) - (d3)) + ((d4) - (d2));                               \
     } while (0)
 
 // A^T m for m0..m4 (rows of A^T: 1 1 1 1 0 / 0 1 -1 2 0 / 0 1 1 4 0 / 0 1 -1 8 1).
 #define OUT4(T, m0, m1, m2, m3, m4, y0, y1, y2, y3)                           \
     do {                                                                      \
-        T p_ = (m1) + (m2), q_ = (m1) - (m2), t2_ = (m3) + (m3), t4_ = t2_ + t2_; \
+        T p_ = (m1) + (m2), q_ = (m1) - (m2);                                 \
         y0 = ((m0) + p_) + (m3);                                              \
-        y1 = q_ + t2_;                                                        \
-        y2 = p_ + t4_;                                                        \
-        y3 = (q_ + (t4_ + t4_)) + (m4);                                       \
+        y1 = 2 * (m3) + q_;                                                   \
+        y2 = 4 * (m3) + p_;                                                   \
+        y3 = (8 * (m3) + q_) + (m4);                                          \
     } while (0)
 
 // G' f for f0..f3 (rows of G': 1 0 0 0 / 1 1 1 1 / 1 -1 1 -1 / 1 2 4 8 / 0 0 0 1): the weight
@@ -34,10 +35,9 @@
 // times these rows; those scales go to the output side, applied once per weight in Swift.)
 #define GRAD5(T, f0, f1, f2, f3, h0, h1, h2, h3, h4)                         \
     do {                                                                      \
-        T p_ = (f0) + (f2), q_ = (f1) + (f3), t_ = (f3) + (f3);               \
+        T p_ = (f0) + (f2), q_ = (f1) + (f3);                                 \
         h0 = (f0); h1 = p_ + q_; h2 = p_ - q_; h4 = (f3);                     \
-        t_ = t_ + (f2); t_ = t_ + t_; t_ = t_ + (f1); t_ = t_ + t_;            \
-        h3 = t_ + (f0);                                                       \
+        h3 = 2 * (2 * (2 * (f3) + (f2)) + (f1)) + (f0);                       \
     } while (0)
 
 // U = G' F G'^T for one 4x4 block: f[i][j] row i, column j; u[5i + k].
