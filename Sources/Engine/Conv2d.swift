@@ -76,6 +76,10 @@ public final class Conv2d {
                         activation: activation, into: y, scratch: scratch)
             return output
         }
+        if Self.readsWholePlanes(g) {
+            wholePlaneForward(g, x: xp, w: w, bias: store.value(bias), into: y)
+            return output
+        }
         fillChannels(y, channels: outChannels, count: total, values: store.value(bias), workers: settings.threads)
         let tile = tileColumns(g), act = activation
         forEachChunk(g) { worker, _, n0, cg in
@@ -128,6 +132,11 @@ public final class Conv2d {
         }
         let channelRange = inputChannels ?? 0 ..< inChannels
         precondition(channelRange.lowerBound >= 0 && channelRange.upperBound <= inChannels, "Conv2d.backward inputChannels")
+        if Self.readsWholePlanes(g) {
+            wholePlaneBackward(g, dy: dyp, x: xp, w: w, grad: paramGrads ? store.grad(weight) : nil,
+                               dx: inputGrad ? dInput.pointer : nil, channels: channelRange)
+            return dInput
+        }
         let kk = kernelH * kernelW, dk = channelRange.count * kk
         let dx = dInput.pointer + channelRange.lowerBound * n * plane, wx = w + channelRange.lowerBound * kk
         let tile = tileColumns(g)

@@ -12,6 +12,7 @@ import Testing
         (1, 4, 2, 2, 5, 1, 0, 4, 8),
         (2, 2, 3, 3, 2, 3, 2, 7, 7),
         (4, 5, 1, 4, 8, 1, 0, 4, 8),    // full-extent kernel, as the discriminator's last layer
+        (3, 6, 3, 5, 7, 2, 0, 5, 7),    // the same with several outputs
         (2, 3, 2, 3, 4, 2, 0, 4, 5),    // one output position from a kernel smaller than the input
     ])
     func conv2dMatchesNaive(_ c: (Int, Int, Int, Int, Int, Int, Int, Int, Int)) {
