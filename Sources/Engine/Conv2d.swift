@@ -70,9 +70,8 @@ public final class Conv2d {
         output.resize(outChannels * total)
         let y = output.pointer, w = store.value(weight), xp = x.pointer
         if let wc = WinogradConv.plan(g, outChannels: outChannels, settings: settings, maxChunkTileRows: maxTileColumns) {
-            wc.split(xp, into: scratch.phaseSplit)
             wc.filters(w, into: scratch.winogradFilters, transposed: false)
-            wc.convolve(split: scratch.phaseSplit.pointer, filters: scratch.winogradFilters.pointer, bias: store.value(bias),
+            wc.convolve(input: xp, filters: scratch.winogradFilters.pointer, bias: store.value(bias),
                         activation: activation, into: y, scratch: scratch)
             return output
         }
@@ -118,8 +117,7 @@ public final class Conv2d {
         if inputGrad { dInput.resize(g.inputCount) }
         if let wc = WinogradConv.plan(g, outChannels: outChannels, settings: settings, maxChunkTileRows: maxTileColumns) {   // computes every input channel's gradient
             if paramGrads {
-                wc.split(xp, into: scratch.phaseSplit)
-                wc.weightGradient(dy: dyp, split: scratch.phaseSplit.pointer, addInto: store.grad(weight),
+                wc.weightGradient(dy: dyp, input: xp, addInto: store.grad(weight),
                                   partials: partialGrads, scratch: scratch)
             }
             if inputGrad {

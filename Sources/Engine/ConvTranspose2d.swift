@@ -108,14 +108,13 @@ public final class ConvTranspose2d {
         if inputGrad { dInput.resize(inChannels * totalIn) }
         let dx = dInput.pointer
         if let wc = WinogradConv.plan(g, outChannels: inChannels, settings: settings, maxChunkTileRows: maxTileColumns) {
-            wc.split(dyp, into: scratch.phaseSplit)
             if paramGrads {
-                wc.weightGradient(dy: xp, split: scratch.phaseSplit.pointer, addInto: store.grad(weight),
+                wc.weightGradient(dy: xp, input: dyp, addInto: store.grad(weight),
                                   partials: partialGrads, scratch: scratch)
             }
             if inputGrad {
                 wc.filters(w, into: scratch.winogradFilters, transposed: false)
-                wc.convolve(split: scratch.phaseSplit.pointer, filters: scratch.winogradFilters.pointer, bias: nil,
+                wc.convolve(input: dyp, filters: scratch.winogradFilters.pointer, bias: nil,
                             activation: .identity, into: dx, scratch: scratch)
             }
             return dInput

@@ -87,9 +87,9 @@ extension Parallel {
 /// Per-worker scratch buffers (column matrices, partial weight gradients).
 public final class WorkerBuffers: @unchecked Sendable {
     private var buffers: [FloatBuffer] = []
-    /// Whole-layer scratch of WinogradConv (the phase-split input and the expanded output side),
+    /// Whole-layer scratch of WinogradConv (the expanded output side of its input gradient),
     /// shared by the layers that share this object: one layer runs at a time.
-    public let phaseSplit = FloatBuffer(), phaseGrid = FloatBuffer()
+    public let phaseGrid = FloatBuffer()
     /// The layer's Winograd-transformed weights, made from its current weights on every call,
     /// and those packed for PackedGemm (same sharing: with 4x4 tiles, 100 floats per 4x4 kernel,
     /// 34 MB over the seed model's layers when each kept its own).

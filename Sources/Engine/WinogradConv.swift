@@ -136,35 +136,46 @@ public struct WinogradConv {
 
     // MARK: Layouts
 
-    /// split[(a, b, c), cell (n, m, q)] = x[c, n, 2m + a - 1, 2q + b - 1] (0 outside); x is (C, N, H, W).
-    /// Cell (n, m, q) is at margin + (n * gridH + m) * gridW + q of its row. Both column phases of
-    /// a row come from one pass over the input row.
-    public func split(_ x: UnsafePointer<Float>, into s: FloatBuffer) {
-        s.resize(phaseRows * rowStride)
-        let sp = s.pointer, plane = height * width, gh = gridH, gw = gridW
-        Parallel.forEach(2 * channels, workers: settings.threads, minimumWork: 2) { item in
-            let a = item / channels, c = item % channels
-            let odd = sp + (2 * a * channels + c) * rowStride, even = odd + channels * rowStride   // b = 0, b = 1
-            for row in [odd, even] {
-                row.update(repeating: 0, count: margin)
-                (row + margin + cells).update(repeating: 0, count: 16)
-            }
-            for n in 0 ..< batch {
-                let src = x + (c * batch + n) * plane
-                for m in 0 ..< gh {
-                    let at = margin + (n * gh + m) * gw, r = 2 * m + a - 1
-                    if r < 0 || r >= height {
-                        (odd + at).update(repeating: 0, count: gw)
-                        (even + at).update(repeating: 0, count: gw)
-                    } else {
-                        wg_split_row(src + r * width, width, odd + at, even + at, isa)
-                    }
-                }
-            }
-        }
+    /// The grid rows that tile rows r0 ..< r0 + nr of side `side` read: within a sample
+    /// consecutive tile rows share one grid row, samples do not.
+    func bandRows(firstTileRow r0: Int, tileRows nr: Int, side: Int) -> Range<Int> {
+        let th = outHeight / side, last = r0 + nr - 1
+        return (r0 / th) * gridH + side * (r0 % th) ..< (last / th) * gridH + side * (last % th) + side + 1
     }
 
-    /// One row of `split` (the kernel above), named for tests.
+    /// Floats of a band of at most `tileRows` tile rows (every phase plane, with 16 floats after
+    /// each plane's rows that the 2x2 transform's vector loads may read), a multiple of 16.
+    func bandFloats(tileRows nr: Int, side: Int) -> Int {
+        (phaseRows * (((side + 1) * nr) * gridW + 16) + 15) / 16 * 16
+    }
+
+    /// The split phase planes of the grid rows `rows` (`bandRows`), each plane `rows.count * gridW
+    /// + 16` floats: band[(a, b, c)][(g - rows.lowerBound) * gridW + q] = x[c, n, 2m + a - 1,
+    /// 2q + b - 1] (0 outside) for grid row g = n * gridH + m; x is (C, N, H, W). Each chunk splits
+    /// the rows it reads just before transforming them (while they are in cache): splitting the
+    /// whole input first wrote, and the transforms read back, 35 MB per call of the
+    /// discriminator's widest layer. Both column phases of a row come from one pass over it.
+    func splitBand(_ x: UnsafePointer<Float>, rows: Range<Int>, into band: UnsafeMutablePointer<Float>) -> Int {
+        let plane = height * width, gh = gridH, gw = gridW, stride = rows.count * gw + 16
+        for item in 0 ..< 2 * channels {
+            let a = item / channels, c = item % channels
+            let odd = band + (2 * a * channels + c) * stride, even = odd + channels * stride   // b = 0, b = 1
+            for g in rows {
+                let n = g / gh, m = g % gh, r = 2 * m + a - 1, at = (g - rows.lowerBound) * gw
+                if r < 0 || r >= height {
+                    (odd + at).update(repeating: 0, count: gw)
+                    (even + at).update(repeating: 0, count: gw)
+                } else {
+                    wg_split_row(x + (c * batch + n) * plane + r * width, width, odd + at, even + at, isa)
+                }
+            }
+            (odd + rows.count * gw).update(repeating: 0, count: 16)
+            (even + rows.count * gw).update(repeating: 0, count: 16)
+        }
+        return stride
+    }
+
+    /// One row of `splitBand` (the kernel above), named for tests.
     public static func splitRow(_ src: UnsafePointer<Float>, width: Int, odd: UnsafeMutablePointer<Float>,
                                 even: UnsafeMutablePointer<Float>, isa: Int32) { wg_split_row(src, width, odd, even, isa) }
 
@@ -280,41 +291,59 @@ public struct WinogradConv {
 
     // MARK: The three products
 
-    /// B^T d B of every (side + 1)^2 window for tile rows r0 ..< r0 + nr of `planes` rows of a
-    /// split or expanded buffer, into v[e][plane][tile] (nr * tilesPerRow(side) tiles). Tile
-    /// (n, ti, tj) reads grid rows from side * ti + rowShift and columns from side * tj + columnShift.
-    func transformTiles(_ base: UnsafePointer<Float>, planes: Int, side: Int, firstTileRow r0: Int, tileRows nr: Int,
-                        rowShift: Int = 0, columnShift: Int = 0, into v: UnsafeMutablePointer<Float>) {
-        let tw = tilesPerRow(side), th = outHeight / side, nt = nr * tw, gh = gridH, gw = gridW, rs = rowStride
-        let first = margin + rowShift * gw + columnShift
+    /// Floats between the transform points' matrices of a chunk's buffers (`planes` rows of
+    /// `tiles`): one cache line more than the matrix, so that the 9 or 25 streams a transform
+    /// writes (or the output transform reads) do not all fall in the same cache sets (with
+    /// matrices a multiple of 4 KB apart, the F(4x4) input transform over 512 planes took 6.1-6.7
+    /// ns per tile, with this line 4.2-4.7).
+    static func pointStride(planes: Int, tiles: Int) -> Int { planes * tiles + 16 }
+
+    /// Floats of a chunk buffer: the transformed tiles of `planes` and of `outPlanes` rows.
+    static func chunkFloats(points: Int, planes: Int, outPlanes: Int, tiles: Int) -> Int {
+        points * (pointStride(planes: planes, tiles: tiles) + pointStride(planes: outPlanes, tiles: tiles))
+    }
+
+    /// B^T d B of every (side + 1)^2 window for tile rows r0 ..< r0 + nr of `planes` planes, into
+    /// v[e][plane][tile] (nr * tilesPerRow(side) tiles). Grid row g of plane p starts at
+    /// base + p * planeStride + first + (g - firstGridRow) * gridW (a band from `splitBand`, or the
+    /// expanded buffer); tile (n, ti, tj) reads grid rows from side * ti (+ rowShift, within
+    /// `first`) and columns from side * tj.
+    func transformTiles(_ base: UnsafePointer<Float>, planeStride: Int, first: Int, firstGridRow g0: Int, planes: Int,
+                        side: Int, firstTileRow r0: Int, tileRows nr: Int, into v: UnsafeMutablePointer<Float>) {
+        let step = Self.pointStride(planes: planes, tiles: nr * tilesPerRow(side))
+        let tw = tilesPerRow(side), th = outHeight / side, nt = nr * tw, gh = gridH, gw = gridW
         for row in 0 ..< planes {
             for r in 0 ..< nr {
                 let n = (r0 + r) / th, ti = (r0 + r) % th
-                let p = base + row * rs + first + (n * gh + side * ti) * gw, dst = v + row * nt + r * tw
+                let p = base + row * planeStride + first + (n * gh + side * ti - g0) * gw, dst = v + row * nt + r * tw
                 if side == 4 {
-                    wg4_input_transform(p, gw, dst, planes * nt, tw, isa)
+                    wg4_input_transform(p, gw, dst, step, tw, isa)
                 } else {
-                    wg_input_transform(p, gw, dst, planes * nt, tw, isa)
+                    wg_input_transform(p, gw, dst, step, tw, isa)
                 }
             }
         }
     }
 
-    /// y (O, N, H/2, W/2) = act(conv(x) + bias), from split(x) and filters(w, transposed: false).
-    public func convolve(split s: UnsafePointer<Float>, filters u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+    /// y (O, N, H/2, W/2) = act(conv(x) + bias), x (C, N, H, W), from filters(w, transposed: false).
+    public func convolve(input x: UnsafePointer<Float>, filters u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                          activation: Activation, into y: UnsafeMutablePointer<Float>, scratch: WorkerBuffers) {
         let k = phaseRows, o = outChannels, side = tile, points = Self.points(side)
         let tw = tilesPerRow(side), tileRows = tileRows(side), th = outHeight / side, oh = outHeight, ow = outWidth
         let rows = chunkTileRows(floatsPerTile: points * (k + o), side: side), chunks = (tileRows + rows - 1) / rows
-        scratch.prepare(workers: settings.threads, count: points * (k + o) * rows * tw)
+        let bandSize = bandFloats(tileRows: rows, side: side)
+        scratch.prepare(workers: settings.threads, count: bandSize + Self.chunkFloats(points: points, planes: k, outPlanes: o, tiles: rows * tw))
         let products = PackedGemm.Products(u, matrices: points, m: o, k: k, widest: min(rows, tileRows) * tw,
                                            settings: settings, buffer: scratch.packedFilters)
         Parallel.forEachDynamic(chunks, workers: settings.threads) { worker, chunk in
             let r0 = chunk * rows, nr = min(rows, tileRows - r0), nt = nr * tw
-            let v = scratch.buffer(worker, count: 0).pointer, mm = v + points * k * nt
-            transformTiles(s, planes: k, side: side, firstTileRow: r0, tileRows: nr, into: v)
-            for e in 0 ..< points { products.multiply(e, n: nt, b: v + e * k * nt, ldb: nt, c: mm + e * o * nt, ldc: nt) }
-            let plane = o * nt
+            let vs = Self.pointStride(planes: k, tiles: nt), plane = Self.pointStride(planes: o, tiles: nt)
+            let band = scratch.buffer(worker, count: 0).pointer, v = band + bandSize, mm = v + points * vs
+            let grid = bandRows(firstTileRow: r0, tileRows: nr, side: side)
+            let bandStride = splitBand(x, rows: grid, into: band)
+            transformTiles(band, planeStride: bandStride, first: 0, firstGridRow: grid.lowerBound, planes: k, side: side,
+                           firstTileRow: r0, tileRows: nr, into: v)
+            for e in 0 ..< points { products.multiply(e, n: nt, b: v + e * vs, ldb: nt, c: mm + e * plane, ldc: nt) }
             for ch in 0 ..< o {
                 let bc = bias?[ch] ?? 0
                 for r in 0 ..< nr {
@@ -342,19 +371,20 @@ public struct WinogradConv {
         let c = channels, o = outChannels, side = tile, points = Self.points(side)
         let tw = tilesPerRow(side), tileRows = tileRows(side), th = outHeight / side, h = height, w = width
         let rows = chunkTileRows(floatsPerTile: points * (c + o), side: side), chunks = (tileRows + rows - 1) / rows
-        scratch.prepare(workers: settings.threads, count: points * (c + o) * rows * tw)
+        scratch.prepare(workers: settings.threads, count: Self.chunkFloats(points: points, planes: o, outPlanes: c, tiles: rows * tw))
         let products = PackedGemm.Products(u, matrices: 4 * points, m: c, k: o, widest: min(rows, tileRows) * tw,
                                            settings: settings, buffer: scratch.packedFilters)
         Parallel.forEachDynamic(chunks, workers: settings.threads) { worker, chunk in
             let r0 = chunk * rows, nr = min(rows, tileRows - r0), nt = nr * tw
-            let v = scratch.buffer(worker, count: 0).pointer, mm = v + points * o * nt
+            let vs = Self.pointStride(planes: o, tiles: nt), plane = Self.pointStride(planes: c, tiles: nt)
+            let v = scratch.buffer(worker, count: 0).pointer, mm = v + points * vs
             for phase in 0 ..< 4 {
                 let a = phase / 2, b = phase % 2
-                transformTiles(ex, planes: o, side: side, firstTileRow: r0, tileRows: nr, rowShift: a - 1, columnShift: b - 1, into: v)
+                transformTiles(ex, planeStride: rowStride, first: margin + (a - 1) * gridW + b - 1, firstGridRow: 0, planes: o,
+                               side: side, firstTileRow: r0, tileRows: nr, into: v)
                 for e in 0 ..< points {
-                    products.multiply(phase * points + e, n: nt, b: v + e * o * nt, ldb: nt, c: mm + e * c * nt, ldc: nt)
+                    products.multiply(phase * points + e, n: nt, b: v + e * vs, ldb: nt, c: mm + e * plane, ldc: nt)
                 }
-                let plane = c * nt
                 for ch in 0 ..< c {
                     let bc = bias?[ch] ?? 0
                     for r in 0 ..< nr {
@@ -381,26 +411,31 @@ public struct WinogradConv {
     /// Per tile the 2x2 (with 4x4 tiles: 4x4) block of dy is the "filter" and the 3x3 (5x5) block
     /// of x the data: F(2x2, 2x2) again, or F(2x2, 4x4), whose data transform is F(4x4, 2x2)'s;
     /// the sum over tiles is a gemm per transform point, then one output transform per weight.
-    public func weightGradient(dy: UnsafePointer<Float>, split s: UnsafePointer<Float>,
+    public func weightGradient(dy: UnsafePointer<Float>, input x: UnsafePointer<Float>,
                                addInto grad: UnsafeMutablePointer<Float>, partials: WorkerBuffers, scratch: WorkerBuffers) {
         let side = tile, points = Self.points(side), k = phaseRows, o = outChannels
         let tw = tilesPerRow(side), tileRows = tileRows(side), th = outHeight / side, oh = outHeight, ow = outWidth
         let rows = chunkTileRows(floatsPerTile: points * (k + o), side: side), chunks = (tileRows + rows - 1) / rows
         let groups = min(Self.gradientGroups, chunks), size = points * o * k
-        scratch.prepare(workers: settings.threads, count: points * (k + o) * rows * tw)
+        let bandSize = bandFloats(tileRows: rows, side: side)
+        scratch.prepare(workers: settings.threads, count: bandSize + Self.chunkFloats(points: points, planes: k, outPlanes: o, tiles: rows * tw))
         partials.prepare(workers: groups, count: size)
         Parallel.forEachDynamic(groups, workers: settings.threads) { worker, group in
-            let v = scratch.buffer(worker, count: 0).pointer, p = partials.buffer(group, count: 0).pointer
+            let band = scratch.buffer(worker, count: 0).pointer, v = band + bandSize, p = partials.buffer(group, count: 0).pointer
             let range = chunks * group / groups ..< chunks * (group + 1) / groups
             for chunk in range {
                 let r0 = chunk * rows, nr = min(rows, tileRows - r0), nt = nr * tw
-                let ud = v + points * k * nt
-                transformTiles(s, planes: k, side: side, firstTileRow: r0, tileRows: nr, into: v)
+                let vs = Self.pointStride(planes: k, tiles: nt), us = Self.pointStride(planes: o, tiles: nt)
+                let ud = v + points * vs
+                let grid = bandRows(firstTileRow: r0, tileRows: nr, side: side)
+                let bandStride = splitBand(x, rows: grid, into: band)
+                transformTiles(band, planeStride: bandStride, first: 0, firstGridRow: grid.lowerBound, planes: k, side: side,
+                               firstTileRow: r0, tileRows: nr, into: v)
                 for ch in 0 ..< o {
                     for r in 0 ..< nr {
                         let n = (r0 + r) / th, ti = (r0 + r) % th
                         let d0 = dy + ((ch * batch + n) * oh + side * ti) * ow
-                        let dst = ud + ch * nt + r * tw, step = o * nt
+                        let dst = ud + ch * nt + r * tw, step = us
                         if side == 4 {
                             wg4_gradient_rows(d0, ow, dst, step, tw, isa)
                         } else {
@@ -409,7 +444,7 @@ public struct WinogradConv {
                     }
                 }
                 for e in 0 ..< points {
-                    BLAS.sgemm(transB: true, m: o, n: k, k: nt, a: ud + e * o * nt, lda: nt, b: v + e * k * nt, ldb: nt,
+                    BLAS.sgemm(transB: true, m: o, n: k, k: nt, a: ud + e * us, lda: nt, b: v + e * vs, ldb: nt,
                                beta: chunk == range.lowerBound ? 0 : 1, c: p + e * o * k, ldc: k)
                 }
             }
