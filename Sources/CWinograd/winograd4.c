@@ -332,3 +332,57 @@ void wg4_filters(const float *w, long stride, long tap0, long tap1, long tap2, l
     if (use_avx512(isa)) filters4_avx512(w, stride, tap0, tap1, tap2, tap3, dst, step, count);
     else filters4_portable(w, stride, tap0, tap1, tap2, tap3, dst, step, count);
 }
+
+// ---- The weight gradient's output transform A'^T M A' (A'^T: 1/2 -1/2 -1/6 1/6 0 /
+// 0 -1/2 1/6 1/3 1; see TILE_GRADIENT), in double, rounded once: for kk < count, M[i][j] =
+// m[(5i + j) * k + kk] (the 25 summed products of one output channel), out[(2u + v) * count + kk]
+// = z[u][v]. 8 columns at a time on AVX-512 (the same operations per lane), else one at a time.
+
+// (A' x)[0..1] for x0..x4.
+#define A2(x0, x1, x2, x3, x4, y0, y1)                                        \
+    do {                                                                      \
+        y0 = 0.5 * ((x0) - (x1)) + ((x3) - (x2)) * sixth;                     \
+        y1 = -0.5 * (x1) + ((x2) + (x3) + (x3)) * sixth + (x4);               \
+    } while (0)
+
+#define GRADIENT_OUTPUT(T, LOAD, m, k, kk, z)                                 \
+    do {                                                                      \
+        T c0_[5], c1_[5];                                                     \
+        for (int i = 0; i < 5; i++)                                           \
+            A2(LOAD(m + (5 * i) * k + kk), LOAD(m + (5 * i + 1) * k + kk), LOAD(m + (5 * i + 2) * k + kk), \
+               LOAD(m + (5 * i + 3) * k + kk), LOAD(m + (5 * i + 4) * k + kk), c0_[i], c1_[i]); \
+        A2(c0_[0], c0_[1], c0_[2], c0_[3], c0_[4], z[0], z[2]);               \
+        A2(c1_[0], c1_[1], c1_[2], c1_[3], c1_[4], z[1], z[3]);               \
+    } while (0)
+
+#define LOAD_SCALAR(p) ((double)*(p))
+static void gradient_output_portable(const float *m, long k, long count, float *out) {
+    for (long kk = 0; kk < count; kk++) {
+        double z[4];
+        GRADIENT_OUTPUT(double, LOAD_SCALAR, m, k, kk, z);
+        for (int q = 0; q < 4; q++) out[q * count + kk] = (float)z[q];
+    }
+}
+
+#define LOAD_VECTOR(p) ((v8d)_mm512_cvtps_pd(_mm256_loadu_ps(p)))
+AVX512 static void gradient_output_avx512(const float *m, long k, long count, float *out) {
+    long kk = 0;
+    for (; kk + 8 <= count; kk += 8) {
+        v8d z[4];
+        GRADIENT_OUTPUT(v8d, LOAD_VECTOR, m, k, kk, z);
+        for (int q = 0; q < 4; q++) _mm256_storeu_ps(out + q * count + kk, _mm512_cvtpd_ps((__m512d)z[q]));
+    }
+    if (kk < count) {
+        // The last columns one at a time: the same operations.
+        for (; kk < count; kk++) {
+            double z[4];
+            GRADIENT_OUTPUT(double, LOAD_SCALAR, m, k, kk, z);
+            for (int q = 0; q < 4; q++) out[q * count + kk] = (float)z[q];
+        }
+    }
+}
+
+void wg4_gradient_output(const float *m, long k, float *out, int isa) {
+    if (use_avx512(isa)) gradient_output_avx512(m, k, k, out);
+    else gradient_output_portable(m, k, k, out);
+}

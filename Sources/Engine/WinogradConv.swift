@@ -238,6 +238,8 @@ public struct WinogradConv {
                                         rowStride: Int, isa: Int32) { wg4_output_phase(m, plane, tiles, bias, x, rowStride, isa) }
     public static func largeGradientRows(_ dy: UnsafePointer<Float>, rowStride: Int, into dst: UnsafeMutablePointer<Float>,
                                          step: Int, tiles: Int, isa: Int32) { wg4_gradient_rows(dy, rowStride, dst, step, tiles, isa) }
+    public static func largeGradientOutput(_ m: UnsafePointer<Float>, columns k: Int, into out: UnsafeMutablePointer<Float>,
+                                           isa: Int32) { wg4_gradient_output(m, k, out, isa) }
     public static func largeFilters(_ w: UnsafePointer<Float>, stride: Int, taps: (Int, Int, Int, Int), into dst: UnsafeMutablePointer<Float>,
                                     step: Int, count: Int, isa: Int32) {
         wg4_filters(w, stride, taps.0, taps.1, taps.2, taps.3, dst, step, count, isa)
@@ -455,7 +457,7 @@ public struct WinogradConv {
         // vectorise: element by element this took 8% of a step at a 192-frame window), then the
         // output transform of every column. The worker's chunk buffer holds the rows.
         Parallel.forEachWorker(o, workers: settings.threads, minimumWork: 2) { worker, range in
-            let sums = scratch.buffer(worker, count: points * k).pointer
+            let sums = scratch.buffer(worker, count: (points + 4) * k).pointer, large = sums + points * k
             for oc in range {
                 for e in 0 ..< points {
                     let row = sums + e * k, at = (e * o + oc) * k
@@ -465,8 +467,9 @@ public struct WinogradConv {
                         for kk in 0 ..< k { row[kk] += src[kk] }
                     }
                 }
+                if side == 4 { wg4_gradient_output(sums, k, large, isa) }
                 for kk in 0 ..< k {
-                    let z = side == 4 ? Self.largeGradientOutput(sums + kk, step: k)
+                    let z = side == 4 ? (large[kk], large[k + kk], large[2 * k + kk], large[3 * k + kk])
                         : Self.outputTransform((sums[kk], sums[k + kk], sums[2 * k + kk], sums[3 * k + kk], sums[4 * k + kk],
                                                 sums[5 * k + kk], sums[6 * k + kk], sums[7 * k + kk], sums[8 * k + kk]))
                     let phase = kk / channels, c = kk % channels, a = phase / 2, b = phase % 2
@@ -476,26 +479,5 @@ public struct WinogradConv {
                 }
             }
         }
-    }
-
-    /// F(2x2, 4x4)'s output transform A'^T M A' (A'^T: 1/2 -1/2 -1/6 1/6 0 / 0 -1/2 1/6 1/3 1,
-    /// F(2, 4)'s A^T over the scales of winograd4.c's G'), of the 5x5 values m[e * step], in
-    /// double, rounded once: the 2x2 weight gradient (0, 0), (0, 1), (1, 0), (1, 1).
-    @inline(__always)
-    static func largeGradientOutput(_ m: UnsafePointer<Float>, step: Int) -> (Float, Float, Float, Float) {
-        // Along rows first: r[i] = (row i of M) A', i < 5.
-        var r0 = (0.0, 0.0, 0.0, 0.0, 0.0), r1 = r0
-        func row(_ i: Int) -> (Double, Double) {
-            let x0 = Double(m[5 * i * step]), x1 = Double(m[(5 * i + 1) * step]), x2 = Double(m[(5 * i + 2) * step])
-            let x3 = Double(m[(5 * i + 3) * step]), x4 = Double(m[(5 * i + 4) * step])
-            return (0.5 * (x0 - x1) + (x3 - x2) / 6, -0.5 * x1 + (x2 + 2 * x3) / 6 + x4)
-        }
-        (r0.0, r1.0) = row(0); (r0.1, r1.1) = row(1); (r0.2, r1.2) = row(2); (r0.3, r1.3) = row(3); (r0.4, r1.4) = row(4)
-        func column(_ c: (Double, Double, Double, Double, Double)) -> (Float, Float) {
-            (Float(0.5 * (c.0 - c.1) + (c.3 - c.2) / 6), Float(-0.5 * c.1 + (c.2 + 2 * c.3) / 6 + c.4))
-        }
-        // r0 is column 0 of M A', r1 column 1; each column's A'^T gives rows 0 and 1.
-        let left = column(r0), right = column(r1)
-        return (left.0, right.0, left.1, right.1)
     }
 }

@@ -217,4 +217,29 @@ import Testing
             }
         }
     }
+
+    /// The weight gradient's output transform A'^T M A' of every column: the same bits on every
+    /// path (8 columns at a time on AVX-512, the rest one at a time), within a float rounding
+    /// of the double definition.
+    @Test(arguments: [1, 7, 8, 9, 16, 19])
+    func largeGradientOutput(_ k: Int) {
+        let m = random(25 * k, seed: 800 + UInt64(k))
+        var results: [[Float]] = []
+        for isa: Int32 in [0, 2] {
+            var out = [Float](repeating: 0, count: 4 * k)
+            WinogradConv.largeGradientOutput(m, columns: k, into: &out, isa: isa)
+            results.append(out)
+        }
+        #expect(results[0] == results[1], "\(k) columns")
+        for kk in 0 ..< k {
+            for u in 0 ..< 2 {
+                for v in 0 ..< 2 {
+                    var want = 0.0
+                    for i in 0 ..< 5 { for j in 0 ..< 5 { want += Self.gradientA[u][i] * Double(m[(5 * i + j) * k + kk]) * Self.gradientA[v][j] } }
+                    let got = Double(results[0][(2 * u + v) * k + kk])
+                    #expect(abs(got - want) <= Double(Float(want).ulp), "column \(kk) (\(u), \(v))")
+                }
+            }
+        }
+    }
 }

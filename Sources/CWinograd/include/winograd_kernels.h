@@ -38,6 +38,11 @@ void wg4_output_phase(const float *m, long plane, long tiles, float bias, float 
 // at rows dy + i * rowStride, columns 4t ... 4t + 3 (G' in winograd4.c).
 void wg4_gradient_rows(const float *dy, long rowStride, float *dst, long step, long tiles, int isa);
 
+// Its output transform, once per output channel: m holds the 25 summed products (row e at
+// m + e * k), out gets the 2x2 gradient of each of the k columns as 4 rows of k: (0,0), (0,1),
+// (1,0), (1,1). In double, rounded once; the same bits on every path.
+void wg4_gradient_output(const float *m, long k, float *out, int isa);
+
 // G g G^T for `count` 2x2 filters: filter i's taps (g00, g01, g10, g11) at w + i * stride + tap0..3,
 // its 25 values (row-major 5 x 5) to dst[e * step + i]; computed in double, rounded once.
 void wg4_filters(const float *w, long stride, long tap0, long tap1, long tap2, long tap3,
