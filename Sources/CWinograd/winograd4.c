@@ -223,18 +223,22 @@ AVX512 static inline __attribute__((always_inline))
 void output4_phase_step_avx512(const float *m, long plane, long r, float bias, float *x, long rowStride) {
     v16 z[4][4];
     output4_step_avx512(m, plane, r, bias, z);
-    // Output value i of the row goes to x[2i]: the other phase fills the odd places.
-    __m512i spreadLow = _mm512_setr_epi32(0, 0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0, 7, 0);
-    __m512i spreadHigh = _mm512_setr_epi32(8, 0, 9, 0, 10, 0, 11, 0, 12, 0, 13, 0, 14, 0, 15, 0);
+    __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
     for (int row = 0; row < 4; row++) {
-        __m512 o[4];
-        interleave4(z[row][0], z[row][1], z[row][2], z[row][3], o);
+        // (z0[t], z1[t]) and (z2[t], z3[t]) pairs, tiles 0-7 and 8-15.
+        __m512 p[2] = {_mm512_permutex2var_ps((__m512)z[row][0], lo, (__m512)z[row][1]),
+                       _mm512_permutex2var_ps((__m512)z[row][0], hi, (__m512)z[row][1])};
+        __m512 q[2] = {_mm512_permutex2var_ps((__m512)z[row][2], lo, (__m512)z[row][3]),
+                       _mm512_permutex2var_ps((__m512)z[row][2], hi, (__m512)z[row][3])};
         float *dst = x + row * rowStride;
+        // Store k covers tiles 2k and 2k + 1: their 4 values each at the even lanes (x[8t + 2s]);
+        // the other phase fills the odd places.
         for (int k = 0; k < 8; k++) {
-            long valid = 4 * r - 8 * k;   // values of this 8-value block that belong to the r tiles
-            __mmask16 mask = (__mmask16)(lanes(2 * valid) & 0x5555);
-            __m512 spread = _mm512_permutexvar_ps(k % 2 ? spreadHigh : spreadLow, o[k / 2]);
-            _mm512_mask_storeu_ps(dst + 16 * k, mask, spread);
+            int b = 4 * (k % 4);
+            __m512i idx = _mm512_setr_epi32(b, 0, b + 1, 0, 16 + b, 0, 17 + b, 0, b + 2, 0, b + 3, 0, 18 + b, 0, 19 + b, 0);
+            __mmask16 mask = (__mmask16)((2 * k < r ? 0x0055 : 0) | (2 * k + 1 < r ? 0x5500 : 0));
+            _mm512_mask_storeu_ps(dst + 16 * k, mask, _mm512_permutex2var_ps(p[k / 4], idx, q[k / 4]));
         }
     }
 }
