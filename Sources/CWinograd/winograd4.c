@@ -116,6 +116,13 @@ static void output4_phase_portable(const float *m, long plane, long tiles, float
     }
 }
 
+// Both column phases at once: b = 0 from m0, b = 1 from m1, x[r * rowStride + 8t + 2s + b].
+static void output4_phases_portable(const float *m0, const float *m1, long plane, long tiles, float bias, float *x,
+                                    long rowStride) {
+    output4_phase_portable(m0, plane, tiles, bias, x, rowStride);
+    output4_phase_portable(m1, plane, tiles, bias, x + 1, rowStride);
+}
+
 // ---- AVX-512: 16 tiles per step, a row's last ones with masks (loads read only the floats
 // those tiles use, stores write only their lanes). The same operations per lane: the same bits.
 
@@ -243,6 +250,46 @@ void output4_phase_step_avx512(const float *m, long plane, long r, float bias, f
     }
 }
 
+// Both column phases of r <= 16 tiles: each output row's 8 values per tile (s = 0..3, b = 0, 1)
+// lie together, so the stores are whole vectors (two phases stored apart each wrote every cache
+// line of x twice, the second time long after the first had left the cache).
+AVX512 static inline __attribute__((always_inline))
+void output4_phases_step_avx512(const float *m0, const float *m1, long plane, long r, float bias, float *x, long rowStride) {
+    v16 z0[4][4], z1[4][4];
+    output4_step_avx512(m0, plane, r, bias, z0);
+    output4_step_avx512(m1, plane, r, bias, z1);
+    __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    __m512i first = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11), second = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
+    __m512i even = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11), odd = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
+    for (int row = 0; row < 4; row++) {
+        float *dst = x + row * rowStride;
+        for (int half = 0; half < 2; half++) {   // tiles 0-7, then 8-15
+            // pairs[s]: (b = 0, b = 1) of column s for the 8 tiles, as 8 doubles.
+            __m512d pairs[4];
+            for (int s = 0; s < 4; s++)
+                pairs[s] = _mm512_castps_pd(_mm512_permutex2var_ps((__m512)z0[row][s], half ? hi : lo, (__m512)z1[row][s]));
+            // Then the 4 pairs of each tile together: tiles 0-1, 2-3, 4-5, 6-7 of the half.
+            __m512d a0 = _mm512_permutex2var_pd(pairs[0], first, pairs[1]), a1 = _mm512_permutex2var_pd(pairs[0], second, pairs[1]);
+            __m512d b0 = _mm512_permutex2var_pd(pairs[2], first, pairs[3]), b1 = _mm512_permutex2var_pd(pairs[2], second, pairs[3]);
+            __m512d out[4] = {_mm512_permutex2var_pd(a0, even, b0), _mm512_permutex2var_pd(a0, odd, b0),
+                              _mm512_permutex2var_pd(a1, even, b1), _mm512_permutex2var_pd(a1, odd, b1)};
+            for (int k = 0; k < 4; k++) {
+                long t = 8 * half + 2 * k;   // the store's first tile
+                __mmask16 mask = (__mmask16)((t < r ? 0x00FF : 0) | (t + 1 < r ? 0xFF00 : 0));
+                _mm512_mask_storeu_ps(dst + 8 * t, mask, _mm512_castpd_ps(out[k]));
+            }
+        }
+    }
+}
+
+AVX512 static void output4_phases_avx512(const float *m0, const float *m1, long plane, long tiles, float bias, float *x,
+                                         long rowStride) {
+    long t = 0;
+    for (; t + 16 <= tiles; t += 16) output4_phases_step_avx512(m0 + t, m1 + t, plane, 16, bias, x + 8 * t, rowStride);
+    if (t < tiles) output4_phases_step_avx512(m0 + t, m1 + t, plane, tiles - t, bias, x + 8 * t, rowStride);
+}
+
 AVX512 static void output4_phase_avx512(const float *m, long plane, long tiles, float bias, float *x, long rowStride) {
     long t = 0;
     for (; t + 16 <= tiles; t += 16) output4_phase_step_avx512(m + t, plane, 16, bias, x + 8 * t, rowStride);
@@ -257,6 +304,12 @@ static int use_avx512(int isa) { return isa >= 2 && __builtin_cpu_supports("avx5
 void wg4_input_transform(const float *p, long stride, float *v, long step, long tiles, int isa) {
     if (use_avx512(isa)) input4_avx512(p, stride, v, step, tiles);
     else input4_portable(p, stride, v, step, tiles);
+}
+
+void wg4_output_phases(const float *m0, const float *m1, long plane, long tiles, float bias, float *x, long rowStride,
+                       int isa) {
+    if (use_avx512(isa)) output4_phases_avx512(m0, m1, plane, tiles, bias, x, rowStride);
+    else output4_phases_portable(m0, m1, plane, tiles, bias, x, rowStride);
 }
 
 void wg4_gradient_rows(const float *dy, long rowStride, float *dst, long step, long tiles, int isa) {

@@ -236,6 +236,10 @@ public struct WinogradConv {
                                        rowStride: Int, isa: Int32) { wg4_output_rows(m, plane, tiles, bias, y, rowStride, isa) }
     public static func largeOutputPhase(_ m: UnsafePointer<Float>, plane: Int, tiles: Int, bias: Float, _ x: UnsafeMutablePointer<Float>,
                                         rowStride: Int, isa: Int32) { wg4_output_phase(m, plane, tiles, bias, x, rowStride, isa) }
+    public static func largeOutputPhases(_ m0: UnsafePointer<Float>, _ m1: UnsafePointer<Float>, plane: Int, tiles: Int, bias: Float,
+                                         _ x: UnsafeMutablePointer<Float>, rowStride: Int, isa: Int32) {
+        wg4_output_phases(m0, m1, plane, tiles, bias, x, rowStride, isa)
+    }
     public static func largeGradientRows(_ dy: UnsafePointer<Float>, rowStride: Int, into dst: UnsafeMutablePointer<Float>,
                                          step: Int, tiles: Int, isa: Int32) { wg4_gradient_rows(dy, rowStride, dst, step, tiles, isa) }
     public static func largeGradientOutput(_ m: UnsafePointer<Float>, columns k: Int, into out: UnsafeMutablePointer<Float>,
@@ -373,31 +377,38 @@ public struct WinogradConv {
         let c = channels, o = outChannels, side = tile, points = Self.points(side)
         let tw = tilesPerRow(side), tileRows = tileRows(side), th = outHeight / side, h = height, w = width
         let rows = chunkTileRows(floatsPerTile: points * (c + o), side: side), chunks = (tileRows + rows - 1) / rows
-        scratch.prepare(workers: settings.threads, count: Self.chunkFloats(points: points, planes: o, outPlanes: c, tiles: rows * tw))
+        // With 4x4 tiles both column phases of a row phase are multiplied before either is
+        // written, so their outputs go out together in whole vectors: a second product buffer.
+        let both = side == 4, outCopies = both ? 2 : 1
+        scratch.prepare(workers: settings.threads, count: Self.chunkFloats(points: points, planes: o, outPlanes: c, tiles: rows * tw)
+                            + (outCopies - 1) * points * Self.pointStride(planes: c, tiles: rows * tw))
         let products = PackedGemm.Products(u, matrices: 4 * points, m: c, k: o, widest: min(rows, tileRows) * tw,
                                            settings: settings, buffer: scratch.packedFilters)
         Parallel.forEachDynamic(chunks, workers: settings.threads) { worker, chunk in
             let r0 = chunk * rows, nr = min(rows, tileRows - r0), nt = nr * tw
             let vs = Self.pointStride(planes: o, tiles: nt), plane = Self.pointStride(planes: c, tiles: nt)
-            let v = scratch.buffer(worker, count: 0).pointer, mm = v + points * vs
-            for phase in 0 ..< 4 {
-                let a = phase / 2, b = phase % 2
-                transformTiles(ex, planeStride: rowStride, first: margin + (a - 1) * gridW + b - 1, firstGridRow: 0, planes: o,
-                               side: side, firstTileRow: r0, tileRows: nr, into: v)
-                for e in 0 ..< points {
-                    products.multiply(phase * points + e, n: nt, b: v + e * vs, ldb: nt, c: mm + e * plane, ldc: nt)
-                }
-                for ch in 0 ..< c {
-                    let bc = bias?[ch] ?? 0
-                    for r in 0 ..< nr {
-                        let n = (r0 + r) / th, ti = (r0 + r) % th
-                        // Output rows i = side * ti ... of this phase are x rows 2i + a, columns 2j + b.
-                        let x0 = x + ((ch * batch + n) * h + 2 * side * ti + a) * w + b
-                        let m = mm + ch * nt + r * tw
-                        if side == 4 {
-                            wg4_output_phase(m, plane, tw, bc, x0, 2 * w, isa)
-                        } else {
-                            wg_output_phase(m, plane, tw, bc, x0, x0 + 2 * w, isa)
+            let v = scratch.buffer(worker, count: 0).pointer, products0 = v + points * vs
+            for a in 0 ..< 2 {
+                for b in 0 ..< 2 {
+                    let mm = both ? products0 + b * points * plane : products0
+                    transformTiles(ex, planeStride: rowStride, first: margin + (a - 1) * gridW + b - 1, firstGridRow: 0, planes: o,
+                                   side: side, firstTileRow: r0, tileRows: nr, into: v)
+                    for e in 0 ..< points {
+                        products.multiply((2 * a + b) * points + e, n: nt, b: v + e * vs, ldb: nt, c: mm + e * plane, ldc: nt)
+                    }
+                    if both && b == 0 { continue }
+                    for ch in 0 ..< c {
+                        let bc = bias?[ch] ?? 0
+                        for r in 0 ..< nr {
+                            let n = (r0 + r) / th, ti = (r0 + r) % th
+                            // Output rows i = side * ti ... of this phase are x rows 2i + a, columns 2j + b.
+                            let x0 = x + ((ch * batch + n) * h + 2 * side * ti + a) * w
+                            let at = ch * nt + r * tw
+                            if both {
+                                wg4_output_phases(products0 + at, products0 + points * plane + at, plane, tw, bc, x0, 2 * w, isa)
+                            } else {
+                                wg_output_phase(mm + at, plane, tw, bc, x0 + b, x0 + b + 2 * w, isa)
+                            }
                         }
                     }
                 }

@@ -152,6 +152,17 @@ import Testing
             }
         }
         #expect(rows[0][4 * tiles] == -7 && phases[0][8 * tiles] == -7)   // nothing written past the last tile
+        // Both phases at once (b = 0 from m, b = 1 from the other half of m2) equal two phase outputs.
+        let m2 = random(25 * plane, seed: 550 + UInt64(tiles))
+        var apart = phases[0]
+        apart.withUnsafeMutableBufferPointer { x in
+            WinogradConv.largeOutputPhase(m2, plane: plane, tiles: tiles, bias: 0.25, x.baseAddress! + 1, rowStride: rowStride, isa: 0)
+        }
+        for isa: Int32 in [0, 2] {
+            var together = [Float](repeating: -7, count: 3 * rowStride + 8 * tiles)
+            WinogradConv.largeOutputPhases(m, m2, plane: plane, tiles: tiles, bias: 0.25, &together, rowStride: rowStride, isa: isa)
+            #expect(together == apart, "both phases, isa \(isa), \(tiles) tiles")
+        }
     }
 
     /// G g G^T of 2x2 filters read with a stride: the same bits on every path (8 at a time on

@@ -34,6 +34,11 @@ void wg4_output_rows(const float *m, long plane, long tiles, float bias, float *
 // The same, written two apart (one phase of a stride-2 output): x[r * rowStride + 8t + 2s].
 void wg4_output_phase(const float *m, long plane, long tiles, float bias, float *x, long rowStride, int isa);
 
+// Both column phases of a stride-2 output at once, b = 0 from m0 and b = 1 from m1:
+// x[r * rowStride + 8t + 2s + b] (whole vector stores).
+void wg4_output_phases(const float *m0, const float *m1, long plane, long tiles, float bias, float *x, long rowStride,
+                       int isa);
+
 // The weight gradient's F(2x2, 4x4): dst[e * step + t] = G' f G'^T for the 4x4 block f of dy
 // at rows dy + i * rowStride, columns 4t ... 4t + 3 (G' in winograd4.c).
 void wg4_gradient_rows(const float *dy, long rowStride, float *dst, long step, long tiles, int isa);
