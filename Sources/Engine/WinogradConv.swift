@@ -95,14 +95,22 @@ public struct WinogradConv {
     static func points(_ side: Int) -> Int { (side + 1) * (side + 1) }
 
     /// Tile rows per chunk for tiles of `side` carrying `floatsPerTile` transformed floats.
-    func chunkTileRows(floatsPerTile: Int, side: Int) -> Int {
+    /// packedProducts: the chunks' products run on the packed kernel (forward and input gradient).
+    func chunkTileRows(floatsPerTile: Int, side: Int, packedProducts: Bool = false) -> Int {
         let tilesPerRow = tilesPerRow(side), tileRows = tileRows(side)
         // About 2 MB of transformed tiles per chunk (measured: 1-8 MB all within noise, 16 MB slower),
         // but no less than the transformed filters: each chunk's products pack them again, and the
         // discriminator's widest layer (4.7 MB of filters, 64-tile chunks) ran its products at
         // 50-75 GFLOP per CPU-second; with chunks as large as its filters, 81-88.
         let budget = max(1 << 19, Self.points(side) * outChannels * phaseRows)
-        let target = min(maxChunkTileRows, max(1, budget / max(1, floatsPerTile * tilesPerRow)))
+        var target = min(maxChunkTileRows, max(1, budget / max(1, floatsPerTile * tilesPerRow)))
+        if packedProducts && PackedGemm.applies(settings) {
+            // That kernel packs the filters once per call and runs 32-column blocks at full speed
+            // (116 GFLOP/s at n 32, 64 and 128 alike, one core), so the deepest layers get at
+            // least 8 chunks of 32 columns or more: with 4 (D's last Winograd layer at 512
+            // frames, 4x4 tiles), one worker's last chunk was a quarter of the layer.
+            target = min(target, max((32 + tilesPerRow - 1) / tilesPerRow, tileRows / 8))
+        }
         // Then equal chunks, as many as a multiple of `chunkMultiple`: 2 workers taking 29 chunks
         // of 9 rows, or 8 chunks the last of which held 1 row, waited on each other for 58 ms a
         // step. The count depends on the shape alone, so 1 and 2 workers still give the same bits.
@@ -126,9 +134,10 @@ public struct WinogradConv {
     /// [m, n, k]: what `bench train` times for the layers on this path.
     public var gemmShapes: (convolve: [Int], transposed: [Int], weightGradient: [Int]) {
         let k = phaseRows, o = outChannels, p = Self.points(tile), tw = tilesPerRow(tile), th = tileRows(tile)
-        let forward = min(th, chunkTileRows(floatsPerTile: p * (k + o), side: tile)) * tw
-        let transposed = min(th, chunkTileRows(floatsPerTile: p * (channels + o), side: tile)) * tw
-        return ([o, forward, k], [channels, transposed, o], [o, k, forward])
+        let forward = min(th, chunkTileRows(floatsPerTile: p * (k + o), side: tile, packedProducts: true)) * tw
+        let transposed = min(th, chunkTileRows(floatsPerTile: p * (channels + o), side: tile, packedProducts: true)) * tw
+        let gradient = min(th, chunkTileRows(floatsPerTile: p * (k + o), side: tile)) * tw
+        return ([o, forward, k], [channels, transposed, o], [o, k, gradient])
     }
 
     /// The share of the direct method's multiplications the products perform: 9/16 or 25/64.
@@ -336,7 +345,7 @@ public struct WinogradConv {
                          activation: Activation, into y: UnsafeMutablePointer<Float>, scratch: WorkerBuffers) {
         let k = phaseRows, o = outChannels, side = tile, points = Self.points(side)
         let tw = tilesPerRow(side), tileRows = tileRows(side), th = outHeight / side, oh = outHeight, ow = outWidth
-        let rows = chunkTileRows(floatsPerTile: points * (k + o), side: side), chunks = (tileRows + rows - 1) / rows
+        let rows = chunkTileRows(floatsPerTile: points * (k + o), side: side, packedProducts: true), chunks = (tileRows + rows - 1) / rows
         let bandSize = bandFloats(tileRows: rows, side: side)
         scratch.prepare(workers: settings.threads, count: bandSize + Self.chunkFloats(points: points, planes: k, outPlanes: o, tiles: rows * tw))
         let products = PackedGemm.Products(u, matrices: points, m: o, k: k, widest: min(rows, tileRows) * tw,
@@ -376,7 +385,7 @@ public struct WinogradConv {
                                    bias: UnsafePointer<Float>?, into x: UnsafeMutablePointer<Float>, scratch: WorkerBuffers) {
         let c = channels, o = outChannels, side = tile, points = Self.points(side)
         let tw = tilesPerRow(side), tileRows = tileRows(side), th = outHeight / side, h = height, w = width
-        let rows = chunkTileRows(floatsPerTile: points * (c + o), side: side), chunks = (tileRows + rows - 1) / rows
+        let rows = chunkTileRows(floatsPerTile: points * (c + o), side: side, packedProducts: true), chunks = (tileRows + rows - 1) / rows
         // With 4x4 tiles both column phases of a row phase are multiplied before either is
         // written, so their outputs go out together in whole vectors: a second product buffer.
         let both = side == 4, outCopies = both ? 2 : 1
