@@ -425,15 +425,9 @@ public struct WinogradConv {
         }
     }
 
-    /// Chunks of the weight gradient are summed in fixed groups (each in chunk order, then the
-    /// groups in order), as many as the shape gives whatever the worker count: the same bits for
-    /// 1 or 2 threads. Groups are what the workers take in turn, so more of them shorten the
-    /// wait for the last one (with 4, a worker waited 8-10 ms a step); each needs a partial sum
-    /// of the layer's gradient, so smaller layers get more: 4 to 16, at most 2^23 floats of
-    /// partial sums past the first 4 (the seed model's largest layer keeps its 4, 52 MB).
-    func gradientGroups(chunks: Int, partialSize: Int) -> Int {
-        min(chunks, max(4, min(16, (1 << 23) / max(1, partialSize))))
-    }
+    /// Chunks of the weight gradient are summed in this many fixed groups (each in chunk order,
+    /// then the groups in order), whatever the worker count: the same bits for 1 or 2 threads.
+    static let gradientGroups = 4
 
     /// grad[o, c, 2u + a, 2v + b] += sum over n, i, j of dy[o, n, i, j] * split[(a, b, c)](i + u, j + v).
     /// Per tile the 2x2 (with 4x4 tiles: 4x4) block of dy is the "filter" and the 3x3 (5x5) block
@@ -444,7 +438,7 @@ public struct WinogradConv {
         let side = tile, points = Self.points(side), k = phaseRows, o = outChannels
         let tw = tilesPerRow(side), tileRows = tileRows(side), th = outHeight / side, oh = outHeight, ow = outWidth
         let rows = chunkTileRows(floatsPerTile: points * (k + o), side: side), chunks = (tileRows + rows - 1) / rows
-        let size = points * o * k, groups = gradientGroups(chunks: chunks, partialSize: size)
+        let groups = min(Self.gradientGroups, chunks), size = points * o * k
         let bandSize = bandFloats(tileRows: rows, side: side)
         scratch.prepare(workers: settings.threads, count: bandSize + Self.chunkFloats(points: points, planes: k, outPlanes: o, tiles: rows * tw))
         partials.prepare(workers: groups, count: size)
