@@ -108,19 +108,17 @@ static void output4_rows_portable(const float *m, long plane, long tiles, float 
     }
 }
 
-static void output4_phase_portable(const float *m, long plane, long tiles, float bias, float *x, long rowStride) {
-    for (long t = 0; t < tiles; t++) {
-        OUTPUT4_SCALAR(t)
-        for (int r = 0; r < 4; r++)
-            for (int s = 0; s < 4; s++) x[r * rowStride + 8 * t + 2 * s] = z[r][s];
-    }
-}
-
-// Both column phases at once: b = 0 from m0, b = 1 from m1, x[r * rowStride + 8t + 2s + b].
+// Both column phases of a stride-2 output: b = 0 from m0, b = 1 from m1, x[r * rowStride + 8t + 2s + b].
 static void output4_phases_portable(const float *m0, const float *m1, long plane, long tiles, float bias, float *x,
                                     long rowStride) {
-    output4_phase_portable(m0, plane, tiles, bias, x, rowStride);
-    output4_phase_portable(m1, plane, tiles, bias, x + 1, rowStride);
+    for (int b = 0; b < 2; b++) {
+        const float *m = b ? m1 : m0;
+        for (long t = 0; t < tiles; t++) {
+            OUTPUT4_SCALAR(t)
+            for (int r = 0; r < 4; r++)
+                for (int s = 0; s < 4; s++) x[r * rowStride + 8 * t + 2 * s + b] = z[r][s];
+        }
+    }
 }
 
 // ---- AVX-512: 16 tiles per step, a row's last ones with masks (loads read only the floats
@@ -128,6 +126,15 @@ static void output4_phases_portable(const float *m0, const float *m1, long plane
 
 #define AVX512 __attribute__((target("avx512f")))
 typedef float v16 __attribute__((ext_vector_type(16)));
+
+// Runs STEP(t, r) for the tiles in steps of 16 (r = 16, which folds the masks away), then the
+// last r < 16 tiles once with masks.
+#define IN_STEPS_OF_16(tiles, STEP)                                           \
+    do {                                                                      \
+        long t = 0;                                                           \
+        for (; t + 16 <= (tiles); t += 16) STEP(t, 16);                       \
+        if (t < (tiles)) STEP(t, (tiles) - t);                                \
+    } while (0)
 
 static inline __mmask16 lanes(long count) {
     return (__mmask16)(count >= 16 ? 0xFFFF : count <= 0 ? 0 : (1u << count) - 1);
@@ -164,9 +171,9 @@ void input4_step_avx512(const float *q, long stride, float *w, long step, long r
 }
 
 AVX512 static void input4_avx512(const float *p, long stride, float *v, long step, long tiles) {
-    long t = 0;
-    for (; t + 16 <= tiles; t += 16) input4_step_avx512(p + 4 * t, stride, v + t, step, 16);
-    if (t < tiles) input4_step_avx512(p + 4 * t, stride, v + t, step, tiles - t);
+#define INPUT_STEP(t, r) input4_step_avx512(p + 4 * (t), stride, v + (t), step, r)
+    IN_STEPS_OF_16(tiles, INPUT_STEP);
+#undef INPUT_STEP
 }
 
 AVX512 static inline __attribute__((always_inline))
@@ -179,9 +186,9 @@ void gradient4_step_avx512(const float *dy, long rowStride, float *w, long step,
 }
 
 AVX512 static void gradient4_avx512(const float *dy, long rowStride, float *dst, long step, long tiles) {
-    long t = 0;
-    for (; t + 16 <= tiles; t += 16) gradient4_step_avx512(dy + 4 * t, rowStride, dst + t, step, 16);
-    if (t < tiles) gradient4_step_avx512(dy + 4 * t, rowStride, dst + t, step, tiles - t);
+#define GRADIENT_STEP(t, r) gradient4_step_avx512(dy + 4 * (t), rowStride, dst + (t), step, r)
+    IN_STEPS_OF_16(tiles, GRADIENT_STEP);
+#undef GRADIENT_STEP
 }
 
 // The 4 x 4 outputs of r <= 16 tiles: z[row][column], 16 tiles per vector.
@@ -194,14 +201,16 @@ void output4_step_avx512(const float *m, long plane, long r, float bias, v16 z[4
     TILE_OUTPUT(v16, mm, b, z);
 }
 
-// o[0..3]: the 64 floats z0[0] z1[0] z2[0] z3[0] z0[1] ... of one output row's 16 tiles.
-AVX512 static inline void interleave4(v16 z0, v16 z1, v16 z2, v16 z3, __m512 o[4]) {
+// (a[t], b[t]) for tiles t = 0-7 (half 0) or 8-15 (half 1), as 8 doubles.
+AVX512 static inline __m512d pairs8(v16 a, v16 b, int half) {
     __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-    __m512d p0 = _mm512_castps_pd(_mm512_permutex2var_ps((__m512)z0, lo, (__m512)z1));
-    __m512d p1 = _mm512_castps_pd(_mm512_permutex2var_ps((__m512)z0, hi, (__m512)z1));
-    __m512d q0 = _mm512_castps_pd(_mm512_permutex2var_ps((__m512)z2, lo, (__m512)z3));
-    __m512d q1 = _mm512_castps_pd(_mm512_permutex2var_ps((__m512)z2, hi, (__m512)z3));
+    return _mm512_castps_pd(_mm512_permutex2var_ps((__m512)a, half ? hi : lo, (__m512)b));
+}
+
+// o[0..3]: the 64 floats z0[0] z1[0] z2[0] z3[0] z0[1] ... of one output row's 16 tiles.
+AVX512 static inline void interleave4(v16 z0, v16 z1, v16 z2, v16 z3, __m512 o[4]) {
+    __m512d p0 = pairs8(z0, z1, 0), p1 = pairs8(z0, z1, 1), q0 = pairs8(z2, z3, 0), q1 = pairs8(z2, z3, 1);
     __m512i first = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11), second = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
     o[0] = _mm512_castpd_ps(_mm512_permutex2var_pd(p0, first, q0));
     o[1] = _mm512_castpd_ps(_mm512_permutex2var_pd(p0, second, q0));
@@ -221,33 +230,9 @@ void output4_rows_step_avx512(const float *m, long plane, long r, float bias, fl
 }
 
 AVX512 static void output4_rows_avx512(const float *m, long plane, long tiles, float bias, float *y, long rowStride) {
-    long t = 0;
-    for (; t + 16 <= tiles; t += 16) output4_rows_step_avx512(m + t, plane, 16, bias, y + 4 * t, rowStride);
-    if (t < tiles) output4_rows_step_avx512(m + t, plane, tiles - t, bias, y + 4 * t, rowStride);
-}
-
-AVX512 static inline __attribute__((always_inline))
-void output4_phase_step_avx512(const float *m, long plane, long r, float bias, float *x, long rowStride) {
-    v16 z[4][4];
-    output4_step_avx512(m, plane, r, bias, z);
-    __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-    __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-    for (int row = 0; row < 4; row++) {
-        // (z0[t], z1[t]) and (z2[t], z3[t]) pairs, tiles 0-7 and 8-15.
-        __m512 p[2] = {_mm512_permutex2var_ps((__m512)z[row][0], lo, (__m512)z[row][1]),
-                       _mm512_permutex2var_ps((__m512)z[row][0], hi, (__m512)z[row][1])};
-        __m512 q[2] = {_mm512_permutex2var_ps((__m512)z[row][2], lo, (__m512)z[row][3]),
-                       _mm512_permutex2var_ps((__m512)z[row][2], hi, (__m512)z[row][3])};
-        float *dst = x + row * rowStride;
-        // Store k covers tiles 2k and 2k + 1: their 4 values each at the even lanes (x[8t + 2s]);
-        // the other phase fills the odd places.
-        for (int k = 0; k < 8; k++) {
-            int b = 4 * (k % 4);
-            __m512i idx = _mm512_setr_epi32(b, 0, b + 1, 0, 16 + b, 0, 17 + b, 0, b + 2, 0, b + 3, 0, 18 + b, 0, 19 + b, 0);
-            __mmask16 mask = (__mmask16)((2 * k < r ? 0x0055 : 0) | (2 * k + 1 < r ? 0x5500 : 0));
-            _mm512_mask_storeu_ps(dst + 16 * k, mask, _mm512_permutex2var_ps(p[k / 4], idx, q[k / 4]));
-        }
-    }
+#define ROWS_STEP(t, r) output4_rows_step_avx512(m + (t), plane, r, bias, y + 4 * (t), rowStride)
+    IN_STEPS_OF_16(tiles, ROWS_STEP);
+#undef ROWS_STEP
 }
 
 // Both column phases of r <= 16 tiles: each output row's 8 values per tile (s = 0..3, b = 0, 1)
@@ -258,8 +243,6 @@ void output4_phases_step_avx512(const float *m0, const float *m1, long plane, lo
     v16 z0[4][4], z1[4][4];
     output4_step_avx512(m0, plane, r, bias, z0);
     output4_step_avx512(m1, plane, r, bias, z1);
-    __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-    __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
     __m512i first = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11), second = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
     __m512i even = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11), odd = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
     for (int row = 0; row < 4; row++) {
@@ -267,8 +250,7 @@ void output4_phases_step_avx512(const float *m0, const float *m1, long plane, lo
         for (int half = 0; half < 2; half++) {   // tiles 0-7, then 8-15
             // pairs[s]: (b = 0, b = 1) of column s for the 8 tiles, as 8 doubles.
             __m512d pairs[4];
-            for (int s = 0; s < 4; s++)
-                pairs[s] = _mm512_castps_pd(_mm512_permutex2var_ps((__m512)z0[row][s], half ? hi : lo, (__m512)z1[row][s]));
+            for (int s = 0; s < 4; s++) pairs[s] = pairs8(z0[row][s], z1[row][s], half);
             // Then the 4 pairs of each tile together: tiles 0-1, 2-3, 4-5, 6-7 of the half.
             __m512d a0 = _mm512_permutex2var_pd(pairs[0], first, pairs[1]), a1 = _mm512_permutex2var_pd(pairs[0], second, pairs[1]);
             __m512d b0 = _mm512_permutex2var_pd(pairs[2], first, pairs[3]), b1 = _mm512_permutex2var_pd(pairs[2], second, pairs[3]);
@@ -285,15 +267,9 @@ void output4_phases_step_avx512(const float *m0, const float *m1, long plane, lo
 
 AVX512 static void output4_phases_avx512(const float *m0, const float *m1, long plane, long tiles, float bias, float *x,
                                          long rowStride) {
-    long t = 0;
-    for (; t + 16 <= tiles; t += 16) output4_phases_step_avx512(m0 + t, m1 + t, plane, 16, bias, x + 8 * t, rowStride);
-    if (t < tiles) output4_phases_step_avx512(m0 + t, m1 + t, plane, tiles - t, bias, x + 8 * t, rowStride);
-}
-
-AVX512 static void output4_phase_avx512(const float *m, long plane, long tiles, float bias, float *x, long rowStride) {
-    long t = 0;
-    for (; t + 16 <= tiles; t += 16) output4_phase_step_avx512(m + t, plane, 16, bias, x + 8 * t, rowStride);
-    if (t < tiles) output4_phase_step_avx512(m + t, plane, tiles - t, bias, x + 8 * t, rowStride);
+#define PHASES_STEP(t, r) output4_phases_step_avx512(m0 + (t), m1 + (t), plane, r, bias, x + 8 * (t), rowStride)
+    IN_STEPS_OF_16(tiles, PHASES_STEP);
+#undef PHASES_STEP
 }
 
 // ---- Entry points: AVX-512 where `isa` and the CPU allow it, else portable C (the layers
@@ -320,11 +296,6 @@ void wg4_gradient_rows(const float *dy, long rowStride, float *dst, long step, l
 void wg4_output_rows(const float *m, long plane, long tiles, float bias, float *y, long rowStride, int isa) {
     if (use_avx512(isa)) output4_rows_avx512(m, plane, tiles, bias, y, rowStride);
     else output4_rows_portable(m, plane, tiles, bias, y, rowStride);
-}
-
-void wg4_output_phase(const float *m, long plane, long tiles, float bias, float *x, long rowStride, int isa) {
-    if (use_avx512(isa)) output4_phase_avx512(m, plane, tiles, bias, x, rowStride);
-    else output4_phase_portable(m, plane, tiles, bias, x, rowStride);
 }
 
 // ---- The filter transform G g G^T (rows of G: 1/2 0 / -1/2 -1/2 / -1/6 1/6 / 1/6 1/3 / 0 1),
@@ -413,33 +384,27 @@ void wg4_filters(const float *w, long stride, long tap0, long tap1, long tap2, l
     } while (0)
 
 #define LOAD_SCALAR(p) ((double)*(p))
-static void gradient_output_portable(const float *m, long k, long count, float *out) {
-    for (long kk = 0; kk < count; kk++) {
+// Columns first ..< k.
+static void gradient_output_portable(const float *m, long k, long first, float *out) {
+    for (long kk = first; kk < k; kk++) {
         double z[4];
         GRADIENT_OUTPUT(double, LOAD_SCALAR, m, k, kk, z);
-        for (int q = 0; q < 4; q++) out[q * count + kk] = (float)z[q];
+        for (int q = 0; q < 4; q++) out[q * k + kk] = (float)z[q];
     }
 }
 
 #define LOAD_VECTOR(p) ((v8d)_mm512_cvtps_pd(_mm256_loadu_ps(p)))
-AVX512 static void gradient_output_avx512(const float *m, long k, long count, float *out) {
+AVX512 static void gradient_output_avx512(const float *m, long k, float *out) {
     long kk = 0;
-    for (; kk + 8 <= count; kk += 8) {
+    for (; kk + 8 <= k; kk += 8) {
         v8d z[4];
         GRADIENT_OUTPUT(v8d, LOAD_VECTOR, m, k, kk, z);
-        for (int q = 0; q < 4; q++) _mm256_storeu_ps(out + q * count + kk, _mm512_cvtpd_ps((__m512d)z[q]));
+        for (int q = 0; q < 4; q++) _mm256_storeu_ps(out + q * k + kk, _mm512_cvtpd_ps((__m512d)z[q]));
     }
-    if (kk < count) {
-        // The last columns one at a time: the same operations.
-        for (; kk < count; kk++) {
-            double z[4];
-            GRADIENT_OUTPUT(double, LOAD_SCALAR, m, k, kk, z);
-            for (int q = 0; q < 4; q++) out[q * count + kk] = (float)z[q];
-        }
-    }
+    gradient_output_portable(m, k, kk, out);   // the last columns one at a time: the same operations
 }
 
 void wg4_gradient_output(const float *m, long k, float *out, int isa) {
-    if (use_avx512(isa)) gradient_output_avx512(m, k, k, out);
-    else gradient_output_portable(m, k, k, out);
+    if (use_avx512(isa)) gradient_output_avx512(m, k, out);
+    else gradient_output_portable(m, k, 0, out);
 }

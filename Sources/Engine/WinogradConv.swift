@@ -243,8 +243,6 @@ public struct WinogradConv {
                                            step: Int, tiles: Int, isa: Int32) { wg4_input_transform(p, stride, v, step, tiles, isa) }
     public static func largeOutputRows(_ m: UnsafePointer<Float>, plane: Int, tiles: Int, bias: Float, _ y: UnsafeMutablePointer<Float>,
                                        rowStride: Int, isa: Int32) { wg4_output_rows(m, plane, tiles, bias, y, rowStride, isa) }
-    public static func largeOutputPhase(_ m: UnsafePointer<Float>, plane: Int, tiles: Int, bias: Float, _ x: UnsafeMutablePointer<Float>,
-                                        rowStride: Int, isa: Int32) { wg4_output_phase(m, plane, tiles, bias, x, rowStride, isa) }
     public static func largeOutputPhases(_ m0: UnsafePointer<Float>, _ m1: UnsafePointer<Float>, plane: Int, tiles: Int, bias: Float,
                                          _ x: UnsafeMutablePointer<Float>, rowStride: Int, isa: Int32) {
         wg4_output_phases(m0, m1, plane, tiles, bias, x, rowStride, isa)

@@ -87,6 +87,29 @@ import Testing
     static let bt: [[Double]] = [[2, -1, -2, 1, 0], [0, -2, -1, 1, 0], [0, 2, -3, 1, 0], [0, -1, 0, 1, 0], [0, 2, -1, -2, 1]]
     static let at: [[Double]] = [[1, 1, 1, 1, 0], [0, 1, -1, 2, 0], [0, 1, 1, 4, 0], [0, 1, -1, 8, 1]]
     static let g: [[Double]] = [[0.5, 0], [-0.5, -0.5], [-1.0 / 6, 1.0 / 6], [1.0 / 6, 1.0 / 3], [0, 1]]
+    // The weight gradient's F(2x2, 4x4): G' (F(2, 4)'s G with its rows scaled to integers) and
+    // A' (F(2, 4)'s A^T over those scales).
+    static let gradientG: [[Double]] = [[1, 0, 0, 0], [1, 1, 1, 1], [1, -1, 1, -1], [1, 2, 4, 8], [0, 0, 0, 1]]
+    static let gradientA: [[Double]] = [[0.5, -0.5, -1.0 / 6, 1.0 / 6, 0], [0, -0.5, 1.0 / 6, 1.0 / 3, 1]]
+
+    /// Runs `kernel` on the portable and the AVX-512 path, each into `count` floats set to `fill`,
+    /// expects the same bits from both, and returns the portable result.
+    func onEveryPath(_ count: Int, fill: Float = 0, _ what: String, _ kernel: (UnsafeMutablePointer<Float>, Int32) -> Void) -> [Float] {
+        let results = ([0, 2] as [Int32]).map { isa in
+            var out = [Float](repeating: fill, count: count)
+            out.withUnsafeMutableBufferPointer { kernel($0.baseAddress!, isa) }
+            return out
+        }
+        #expect(results[0] == results[1], "\(what)")
+        return results[0]
+    }
+
+    /// Sum over a, b of left[a] x(a, b) right[b] in double: one element of L X R^T.
+    static func sandwich(_ left: [Double], _ right: [Double], _ x: (Int, Int) -> Double) -> Double {
+        var sum = 0.0
+        for a in left.indices { for b in right.indices { sum += left[a] * x(a, b) * right[b] } }
+        return sum
+    }
 
     /// The three matrices compute 4 outputs of a 2-tap correlation: A^T ((G g) * (B^T d)) = d (x) g.
     @Test func largeTileMatricesAreACorrelation() {
@@ -99,104 +122,7 @@ import Testing
         }
     }
 
-    /// The input transform of 5x5 tiles 4 apart: the same bits on every path, and within float
-    /// rounding of B^T d B in double. The rows hold exactly the floats the tiles cover.
-    @Test(arguments: tileCounts)
-    func largeInputTransform(_ tiles: Int) {
-        let stride = 4 * tiles + 3, step = tiles + 2
-        let input = random(4 * stride + 4 * tiles + 1, seed: 400 + UInt64(tiles))
-        var results: [[Float]] = []
-        for isa: Int32 in [0, 2] {
-            var got = [Float](repeating: 0, count: 25 * step)
-            WinogradConv.largeInputTransform(input, stride: stride, into: &got, step: step, tiles: tiles, isa: isa)
-            results.append(got)
-        }
-        #expect(results[0] == results[1], "\(tiles) tiles")
-        for t in 0 ..< tiles {
-            for i in 0 ..< 5 {
-                for k in 0 ..< 5 {
-                    var want = 0.0
-                    for a in 0 ..< 5 { for b in 0 ..< 5 { want += Self.bt[i][a] * Double(input[a * stride + 4 * t + b]) * Self.bt[k][b] } }
-                    #expect(abs(Double(results[0][(5 * i + k) * step + t]) - want) < 1e-5, "tile \(t) point \(5 * i + k)")
-                }
-            }
-        }
-    }
-
-    /// The output transform, as rows and as one phase of a stride-2 output: the same bits on every
-    /// path, within float rounding of A^T m A + bias in double, and the phase output leaves the
-    /// other phase's places alone.
-    @Test(arguments: tileCounts)
-    func largeOutputTransforms(_ tiles: Int) {
-        let plane = tiles + 2, rowStride = 8 * tiles + 3
-        let m = random(25 * plane, seed: 500 + UInt64(tiles))
-        var rows: [[Float]] = [], phases: [[Float]] = []
-        for isa: Int32 in [0, 2] {
-            var y = [Float](repeating: -7, count: 3 * rowStride + 4 * tiles)
-            WinogradConv.largeOutputRows(m, plane: plane, tiles: tiles, bias: 0.25, &y, rowStride: rowStride, isa: isa)
-            rows.append(y)
-            var x = [Float](repeating: -7, count: 3 * rowStride + 8 * tiles)
-            WinogradConv.largeOutputPhase(m, plane: plane, tiles: tiles, bias: 0.25, &x, rowStride: rowStride, isa: isa)
-            phases.append(x)
-        }
-        #expect(rows[0] == rows[1] && phases[0] == phases[1], "\(tiles) tiles")
-        for t in 0 ..< tiles {
-            for r in 0 ..< 4 {
-                for s in 0 ..< 4 {
-                    var want = 0.25
-                    for i in 0 ..< 5 { for k in 0 ..< 5 { want += Self.at[r][i] * Double(m[(5 * i + k) * plane + t]) * Self.at[s][k] } }
-                    #expect(abs(Double(rows[0][r * rowStride + 4 * t + s]) - want) < 1e-5, "tile \(t) (\(r), \(s))")
-                    #expect(phases[0][r * rowStride + 8 * t + 2 * s] == rows[0][r * rowStride + 4 * t + s])
-                    #expect(phases[0][r * rowStride + 8 * t + 2 * s + 1] == -7)
-                }
-            }
-        }
-        #expect(rows[0][4 * tiles] == -7 && phases[0][8 * tiles] == -7)   // nothing written past the last tile
-        // Both phases at once (b = 0 from m, b = 1 from the other half of m2) equal two phase outputs.
-        let m2 = random(25 * plane, seed: 550 + UInt64(tiles))
-        var apart = phases[0]
-        apart.withUnsafeMutableBufferPointer { x in
-            WinogradConv.largeOutputPhase(m2, plane: plane, tiles: tiles, bias: 0.25, x.baseAddress! + 1, rowStride: rowStride, isa: 0)
-        }
-        for isa: Int32 in [0, 2] {
-            var together = [Float](repeating: -7, count: 3 * rowStride + 8 * tiles)
-            WinogradConv.largeOutputPhases(m, m2, plane: plane, tiles: tiles, bias: 0.25, &together, rowStride: rowStride, isa: isa)
-            #expect(together == apart, "both phases, isa \(isa), \(tiles) tiles")
-        }
-    }
-
-    /// G g G^T of 2x2 filters read with a stride: the same bits on every path (8 at a time on
-    /// AVX-512, the rest one at a time) and within a float rounding of the double definition.
-    @Test(arguments: [1, 7, 8, 9, 16, 19])
-    func largeFilterTransform(_ count: Int) {
-        let stride = 16, step = count + 1, taps = (5, 7, 13, 15)
-        let w = random(count * stride, seed: 600 + UInt64(count))
-        var results: [[Float]] = []
-        for isa: Int32 in [0, 2] {
-            var got = [Float](repeating: 0, count: 25 * step)
-            WinogradConv.largeFilters(w, stride: stride, taps: taps, into: &got, step: step, count: count, isa: isa)
-            results.append(got)
-        }
-        #expect(results[0] == results[1], "\(count) filters")
-        for f in 0 ..< count {
-            let p = f * stride, gg = [[w[p + taps.0], w[p + taps.1]], [w[p + taps.2], w[p + taps.3]]].map { $0.map(Double.init) }
-            for i in 0 ..< 5 {
-                for k in 0 ..< 5 {
-                    var want = 0.0
-                    for a in 0 ..< 2 { for b in 0 ..< 2 { want += Self.g[i][a] * gg[a][b] * Self.g[k][b] } }
-                    let got = Double(results[0][(5 * i + k) * step + f])
-                    #expect(abs(got - want) <= Double(Float(want).ulp), "filter \(f) point \(5 * i + k)")
-                }
-            }
-        }
-    }
-
-    /// The weight gradient's transform of 4x4 blocks of dy (F(2x2, 4x4), G' = G scaled to
-    /// integers): the same bits on every path, within float rounding of G' f G'^T in double; and
-    /// with the output scales A' these matrices compute a 2-output correlation with 4 taps.
-    static let gradientG: [[Double]] = [[1, 0, 0, 0], [1, 1, 1, 1], [1, -1, 1, -1], [1, 2, 4, 8], [0, 0, 0, 1]]
-    static let gradientA: [[Double]] = [[0.5, -0.5, -1.0 / 6, 1.0 / 6, 0], [0, -0.5, 1.0 / 6, 1.0 / 3, 1]]
-
+    /// With the output scales A', G' and B^T compute a 2-output correlation with 4 taps.
     @Test func gradientMatricesAreACorrelation() {
         let d: [Double] = [0.3, -1.2, 2.5, 0.7, -0.4], taps: [Double] = [1.5, -0.8, 0.25, 2]
         let gf = Self.gradientG.map { row in zip(row, taps).reduce(0) { $0 + $1.0 * $1.1 } }
@@ -207,23 +133,90 @@ import Testing
         }
     }
 
+    /// The input transform of 5x5 tiles 4 apart: the same bits on every path, and within float
+    /// rounding of B^T d B in double. The rows hold exactly the floats the tiles cover.
+    @Test(arguments: tileCounts)
+    func largeInputTransform(_ tiles: Int) {
+        let stride = 4 * tiles + 3, step = tiles + 2
+        let input = random(4 * stride + 4 * tiles + 1, seed: 400 + UInt64(tiles))
+        let v = onEveryPath(25 * step, "\(tiles) tiles") {
+            WinogradConv.largeInputTransform(input, stride: stride, into: $0, step: step, tiles: tiles, isa: $1)
+        }
+        for t in 0 ..< tiles {
+            for i in 0 ..< 5 {
+                for k in 0 ..< 5 {
+                    let want = Self.sandwich(Self.bt[i], Self.bt[k]) { Double(input[$0 * stride + 4 * t + $1]) }
+                    #expect(abs(Double(v[(5 * i + k) * step + t]) - want) < 1e-5, "tile \(t) point \(5 * i + k)")
+                }
+            }
+        }
+    }
+
+    /// The output transform, as rows and as both phases of a stride-2 output (b = 0 from m,
+    /// b = 1 from m2, interleaved): the same bits on every path, within float rounding of
+    /// A^T m A + bias in double, each phase value the same bits as the row output of its m, and
+    /// nothing written past the last tile.
+    @Test(arguments: tileCounts)
+    func largeOutputTransforms(_ tiles: Int) {
+        let plane = tiles + 2, rowStride = 8 * tiles + 3, count = 3 * rowStride + 8 * tiles
+        let m = random(25 * plane, seed: 500 + UInt64(tiles)), m2 = random(25 * plane, seed: 550 + UInt64(tiles))
+        let rows = [m, m2].map { (source: [Float]) -> [Float] in
+            onEveryPath(count, fill: -7, "rows, \(tiles) tiles") {
+                WinogradConv.largeOutputRows(source, plane: plane, tiles: tiles, bias: 0.25, $0, rowStride: rowStride, isa: $1)
+            }
+        }
+        let phases = onEveryPath(count, fill: -7, "both phases, \(tiles) tiles") {
+            WinogradConv.largeOutputPhases(m, m2, plane: plane, tiles: tiles, bias: 0.25, $0, rowStride: rowStride, isa: $1)
+        }
+        for t in 0 ..< tiles {
+            for r in 0 ..< 4 {
+                for s in 0 ..< 4 {
+                    let transformed = Self.sandwich(Self.at[r], Self.at[s]) { i, k in Double(m[(5 * i + k) * plane + t]) }
+                    let want = 0.25 + transformed
+                    #expect(abs(Double(rows[0][r * rowStride + 4 * t + s]) - want) < 1e-5, "tile \(t) (\(r), \(s))")
+                    for b in 0 ..< 2 {
+                        #expect(phases[r * rowStride + 8 * t + 2 * s + b] == rows[b][r * rowStride + 4 * t + s])
+                    }
+                }
+            }
+        }
+        #expect(rows[0][4 * tiles] == -7 && phases[8 * tiles] == -7)
+    }
+
+    /// G g G^T of 2x2 filters read with a stride: the same bits on every path (8 at a time on
+    /// AVX-512, the rest one at a time) and within a float rounding of the double definition.
+    @Test(arguments: [1, 7, 8, 9, 16, 19])
+    func largeFilterTransform(_ count: Int) {
+        let stride = 16, step = count + 1, taps = (5, 7, 13, 15)
+        let w = random(count * stride, seed: 600 + UInt64(count))
+        let u = onEveryPath(25 * step, "\(count) filters") {
+            WinogradConv.largeFilters(w, stride: stride, taps: taps, into: $0, step: step, count: count, isa: $1)
+        }
+        for f in 0 ..< count {
+            let p = f * stride, gg = [[w[p + taps.0], w[p + taps.1]], [w[p + taps.2], w[p + taps.3]]].map { $0.map(Double.init) }
+            for i in 0 ..< 5 {
+                for k in 0 ..< 5 {
+                    let want = Self.sandwich(Self.g[i], Self.g[k]) { gg[$0][$1] }
+                    #expect(abs(Double(u[(5 * i + k) * step + f]) - want) <= Double(Float(want).ulp), "filter \(f) point \(5 * i + k)")
+                }
+            }
+        }
+    }
+
+    /// The weight gradient's transform of 4x4 blocks of dy: the same bits on every path, within
+    /// float rounding of G' f G'^T in double.
     @Test(arguments: tileCounts)
     func largeGradientRows(_ tiles: Int) {
         let rowStride = 4 * tiles + 3, step = tiles + 2
         let dy = random(3 * rowStride + 4 * tiles, seed: 700 + UInt64(tiles))
-        var results: [[Float]] = []
-        for isa: Int32 in [0, 2] {
-            var got = [Float](repeating: 0, count: 25 * step)
-            WinogradConv.largeGradientRows(dy, rowStride: rowStride, into: &got, step: step, tiles: tiles, isa: isa)
-            results.append(got)
+        let u = onEveryPath(25 * step, "\(tiles) tiles") {
+            WinogradConv.largeGradientRows(dy, rowStride: rowStride, into: $0, step: step, tiles: tiles, isa: $1)
         }
-        #expect(results[0] == results[1], "\(tiles) tiles")
         for t in 0 ..< tiles {
             for i in 0 ..< 5 {
                 for k in 0 ..< 5 {
-                    var want = 0.0
-                    for a in 0 ..< 4 { for b in 0 ..< 4 { want += Self.gradientG[i][a] * Double(dy[a * rowStride + 4 * t + b]) * Self.gradientG[k][b] } }
-                    #expect(abs(Double(results[0][(5 * i + k) * step + t]) - want) < 1e-4, "tile \(t) point \(5 * i + k)")
+                    let want = Self.sandwich(Self.gradientG[i], Self.gradientG[k]) { Double(dy[$0 * rowStride + 4 * t + $1]) }
+                    #expect(abs(Double(u[(5 * i + k) * step + t]) - want) < 1e-4, "tile \(t) point \(5 * i + k)")
                 }
             }
         }
@@ -235,20 +228,12 @@ import Testing
     @Test(arguments: [1, 7, 8, 9, 16, 19])
     func largeGradientOutput(_ k: Int) {
         let m = random(25 * k, seed: 800 + UInt64(k))
-        var results: [[Float]] = []
-        for isa: Int32 in [0, 2] {
-            var out = [Float](repeating: 0, count: 4 * k)
-            WinogradConv.largeGradientOutput(m, columns: k, into: &out, isa: isa)
-            results.append(out)
-        }
-        #expect(results[0] == results[1], "\(k) columns")
+        let out = onEveryPath(4 * k, "\(k) columns") { WinogradConv.largeGradientOutput(m, columns: k, into: $0, isa: $1) }
         for kk in 0 ..< k {
             for u in 0 ..< 2 {
                 for v in 0 ..< 2 {
-                    var want = 0.0
-                    for i in 0 ..< 5 { for j in 0 ..< 5 { want += Self.gradientA[u][i] * Double(m[(5 * i + j) * k + kk]) * Self.gradientA[v][j] } }
-                    let got = Double(results[0][(2 * u + v) * k + kk])
-                    #expect(abs(got - want) <= Double(Float(want).ulp), "column \(kk) (\(u), \(v))")
+                    let want = Self.sandwich(Self.gradientA[u], Self.gradientA[v]) { Double(m[(5 * $0 + $1) * k + kk]) }
+                    #expect(abs(Double(out[(2 * u + v) * k + kk]) - want) <= Double(Float(want).ulp), "column \(kk) (\(u), \(v))")
                 }
             }
         }

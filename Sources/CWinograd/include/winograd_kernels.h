@@ -31,9 +31,6 @@ void wg4_input_transform(const float *p, long stride, float *v, long step, long 
 // The 4x4 output of tile t from m[e * plane + t], plus bias: row r at y[r * rowStride + 4t + s].
 void wg4_output_rows(const float *m, long plane, long tiles, float bias, float *y, long rowStride, int isa);
 
-// The same, written two apart (one phase of a stride-2 output): x[r * rowStride + 8t + 2s].
-void wg4_output_phase(const float *m, long plane, long tiles, float bias, float *x, long rowStride, int isa);
-
 // Both column phases of a stride-2 output at once, b = 0 from m0 and b = 1 from m1:
 // x[r * rowStride + 8t + 2s + b] (whole vector stores).
 void wg4_output_phases(const float *m0, const float *m1, long plane, long tiles, float bias, float *x, long rowStride,
