@@ -70,8 +70,7 @@ public final class Conv2d {
         output.resize(outChannels * total)
         let y = output.pointer, w = store.value(weight), xp = x.pointer
         if let wc = WinogradConv.plan(g, outChannels: outChannels, settings: settings, maxChunkTileRows: maxTileColumns) {
-            wc.filters(w, into: scratch.winogradFilters, transposed: false)
-            wc.convolve(input: xp, filters: scratch.winogradFilters.pointer, bias: store.value(bias),
+            wc.convolve(input: xp, weights: w, bias: store.value(bias),
                         activation: activation, into: y, scratch: scratch)
             return output
         }
@@ -79,8 +78,9 @@ public final class Conv2d {
             wholePlaneForward(g, x: xp, w: w, bias: store.value(bias), into: y)
             return output
         }
-        fillChannels(y, channels: outChannels, count: total, values: store.value(bias), workers: settings.threads)
-        let tile = tileColumns(g), act = activation
+        let tile = tileColumns(g), act = activation, bias = store.value(bias)
+        let products = PackedGemm.Products(w, matrices: 1, m: outChannels, k: k, widest: tile, settings: settings,
+                                           buffer: scratch.packedFilters)
         forEachChunk(g) { worker, _, n0, cg in
             let col = scratch.buffer(worker, count: 0).pointer
             Im2Col.forEachTile(cg, maxColumns: tile) { b, nb, rows in
@@ -88,12 +88,10 @@ public final class Conv2d {
                 tg.batch = nb
                 let c0 = (n0 + b) * l + rows.lowerBound * cg.outWidth, cols = nb * rows.count * cg.outWidth
                 Im2Col.im2col(tg, xp + (n0 + b) * plane, channelStride: batch * plane, col, outRows: rows)
-                BLAS.sgemm(m: outChannels, n: cols, k: k, a: w, lda: k, b: col, ldb: cols,
-                           beta: 1, c: y + c0, ldc: total)
-                if act != .identity {
-                    for o in 0 ..< outChannels {
-                        ElementwiseKernels.activation(y + o * total + c0, y + o * total + c0, count: cols, act, isa: settings.isa)
-                    }
+                products.multiply(0, n: cols, b: col, ldb: cols, c: y + c0, ldc: total)
+                for o in 0 ..< outChannels {   // bias and activation while the tile is in cache
+                    let yo = y + o * total + c0
+                    ElementwiseKernels.affine(yo, yo, count: cols, scale: 1, shift: bias[o], act, isa: settings.isa)
                 }
             }
         }
@@ -122,8 +120,7 @@ public final class Conv2d {
             }
             if inputGrad {
                 wc.expand(dyp, into: scratch.phaseGrid)
-                wc.filters(w, into: scratch.winogradFilters, transposed: true)
-                wc.convolveTransposed(expanded: scratch.phaseGrid.pointer, filters: scratch.winogradFilters.pointer, bias: nil,
+                wc.convolveTransposed(expanded: scratch.phaseGrid.pointer, weights: w, bias: nil,
                                       into: dInput.pointer, scratch: scratch)
             }
             return dInput
@@ -138,6 +135,10 @@ public final class Conv2d {
         let kk = kernelH * kernelW, dk = channelRange.count * kk
         let dx = dInput.pointer + channelRange.lowerBound * n * plane, wx = w + channelRange.lowerBound * kk
         let tile = tileColumns(g)
+        // dcol = W^T dy: the wanted channels' rows of W^T, on the packed kernel where it runs.
+        let dcol = inputGrad ? PackedGemm.Products(PackedGemm.transpose(wx, rows: outChannels, columns: dk, lda: k, into: scratch.winogradFilters),
+                                                   matrices: 1, m: dk, k: outChannels, widest: tile, settings: settings,
+                                                   buffer: scratch.packedFilters) : nil
         forEachChunk(g) { worker, chunk, n0, cg in
             let col = scratch.buffer(worker, count: 0).pointer
             let partialRows = Im2Col.tileColumns(cg, maxColumns: tile) < l
@@ -166,11 +167,10 @@ public final class Conv2d {
                                b: col, ldb: cols, beta: first ? 0 : 1,
                                c: partialGrads.buffer(chunk, count: 0).pointer, ldc: k)
                 }
-                if inputGrad {
+                if let dcol {
                     // dcol[K, tile] = W^T . dy (the wanted channels' rows), then scatter back into
                     // this tile's samples.
-                    BLAS.sgemm(transA: true, m: dk, n: cols, k: outChannels, a: wx, lda: k,
-                               b: dyp + c0, ldb: total, c: col, ldc: cols)
+                    dcol.multiply(0, n: cols, b: dyp + c0, ldb: total, c: col, ldc: cols)
                     var dg = tg
                     dg.channels = channelRange.count
                     Im2Col.col2im(dg, col, dx + (n0 + b) * plane, channelStride: n * plane, zeroFirst: !partialRows,

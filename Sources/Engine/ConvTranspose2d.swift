@@ -74,21 +74,23 @@ public final class ConvTranspose2d {
         let y = output.pointer, w = store.value(weight), xp = x.pointer
         if let wc = WinogradConv.plan(g, outChannels: inChannels, settings: settings, maxChunkTileRows: maxTileColumns) {   // the adjoint convolution's transpose, plus bias
             wc.expand(xp, into: scratch.phaseGrid)
-            wc.filters(w, into: scratch.winogradFilters, transposed: true)
-            wc.convolveTransposed(expanded: scratch.phaseGrid.pointer, filters: scratch.winogradFilters.pointer,
+            wc.convolveTransposed(expanded: scratch.phaseGrid.pointer, weights: w,
                                   bias: store.value(bias), into: y, scratch: scratch)
             return output
         }
         fillChannels(y, channels: outChannels, count: batch * plane, values: store.value(bias), workers: settings.threads)
         let tile = tileColumns(g), ow = g.outWidth
+        // col = W^T x, on the packed kernel where it runs.
+        let products = PackedGemm.Products(PackedGemm.transpose(w, rows: inChannels, columns: k, lda: k, into: scratch.winogradFilters),
+                                           matrices: 1, m: k, k: inChannels, widest: tile, settings: settings,
+                                           buffer: scratch.packedFilters)
         forEachChunk(g) { worker, _, n0, cg in
             let col = scratch.buffer(worker, count: 0).pointer
             Im2Col.forEachTile(cg, maxColumns: tile) { b, nb, rows in
                 var tg = cg
                 tg.batch = nb
                 let c0 = (n0 + b) * lin + rows.lowerBound * ow, cols = nb * rows.count * ow
-                BLAS.sgemm(transA: true, m: k, n: cols, k: inChannels, a: w, lda: k,
-                           b: xp + c0, ldb: totalIn, c: col, ldc: cols)
+                products.multiply(0, n: cols, b: xp + c0, ldb: totalIn, c: col, ldc: cols)
                 Im2Col.col2im(tg, col, y + (n0 + b) * plane, channelStride: batch * plane, outRows: rows)
             }
         }
@@ -113,13 +115,14 @@ public final class ConvTranspose2d {
                                   partials: partialGrads, scratch: scratch)
             }
             if inputGrad {
-                wc.filters(w, into: scratch.winogradFilters, transposed: false)
-                wc.convolve(input: dyp, filters: scratch.winogradFilters.pointer, bias: nil,
+                wc.convolve(input: dyp, weights: w, bias: nil,
                             activation: .identity, into: dx, scratch: scratch)
             }
             return dInput
         }
         let tile = tileColumns(g), ow = g.outWidth
+        let dxProducts = inputGrad ? PackedGemm.Products(w, matrices: 1, m: inChannels, k: k, widest: tile, settings: settings,
+                                                         buffer: scratch.packedFilters) : nil
         forEachChunk(g) { worker, chunk, n0, cg in
             let col = scratch.buffer(worker, count: 0).pointer
             var first = true
@@ -134,10 +137,7 @@ public final class ConvTranspose2d {
                                b: col, ldb: cols, beta: first ? 0 : 1,
                                c: partialGrads.buffer(chunk, count: 0).pointer, ldc: k)
                 }
-                if inputGrad {
-                    BLAS.sgemm(m: inChannels, n: cols, k: k, a: w, lda: k, b: col, ldb: cols,
-                               c: dx + c0, ldc: totalIn)
-                }
+                dxProducts?.multiply(0, n: cols, b: col, ldb: cols, c: dx + c0, ldc: totalIn)
                 first = false
             }
         }

@@ -29,12 +29,30 @@ public struct PackedGemm {
         Parallel.forEach(count, workers: workers) { i in kg_pack(a + i * matrixStride, lda, m, k, packed + i * each) }
     }
 
+    /// a^T (columns x rows, contiguous) of the rows x columns matrix a (rows lda apart), in
+    /// `buffer`: for a product with A transposed (an im2col layer's W^T), which `Products` takes
+    /// as it lies. Layer weights are small (at most a few thousand floats here).
+    public static func transpose(_ a: UnsafePointer<Float>, rows: Int, columns: Int, lda: Int,
+                                 into buffer: FloatBuffer) -> UnsafePointer<Float> {
+        buffer.resize(rows * columns)
+        let t = buffer.pointer
+        for i in 0 ..< rows { for j in 0 ..< columns { t[j * rows + i] = a[i * lda + j] } }
+        return UnsafePointer(t)
+    }
+
     /// One layer call's products C = A_i B, the A_i contiguous m x k matrices (a layer's
     /// transformed filters): on this kernel, with the A_i packed once here, where the settings
     /// allow it and the call has products at least `minimumColumns` wide; else on OpenBLAS.
     public struct Products {
-        let a: UnsafePointer<Float>, m: Int, k: Int, isa: Int32
+        let a: UnsafePointer<Float>?, m: Int, k: Int, isa: Int32
         let packed: UnsafePointer<Float>?
+
+        /// The products of A_i already in kg_pack's layout (`count` matrices packedCount(1, m, k)
+        /// apart, as WinogradConv.packFilters writes them), every width on this kernel.
+        public init(packed: UnsafePointer<Float>, m: Int, k: Int, settings: ComputeSettings) {
+            precondition(PackedGemm.applies(settings), "PackedGemm.Products(packed:) where the kernel does not run")
+            a = nil; self.packed = packed; self.m = m; self.k = k; isa = settings.isaFlag
+        }
 
         /// widest: the widest product (n) the call will run; `buffer` holds the packed copies.
         public init(_ a: UnsafePointer<Float>, matrices count: Int, m: Int, k: Int, widest: Int,
@@ -52,10 +70,10 @@ public struct PackedGemm {
 
         /// c = A_i b, b k x n (rows ldb apart), c m x n (rows ldc apart).
         public func multiply(_ i: Int, n: Int, b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
-            if let packed, n >= PackedGemm.minimumColumns {
-                PackedGemm.multiply(packed, matrix: i, m: m, n: n, k: k, b: b, ldb: ldb, c: c, ldc: ldc, isa: isa)
-            } else {
+            if let a, packed == nil || n < PackedGemm.minimumColumns {
                 BLAS.sgemm(m: m, n: n, k: k, a: a + i * m * k, lda: k, b: b, ldb: ldb, c: c, ldc: ldc)
+            } else {
+                PackedGemm.multiply(packed!, matrix: i, m: m, n: n, k: k, b: b, ldb: ldb, c: c, ldc: ldc, isa: isa)
             }
         }
     }

@@ -260,7 +260,7 @@ public struct WinogradConv {
     /// (transposed false): U[e][o, (a, b, c)] with g(u, v) = w[o, c, 2u + a, 2v + b], 9 or 25
     /// matrices [O, 4C]; or for `convolveTransposed` (true), per phase (a', b') of x:
     /// U[a'b'][e][c, o] with g(t, s) = w[o, c, 3 - a' - 2t, 3 - b' - 2s].
-    func filters(_ w: UnsafePointer<Float>, into u: FloatBuffer, transposed: Bool) {
+    public func filters(_ w: UnsafePointer<Float>, into u: FloatBuffer, transposed: Bool) {
         let o = outChannels, c = channels, k = phaseRows, points = Self.points(tile), large = tile == 4
         u.resize(4 * points * c * o)
         let up = u.pointer
@@ -302,6 +302,48 @@ public struct WinogradConv {
         }
     }
 
+    /// The chunks' products by the transformed filters of weights w (`filters`; `transposed` as
+    /// there), `widest` the widest chunk. With 4x4 tiles on the packed kernel (chunks at least
+    /// `PackedGemm.minimumColumns` wide) the filters are transformed straight into its packed
+    /// layout (`packFilters`); else into U in `scratch`, which `Products` packs where the kernel runs.
+    func filterProducts(_ w: UnsafePointer<Float>, transposed: Bool, widest: Int, scratch: WorkerBuffers) -> PackedGemm.Products {
+        let (m, k, count) = transposed ? (channels, outChannels, 4 * Self.points(tile)) : (outChannels, phaseRows, Self.points(tile))
+        if tile == 4 && PackedGemm.applies(settings) && widest >= PackedGemm.minimumColumns {
+            packFilters(w, transposed: transposed, into: scratch.packedFilters)
+            return PackedGemm.Products(packed: scratch.packedFilters.pointer, m: m, k: k, settings: settings)
+        }
+        filters(w, into: scratch.winogradFilters, transposed: transposed)
+        return PackedGemm.Products(scratch.winogradFilters.pointer, matrices: count, m: m, k: k, widest: widest,
+                                   settings: settings, buffer: scratch.packedFilters)
+    }
+
+    /// `filters` for 4x4 tiles written in kg_pack's layout of each matrix (8-row panels, k-major
+    /// within them, tail rows 0), which is what `filters` then PackedGemm.pack gave, bit for bit:
+    /// a panel's 8 rows at one column are 8 filters that wg4_filters transforms together. The U in
+    /// between (52 MB for the discriminator's widest layer) took 3-6% of a step to write and pack.
+    public func packFilters(_ w: UnsafePointer<Float>, transposed: Bool, into buffer: FloatBuffer) {
+        precondition(tile == 4, "packFilters is for 4x4 tiles")   // the 2x2 filter transform is Swift, above
+        let o = outChannels, c = channels, points = Self.points(tile)
+        // Rows (panels of 8) and columns of each matrix, and the stride between the filters of a panel.
+        let (m, k, filterStride) = transposed ? (c, o, 16) : (o, phaseRows, 16 * c)
+        let each = PackedGemm.packedCount(matrices: 1, m: m, k: k), panels = (m + 7) / 8
+        buffer.resize((transposed ? 4 * points : points) * each)
+        let packed = buffer.pointer
+        Parallel.forEach(4 * panels, workers: settings.threads, minimumWork: 2) { item in
+            let phase = item % 4, panel = item / 4, a = phase / 2, b = phase % 2, first = 8 * panel, rows = min(8, m - first)
+            let (r0, r1, c0, c1) = transposed ? (3 - a, 1 - a, 3 - b, 1 - b) : (a, 2 + a, b, 2 + b)
+            let taps = (r0 * 4 + c0, r0 * 4 + c1, r1 * 4 + c0, r1 * 4 + c1)
+            // Forward: matrix e, row o, column (phase, c). Transposed: matrix (phase, e), row c, column o.
+            let base = packed + (transposed ? phase * points * each : 0) + first * k
+            for col in 0 ..< (transposed ? o : c) {
+                let (src, dst) = transposed ? (w + (col * c + first) * 16, base + col * 8)
+                                            : (w + (first * c + col) * 16, base + (phase * c + col) * 8)
+                wg4_filters(src, filterStride, taps.0, taps.1, taps.2, taps.3, dst, each, rows, isa)
+                if rows < 8 { for e in 0 ..< points { (dst + e * each + rows).update(repeating: 0, count: 8 - rows) } }
+            }
+        }
+    }
+
     // MARK: The three products
 
     /// Floats between the transform points' matrices of a chunk's buffers (`planes` rows of
@@ -339,15 +381,14 @@ public struct WinogradConv {
     }
 
     /// y (O, N, H/2, W/2) = act(conv(x) + bias), x (C, N, H, W), from filters(w, transposed: false).
-    public func convolve(input x: UnsafePointer<Float>, filters u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+    public func convolve(input x: UnsafePointer<Float>, weights w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                          activation: Activation, into y: UnsafeMutablePointer<Float>, scratch: WorkerBuffers) {
         let k = phaseRows, o = outChannels, side = tile, points = Self.points(side)
         let tw = tilesPerRow(side), tileRows = tileRows(side), th = outHeight / side, oh = outHeight, ow = outWidth
         let rows = chunkTileRows(floatsPerTile: points * (k + o), side: side, packedProducts: true), chunks = (tileRows + rows - 1) / rows
         let bandSize = bandFloats(tileRows: rows, side: side)
         scratch.prepare(workers: settings.threads, count: bandSize + Self.chunkFloats(points: points, planes: k, outPlanes: o, tiles: rows * tw))
-        let products = PackedGemm.Products(u, matrices: points, m: o, k: k, widest: min(rows, tileRows) * tw,
-                                           settings: settings, buffer: scratch.packedFilters)
+        let products = filterProducts(w, transposed: false, widest: min(rows, tileRows) * tw, scratch: scratch)
         Parallel.forEachDynamic(chunks, workers: settings.threads) { worker, chunk in
             let r0 = chunk * rows, nr = min(rows, tileRows - r0), nt = nr * tw
             let vs = Self.pointStride(planes: k, tiles: nt), plane = Self.pointStride(planes: o, tiles: nt)
@@ -379,7 +420,7 @@ public struct WinogradConv {
     /// x (C, N, H, W) = conv^T(y) + bias, from expand(y) and filters(w, transposed: true). Phase (a', b') of x
     /// at (i, j) sums y over rows i - 1 + a' + t and columns j - 1 + b' + s, t, s in {0, 1}.
     /// Every element of x is written once (no clearing needed).
-    public func convolveTransposed(expanded ex: UnsafePointer<Float>, filters u: UnsafePointer<Float>,
+    public func convolveTransposed(expanded ex: UnsafePointer<Float>, weights: UnsafePointer<Float>,
                                    bias: UnsafePointer<Float>?, into x: UnsafeMutablePointer<Float>, scratch: WorkerBuffers) {
         let c = channels, o = outChannels, side = tile, points = Self.points(side)
         let tw = tilesPerRow(side), tileRows = tileRows(side), th = outHeight / side, h = height, w = width
@@ -389,8 +430,7 @@ public struct WinogradConv {
         let both = side == 4, outCopies = both ? 2 : 1
         scratch.prepare(workers: settings.threads, count: Self.chunkFloats(points: points, planes: o, outPlanes: c, tiles: rows * tw)
                             + (outCopies - 1) * points * Self.pointStride(planes: c, tiles: rows * tw))
-        let products = PackedGemm.Products(u, matrices: 4 * points, m: c, k: o, widest: min(rows, tileRows) * tw,
-                                           settings: settings, buffer: scratch.packedFilters)
+        let products = filterProducts(weights, transposed: true, widest: min(rows, tileRows) * tw, scratch: scratch)
         Parallel.forEachDynamic(chunks, workers: settings.threads) { worker, chunk in
             let r0 = chunk * rows, nr = min(rows, tileRows - r0), nt = nr * tw
             let vs = Self.pointStride(planes: o, tiles: nt), plane = Self.pointStride(planes: c, tiles: nt)

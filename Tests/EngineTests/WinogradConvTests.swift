@@ -61,6 +61,32 @@ import Testing
 
     /// The layers fall back to im2col where Winograd does not apply (the model's first and last
     /// strided layers, odd half-sizes, other kernels).
+    /// The filters transformed straight into the packed kernel's layout are the transformed
+    /// filters packed, bit for bit, both layouts, with 1 and 4 rows in the last panel of 8. The
+    /// buffer starts as NaN: an element left unwritten would show.
+    @Test(arguments: [(8, 9), (12, 16), (9, 20)])
+    func packedFiltersAreTheFiltersPacked(_ c: (Int, Int)) {
+        let (cin, cout) = c
+        let g = ConvGeometry(channels: cin, batch: 1, height: 16, width: 16, kernelH: 4, kernelW: 4, stride: 2, padding: 1)
+        let wc = WinogradConv(g, outChannels: cout, settings: ComputeSettings(convolution: .winograd4x4))
+        #expect(wc.tile == 4)
+        var rng = SplitMix64(seed: UInt64(cin * cout))
+        let w = (0 ..< cout * cin * 16).map { _ in rng.nextUniform() * 2 - 1 }
+        for transposed in [false, true] {
+            let (m, k, count) = transposed ? (cin, cout, 100) : (cout, 4 * cin, 25)
+            let u = FloatBuffer(), want = FloatBuffer(), got = FloatBuffer()
+            wc.filters(w, into: u, transposed: transposed)
+            want.resize(PackedGemm.packedCount(matrices: count, m: m, k: k))
+            PackedGemm.pack(u.pointer, matrices: count, matrixStride: m * k, m: m, k: k, lda: k, into: want.pointer, workers: 1)
+            got.resize(want.count)
+            got.pointer.update(repeating: .nan, count: got.count)
+            wc.packFilters(w, transposed: transposed, into: got)
+            #expect(got.count == want.count)
+            let same = (0 ..< want.count).allSatisfy { got.pointer[$0].bitPattern == want.pointer[$0].bitPattern }
+            #expect(same, "cin \(cin), cout \(cout), transposed \(transposed)")
+        }
+    }
+
     @Test func appliesOnlyWhereItShould() {
         func geometry(_ c: Int, _ h: Int, _ w: Int, k: Int = 4, s: Int = 2, p: Int = 1) -> ConvGeometry {
             ConvGeometry(channels: c, batch: 2, height: h, width: w, kernelH: k, kernelW: k, stride: s, padding: p)
