@@ -161,13 +161,18 @@ AVX512 static inline __attribute__((always_inline)) void columns5(const float *q
     c[4] = (v16)_mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(last), _mm512_castps_si512((__m512)c[0]), 1));
 }
 
+// The 25 transform points of r <= 16 tiles: point e's lanes to w + e * step.
+AVX512 static inline __attribute__((always_inline)) void store_points(float *w, long step, long r, v16 v[25]) {
+    __mmask16 m = lanes(r);
+    for (int e = 0; e < 25; e++) _mm512_mask_storeu_ps(w + e * step, m, (__m512)v[e]);
+}
+
 AVX512 static inline __attribute__((always_inline))
 void input4_step_avx512(const float *q, long stride, float *w, long step, long r) {
     v16 d[5][5], v[25];
     for (int i = 0; i < 5; i++) columns5(q + i * stride, r, d[i]);
     TILE_DATA(v16, d, v);
-    __mmask16 m = lanes(r);
-    for (int e = 0; e < 25; e++) _mm512_mask_storeu_ps(w + e * step, m, (__m512)v[e]);
+    store_points(w, step, r, v);
 }
 
 AVX512 static void input4_avx512(const float *p, long stride, float *v, long step, long tiles) {
@@ -181,8 +186,7 @@ void gradient4_step_avx512(const float *dy, long rowStride, float *w, long step,
     v16 f[4][4], u[25];
     for (int i = 0; i < 4; i++) columns4(dy + i * rowStride, 4 * r, f[i]);
     TILE_GRADIENT(v16, f, u);
-    __mmask16 m = lanes(r);
-    for (int e = 0; e < 25; e++) _mm512_mask_storeu_ps(w + e * step, m, (__m512)u[e]);
+    store_points(w, step, r, u);
 }
 
 AVX512 static void gradient4_avx512(const float *dy, long rowStride, float *dst, long step, long tiles) {

@@ -109,7 +109,7 @@ public struct WinogradConv {
             // (116 GFLOP/s at n 32, 64 and 128 alike, one core), so the deepest layers get at
             // least 8 chunks of 32 columns or more: with 4 (D's last Winograd layer at 512
             // frames, 4x4 tiles), one worker's last chunk was a quarter of the layer.
-            target = min(target, max((32 + tilesPerRow - 1) / tilesPerRow, tileRows / 8))
+            target = min(target, max((PackedGemm.minimumColumns + tilesPerRow - 1) / tilesPerRow, tileRows / 8))
         }
         // Then equal chunks, as many as a multiple of `chunkMultiple`: 2 workers taking 29 chunks
         // of 9 rows, or 8 chunks the last of which held 1 row, waited on each other for 58 ms a
@@ -256,6 +256,15 @@ public struct WinogradConv {
         wg4_filters(w, stride, taps.0, taps.1, taps.2, taps.3, dst, step, count, isa)
     }
 
+    /// Indices in a 4x4 kernel of the 2x2 sub-kernel (g00, g01, g10, g11) of phase (a, b) =
+    /// (phase / 2, phase % 2): taps (a + 2t, b + 2s) for `convolve`, (3 - a - 2t, 3 - b - 2s) for
+    /// `convolveTransposed`, t, s in {0, 1}.
+    static func taps(phase: Int, transposed: Bool) -> (Int, Int, Int, Int) {
+        let a = phase / 2, b = phase % 2
+        let (r0, r1, c0, c1) = transposed ? (3 - a, 1 - a, 3 - b, 1 - b) : (a, 2 + a, b, 2 + b)
+        return (r0 * 4 + c0, r0 * 4 + c1, r1 * 4 + c0, r1 * 4 + c1)
+    }
+
     /// The transformed filters (G g G^T) of every 2x2 sub-kernel for `tile`, for `convolve`
     /// (transposed false): U[e][o, (a, b, c)] with g(u, v) = w[o, c, 2u + a, 2v + b], 9 or 25
     /// matrices [O, 4C]; or for `convolveTransposed` (true), per phase (a', b') of x:
@@ -271,11 +280,8 @@ public struct WinogradConv {
         let step = transposed ? c * o : o * k
         Parallel.forEachWorker(o, workers: settings.threads, minimumWork: 2) { _, range in
             for phase in 0 ..< 4 {
-                let a = phase / 2, b = phase % 2
-                // Kernel rows of taps t = 0, 1 and columns of taps s = 0, 1.
-                let (r0, r1, c0, c1) = transposed ? (3 - a, 1 - a, 3 - b, 1 - b) : (a, 2 + a, b, 2 + b)
+                let taps = Self.taps(phase: phase, transposed: transposed)
                 if large {   // F(4x4, 2x2): a run of filters at a time, in C
-                    let taps = (r0 * 4 + c0, r0 * 4 + c1, r1 * 4 + c0, r1 * 4 + c1)
                     if transposed {
                         for ch in 0 ..< c {
                             wg4_filters(w + (range.lowerBound * c + ch) * 16, 16 * c, taps.0, taps.1, taps.2, taps.3,
@@ -291,7 +297,7 @@ public struct WinogradConv {
                 func transform(_ oc: Int, _ ch: Int) {
                     let wp = w + (oc * c + ch) * 16
                     let dst = transposed ? up + (phase * points * c + ch) * o + oc : up + oc * k + phase * c + ch
-                    Self.filterTransform(wp[r0 * 4 + c0], wp[r0 * 4 + c1], wp[r1 * 4 + c0], wp[r1 * 4 + c1], into: dst, step: step)
+                    Self.filterTransform(wp[taps.0], wp[taps.1], wp[taps.2], wp[taps.3], into: dst, step: step)
                 }
                 if transposed {
                     for ch in 0 ..< c { for oc in range { transform(oc, ch) } }
@@ -330,9 +336,8 @@ public struct WinogradConv {
         buffer.resize((transposed ? 4 * points : points) * each)
         let packed = buffer.pointer
         Parallel.forEach(4 * panels, workers: settings.threads, minimumWork: 2) { item in
-            let phase = item % 4, panel = item / 4, a = phase / 2, b = phase % 2, first = 8 * panel, rows = min(8, m - first)
-            let (r0, r1, c0, c1) = transposed ? (3 - a, 1 - a, 3 - b, 1 - b) : (a, 2 + a, b, 2 + b)
-            let taps = (r0 * 4 + c0, r0 * 4 + c1, r1 * 4 + c0, r1 * 4 + c1)
+            let phase = item % 4, panel = item / 4, first = 8 * panel, rows = min(8, m - first)
+            let taps = Self.taps(phase: phase, transposed: transposed)
             // Forward: matrix e, row o, column (phase, c). Transposed: matrix (phase, e), row c, column o.
             let base = packed + (transposed ? phase * points * each : 0) + first * k
             for col in 0 ..< (transposed ? o : c) {
@@ -356,6 +361,16 @@ public struct WinogradConv {
     /// Floats of a chunk buffer: the transformed tiles of `planes` and of `outPlanes` rows.
     static func chunkFloats(points: Int, planes: Int, outPlanes: Int, tiles: Int) -> Int {
         points * (pointStride(planes: planes, tiles: tiles) + pointStride(planes: outPlanes, tiles: tiles))
+    }
+
+    /// `transformTiles` of tile rows r0 ..< r0 + nr of the input x (C, N, H, W) of `convolve` and
+    /// `weightGradient`: their grid rows split into `band` (`bandFloats` floats) first.
+    func transformInput(_ x: UnsafePointer<Float>, band: UnsafeMutablePointer<Float>, firstTileRow r0: Int, tileRows nr: Int,
+                        into v: UnsafeMutablePointer<Float>) {
+        let grid = bandRows(firstTileRow: r0, tileRows: nr, side: tile)
+        let bandStride = splitBand(x, rows: grid, into: band)
+        transformTiles(band, planeStride: bandStride, first: 0, firstGridRow: grid.lowerBound, planes: phaseRows, side: tile,
+                       firstTileRow: r0, tileRows: nr, into: v)
     }
 
     /// B^T d B of every (side + 1)^2 window for tile rows r0 ..< r0 + nr of `planes` planes, into
@@ -393,10 +408,7 @@ public struct WinogradConv {
             let r0 = chunk * rows, nr = min(rows, tileRows - r0), nt = nr * tw
             let vs = Self.pointStride(planes: k, tiles: nt), plane = Self.pointStride(planes: o, tiles: nt)
             let band = scratch.buffer(worker, count: 0).pointer, v = band + bandSize, mm = v + points * vs
-            let grid = bandRows(firstTileRow: r0, tileRows: nr, side: side)
-            let bandStride = splitBand(x, rows: grid, into: band)
-            transformTiles(band, planeStride: bandStride, first: 0, firstGridRow: grid.lowerBound, planes: k, side: side,
-                           firstTileRow: r0, tileRows: nr, into: v)
+            transformInput(x, band: band, firstTileRow: r0, tileRows: nr, into: v)
             for e in 0 ..< points { products.multiply(e, n: nt, b: v + e * vs, ldb: nt, c: mm + e * plane, ldc: nt) }
             for ch in 0 ..< o {
                 let bc = bias?[ch] ?? 0
@@ -487,10 +499,7 @@ public struct WinogradConv {
                 let r0 = chunk * rows, nr = min(rows, tileRows - r0), nt = nr * tw
                 let vs = Self.pointStride(planes: k, tiles: nt), us = Self.pointStride(planes: o, tiles: nt)
                 let ud = v + points * vs
-                let grid = bandRows(firstTileRow: r0, tileRows: nr, side: side)
-                let bandStride = splitBand(x, rows: grid, into: band)
-                transformTiles(band, planeStride: bandStride, first: 0, firstGridRow: grid.lowerBound, planes: k, side: side,
-                               firstTileRow: r0, tileRows: nr, into: v)
+                transformInput(x, band: band, firstTileRow: r0, tileRows: nr, into: v)
                 for ch in 0 ..< o {
                     for r in 0 ..< nr {
                         let n = (r0 + r) / th, ti = (r0 + r) % th

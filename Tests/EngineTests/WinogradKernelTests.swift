@@ -104,6 +104,22 @@ import Testing
         return results[0]
     }
 
+    /// For each of `count` tiles (or filters) t and each of the 25 points (i, k): v[(5i + k) * step + t]
+    /// accepted by `within` (got, want) against want = M X M^T [i][k] in double, X(a, b) = x(t, a, b).
+    func expectPoints(_ v: [Float], step: Int, count: Int, of item: String = "tile", _ matrix: [[Double]],
+                      within: (Double, Double) -> Bool, _ x: (Int, Int, Int) -> Double,
+                      sourceLocation: SourceLocation = #_sourceLocation) {
+        for t in 0 ..< count {
+            for i in 0 ..< 5 {
+                for k in 0 ..< 5 {
+                    let want = Self.sandwich(matrix[i], matrix[k]) { x(t, $0, $1) }
+                    #expect(within(Double(v[(5 * i + k) * step + t]), want), "\(item) \(t) point \(5 * i + k)",
+                            sourceLocation: sourceLocation)
+                }
+            }
+        }
+    }
+
     /// Sum over a, b of left[a] x(a, b) right[b] in double: one element of L X R^T.
     static func sandwich(_ left: [Double], _ right: [Double], _ x: (Int, Int) -> Double) -> Double {
         var sum = 0.0
@@ -142,13 +158,8 @@ import Testing
         let v = onEveryPath(25 * step, "\(tiles) tiles") {
             WinogradConv.largeInputTransform(input, stride: stride, into: $0, step: step, tiles: tiles, isa: $1)
         }
-        for t in 0 ..< tiles {
-            for i in 0 ..< 5 {
-                for k in 0 ..< 5 {
-                    let want = Self.sandwich(Self.bt[i], Self.bt[k]) { Double(input[$0 * stride + 4 * t + $1]) }
-                    #expect(abs(Double(v[(5 * i + k) * step + t]) - want) < 1e-5, "tile \(t) point \(5 * i + k)")
-                }
-            }
+        expectPoints(v, step: step, count: tiles, Self.bt, within: { got, want in abs(got - want) < 1e-5 }) { t, a, b in
+            Double(input[a * stride + 4 * t + b])
         }
     }
 
@@ -192,14 +203,9 @@ import Testing
         let u = onEveryPath(25 * step, "\(count) filters") {
             WinogradConv.largeFilters(w, stride: stride, taps: taps, into: $0, step: step, count: count, isa: $1)
         }
-        for f in 0 ..< count {
-            let p = f * stride, gg = [[w[p + taps.0], w[p + taps.1]], [w[p + taps.2], w[p + taps.3]]].map { $0.map(Double.init) }
-            for i in 0 ..< 5 {
-                for k in 0 ..< 5 {
-                    let want = Self.sandwich(Self.g[i], Self.g[k]) { gg[$0][$1] }
-                    #expect(abs(Double(u[(5 * i + k) * step + f]) - want) <= Double(Float(want).ulp), "filter \(f) point \(5 * i + k)")
-                }
-            }
+        expectPoints(u, step: step, count: count, of: "filter", Self.g, within: { got, want in abs(got - want) <= Double(Float(want).ulp) }) { f, a, b in
+            let p = f * stride
+            return Double(w[p + [[taps.0, taps.1], [taps.2, taps.3]][a][b]])
         }
     }
 
@@ -212,13 +218,8 @@ import Testing
         let u = onEveryPath(25 * step, "\(tiles) tiles") {
             WinogradConv.largeGradientRows(dy, rowStride: rowStride, into: $0, step: step, tiles: tiles, isa: $1)
         }
-        for t in 0 ..< tiles {
-            for i in 0 ..< 5 {
-                for k in 0 ..< 5 {
-                    let want = Self.sandwich(Self.gradientG[i], Self.gradientG[k]) { Double(dy[$0 * rowStride + 4 * t + $1]) }
-                    #expect(abs(Double(u[(5 * i + k) * step + t]) - want) < 1e-4, "tile \(t) point \(5 * i + k)")
-                }
-            }
+        expectPoints(u, step: step, count: tiles, Self.gradientG, within: { got, want in abs(got - want) < 1e-4 }) { t, a, b in
+            Double(dy[a * rowStride + 4 * t + b])
         }
     }
 
