@@ -163,9 +163,8 @@ public final class Conv2d {
                 if paramGrads {
                     Im2Col.im2col(tg, xp + (n0 + b) * plane, channelStride: n * plane, col, outRows: rows)
                     // dW[out, K] += dy[out, tile] . col^T, tiles summed in order into the chunk's partial.
-                    BLAS.sgemm(transB: true, m: outChannels, n: k, k: cols, a: dyp + c0, lda: total,
-                               b: col, ldb: cols, beta: first ? 0 : 1,
-                               c: partialGrads.buffer(chunk, count: 0).pointer, ldc: k)
+                    LongDots.multiply(m: outChannels, n: k, k: cols, a: dyp + c0, lda: total, b: col, ldb: cols,
+                                      add: !first, c: partialGrads.buffer(chunk, count: 0).pointer, ldc: k, settings: settings)
                 }
                 if let dcol {
                     // dcol[K, tile] = W^T . dy (the wanted channels' rows), then scatter back into

@@ -133,9 +133,8 @@ public final class ConvTranspose2d {
                 Im2Col.im2col(tg, dyp + (n0 + b) * plane, channelStride: n * plane, col, outRows: rows)
                 if paramGrads {
                     // dW[in, K] += x[in, tile] . dcol^T, tiles summed in order into the chunk's partial.
-                    BLAS.sgemm(transB: true, m: inChannels, n: k, k: cols, a: xp + c0, lda: totalIn,
-                               b: col, ldb: cols, beta: first ? 0 : 1,
-                               c: partialGrads.buffer(chunk, count: 0).pointer, ldc: k)
+                    LongDots.multiply(m: inChannels, n: k, k: cols, a: xp + c0, lda: totalIn, b: col, ldb: cols,
+                                      add: !first, c: partialGrads.buffer(chunk, count: 0).pointer, ldc: k, settings: settings)
                 }
                 dxProducts?.multiply(0, n: cols, b: col, ldb: cols, c: dx + c0, ldc: totalIn)
                 first = false
