@@ -56,7 +56,13 @@ public final class ParameterStore: @unchecked Sendable {
     public func value(_ p: Parameter) -> UnsafeMutablePointer<Float> { values.pointer + p.offset }
     public func grad(_ p: Parameter) -> UnsafeMutablePointer<Float> { grads.pointer + p.offset }
 
-    public func zeroGrad() { grads.fill(0) }
+    /// Zeroes every gradient, split across `workers` (the generator's are 30 MB: 2-3 ms on one core).
+    public func zeroGrad(workers: Int = 1) {
+        let g = grads.pointer
+        Parallel.forEachWorker(grads.count, workers: workers, minimumWork: 1 << 18) { _, range in
+            (g + range.lowerBound).update(repeating: 0, count: range.count)
+        }
+    }
 
     /// Sets every value of `p` (nothing to set in a layout-only store).
     public func fill(_ p: Parameter, with v: Float) {

@@ -83,7 +83,7 @@ public final class ConditionalGAN {
         clock.lap("G forward")
 
         // Discriminator step.
-        discriminator.store.zeroGrad()
+        discriminator.store.zeroGrad(workers: settings.threads)
         let logitsReal = real.withUnsafeBufferPointer { discriminator.forward($0.baseAddress!, labels: labels) }
         let lossReal = BCEWithLogits.forward(logits: logitsReal, targets: realTargets)
         clock.lap("D forward real")
@@ -98,16 +98,14 @@ public final class ConditionalGAN {
         clock.lap("Adam D")
 
         // Generator step.
-        generator.store.zeroGrad()
+        generator.store.zeroGrad(workers: settings.threads)
         let logitsG = discriminator.forward(fake.pointer, labels: labels)
         let lossG = BCEWithLogits.forward(logits: logitsG, targets: ones)
         clock.lap("D forward (G step)")
+        // The spectrogram channel of D's input gradient, read in place by G's backward.
         let dFake = discriminator.backward(BCEWithLogits.backward(logits: logitsG, targets: ones), paramGrads: false, inputGrad: true)
-        let dFakeBuffer = generatorGradient
-        dFakeBuffer.resize(n * config.nMels * config.frames)
-        dFakeBuffer.pointer.update(from: dFake, count: dFakeBuffer.count)
         clock.lap("D backward to input")
-        generator.backward(dFakeBuffer)
+        generator.backward(dFake)
         clock.lap("G backward")
         adamG.update(generator.store)
         if let ema {
@@ -118,7 +116,6 @@ public final class ConditionalGAN {
         lastStepPhases = clock.laps
         return (lossReal + lossFake, lossG)
     }
-    private let generatorGradient = FloatBuffer()
     private let noisyFake = FloatBuffer()
 
     /// Wall time of each phase of the last trainStep (for `bench train`).

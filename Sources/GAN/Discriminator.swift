@@ -68,8 +68,16 @@ final class Discriminator {
         }
         let map = labelEmbedding.forward(onehot, batch: n)
         input.resize(2 * n * hw)
-        input.pointer.update(from: x, count: n * hw)                 // channel 0: spectrogram
-        (input.pointer + n * hw).update(from: map.pointer, count: n * hw) // channel 1: label map
+        // Channel 0: the spectrogram, channel 1: the label map (8 MB, copied on both cores).
+        let dst = input.pointer, mapSrc = UnsafePointer(map.pointer)
+        Parallel.forEachWorker(2 * n * hw, workers: settings.threads, minimumWork: 1 << 18) { _, range in
+            var i = range.lowerBound
+            while i < range.upperBound {
+                let channel = i / (n * hw), offset = i % (n * hw), count = min(range.upperBound - i, n * hw - offset)
+                (dst + i).update(from: (channel == 0 ? x : mapSrc) + offset, count: count)
+                i += count
+            }
+        }
         let H = config.nMels, W = config.frames
         var a = conv0.forward(input, batch: n, height: H, width: W)
         // net.1 LeakyReLU: applied by conv0 to each output tile while it is in cache.

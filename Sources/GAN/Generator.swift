@@ -80,9 +80,15 @@ final class Generator {
 
     /// dOut: gradient of the generator's output, [N, nMels * frames]. Adds into the parameter grads.
     func backward(_ dOut: FloatBuffer) {
-        let n = batch, h = config.baseH, w = config.baseW, hw = h * w
-        dOutput.resize(dOut.count)
-        Activation.relu.backward(output: ct9.output.pointer, dOut.pointer, dOutput.pointer, count: dOut.count, settings: settings)
+        precondition(dOut.count == ct9.output.count, "Generator.backward: one gradient per output value")
+        backward(dOut.pointer)
+    }
+
+    /// dOut: the gradient of the last forward's output, as many values (D's input gradient, read in place).
+    func backward(_ dOut: UnsafePointer<Float>) {
+        let n = batch, h = config.baseH, w = config.baseW, hw = h * w, count = ct9.output.count
+        dOutput.resize(count)
+        Activation.relu.backward(output: ct9.output.pointer, dOut, dOutput.pointer, count: count, settings: settings)
         var d = ct9.backward(dOutput)
         d = bn7.backward(d)
         d = ct6.backward(d)
