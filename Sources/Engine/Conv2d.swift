@@ -119,8 +119,7 @@ public final class Conv2d {
                                   partials: partialGrads, scratch: scratch)
             }
             if inputGrad {
-                wc.expand(dyp, into: scratch.phaseGrid)
-                wc.convolveTransposed(expanded: scratch.phaseGrid.pointer, weights: w, bias: nil,
+                wc.convolveTransposed(dyp, weights: w, bias: nil,
                                       into: dInput.pointer, scratch: scratch)
             }
             return dInput

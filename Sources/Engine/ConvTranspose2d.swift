@@ -73,8 +73,7 @@ public final class ConvTranspose2d {
         output.resize(g.inputCount)
         let y = output.pointer, w = store.value(weight), xp = x.pointer
         if let wc = WinogradConv.plan(g, outChannels: inChannels, settings: settings, maxChunkTileRows: maxTileColumns) {   // the adjoint convolution's transpose, plus bias
-            wc.expand(xp, into: scratch.phaseGrid)
-            wc.convolveTransposed(expanded: scratch.phaseGrid.pointer, weights: w,
+            wc.convolveTransposed(xp, weights: w,
                                   bias: store.value(bias), into: y, scratch: scratch)
             return output
         }

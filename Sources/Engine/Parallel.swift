@@ -87,13 +87,10 @@ extension Parallel {
 /// Per-worker scratch buffers (column matrices, partial weight gradients).
 public final class WorkerBuffers: @unchecked Sendable {
     private var buffers: [FloatBuffer] = []
-    /// Whole-layer scratch of WinogradConv (the expanded output side of its input gradient),
-    /// shared by the layers that share this object: one layer runs at a time.
-    public let phaseGrid = FloatBuffer()
     /// The layer's Winograd-transformed weights, made from its current weights on every call
-    /// (an im2col layer's W^T, `PackedGemm.transpose`), and those packed for PackedGemm (same
-    /// sharing: with 4x4 tiles, 100 floats per 4x4 kernel, 34 MB over the seed model's layers
-    /// when each kept its own).
+    /// (an im2col layer's W^T, `PackedGemm.transpose`), and those packed for PackedGemm, shared
+    /// by the layers that share this object (one layer runs at a time; with 4x4 tiles, 100
+    /// floats per 4x4 kernel, 34 MB over the seed model's layers when each kept its own).
     public let winogradFilters = FloatBuffer(), packedFilters = FloatBuffer()
     public init() {}
     /// The buffer of `worker`, holding at least `count` floats (contents undefined).

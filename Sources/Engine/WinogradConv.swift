@@ -81,12 +81,6 @@ public struct WinogradConv {
     var outWidth: Int { width / 2 }
     var gridH: Int { height / 2 + 1 }
     var gridW: Int { width / 2 + 1 }
-    var cells: Int { batch * gridH * gridW }
-    /// Zero cells before the expanded planes (reads at row -1 of the first sample).
-    var margin: Int { gridW + 1 }
-    /// Floats per row of the split and expanded buffers; the 16 extra let vector loads run past
-    /// a row's last cell.
-    var rowStride: Int { margin + cells + 16 }
     var phaseRows: Int { 4 * channels }
     /// Tiles of side `side` along an output row, and tile rows of the whole batch.
     func tilesPerRow(_ side: Int) -> Int { outWidth / side }
@@ -188,25 +182,32 @@ public struct WinogradConv {
     public static func splitRow(_ src: UnsafePointer<Float>, width: Int, odd: UnsafeMutablePointer<Float>,
                                 even: UnsafeMutablePointer<Float>, isa: Int32) { wg_split_row(src, width, odd, even, isa) }
 
-    /// expanded[o, cell (n, m, q)] = y[o, n, m, q] for m < H/2, q < W/2, else 0; y is (O, N, H/2, W/2).
-    /// Same cell addressing as `split`, so row -1 and column -1 of every sample read zeros.
-    public func expand(_ y: UnsafePointer<Float>, into e: FloatBuffer) {
-        e.resize(outChannels * rowStride)
-        let ep = e.pointer, oh = outHeight, ow = outWidth, gh = gridH, gw = gridW
-        Parallel.forEach(outChannels, workers: settings.threads, minimumWork: 2) { o in
-            let base = ep + o * rowStride
-            base.update(repeating: 0, count: margin)
-            for n in 0 ..< batch {
-                let src = y + (o * batch + n) * oh * ow
-                for m in 0 ..< gh {
-                    let d = base + margin + (n * gh + m) * gw
-                    if m == oh { d.update(repeating: 0, count: gw); continue }
-                    d.update(from: src + m * ow, count: ow)
-                    d[ow] = 0
-                }
+    /// The grid rows `rows` of every plane of y (O, N, H/2, W/2) on the split's cell addressing,
+    /// each plane 1 + rows.count * gridW + 16 floats: band[o][1 + (g - rows.lowerBound) * gridW + q]
+    /// = y[o, n, m, q] for grid row g = n * gridH + m, m < H/2, q < W/2, else 0 (row -1, the zero
+    /// row after each sample, column W/2; the leading float is column -1 of the first row). Each
+    /// chunk of `convolveTransposed` expands the rows it reads just before transforming them: the
+    /// whole layer expanded first went out to memory and came back (17 MB per call of the
+    /// discriminator's widest input gradient). Returns the plane stride.
+    func expandBand(_ y: UnsafePointer<Float>, rows: Range<Int>, into band: UnsafeMutablePointer<Float>) -> Int {
+        let oh = outHeight, ow = outWidth, gh = gridH, gw = gridW, stride = 1 + rows.count * gw + 16
+        for o in 0 ..< outChannels {
+            let base = band + o * stride
+            base[0] = 0
+            for g in rows {
+                let d = base + 1 + (g - rows.lowerBound) * gw, n = g / gh, m = g % gh
+                if g < 0 || m == oh { d.update(repeating: 0, count: gw); continue }
+                d.update(from: y + ((o * batch + n) * oh + m) * ow, count: ow)
+                d[ow] = 0
             }
-            (base + margin + cells).update(repeating: 0, count: 16)
+            (base + 1 + rows.count * gw).update(repeating: 0, count: 16)
         }
+        return stride
+    }
+
+    /// Floats of an `expandBand` of at most `tileRows` tile rows (a multiple of 16).
+    func expandedBandFloats(tileRows nr: Int, side: Int) -> Int {
+        (outChannels * (1 + ((side + 1) * nr + 1) * gridW + 16) + 15) / 16 * 16
     }
 
     // MARK: Transforms (F(2x2, 2x2): B^T d B, G g G^T, A^T m A)
@@ -429,10 +430,10 @@ public struct WinogradConv {
         }
     }
 
-    /// x (C, N, H, W) = conv^T(y) + bias, from expand(y) and filters(w, transposed: true). Phase (a', b') of x
-    /// at (i, j) sums y over rows i - 1 + a' + t and columns j - 1 + b' + s, t, s in {0, 1}.
+    /// x (C, N, H, W) = conv^T(y) + bias, y (O, N, H/2, W/2), from filters(w, transposed: true). Phase (a', b')
+    /// of x at (i, j) sums y over rows i - 1 + a' + t and columns j - 1 + b' + s, t, s in {0, 1}.
     /// Every element of x is written once (no clearing needed).
-    public func convolveTransposed(expanded ex: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+    public func convolveTransposed(_ y: UnsafePointer<Float>, weights: UnsafePointer<Float>,
                                    bias: UnsafePointer<Float>?, into x: UnsafeMutablePointer<Float>, scratch: WorkerBuffers) {
         let c = channels, o = outChannels, side = tile, points = Self.points(side)
         let tw = tilesPerRow(side), tileRows = tileRows(side), th = outHeight / side, h = height, w = width
@@ -440,17 +441,21 @@ public struct WinogradConv {
         // With 4x4 tiles both column phases of a row phase are multiplied before either is
         // written, so their outputs go out together in whole vectors: a second product buffer.
         let both = side == 4, outCopies = both ? 2 : 1
-        scratch.prepare(workers: settings.threads, count: Self.chunkFloats(points: points, planes: o, outPlanes: c, tiles: rows * tw)
+        let bandSize = expandedBandFloats(tileRows: rows, side: side)
+        scratch.prepare(workers: settings.threads, count: bandSize + Self.chunkFloats(points: points, planes: o, outPlanes: c, tiles: rows * tw)
                             + (outCopies - 1) * points * Self.pointStride(planes: c, tiles: rows * tw))
         let products = filterProducts(weights, transposed: true, widest: min(rows, tileRows) * tw, scratch: scratch)
         Parallel.forEachDynamic(chunks, workers: settings.threads) { worker, chunk in
             let r0 = chunk * rows, nr = min(rows, tileRows - r0), nt = nr * tw
             let vs = Self.pointStride(planes: o, tiles: nt), plane = Self.pointStride(planes: c, tiles: nt)
-            let v = scratch.buffer(worker, count: 0).pointer, products0 = v + points * vs
+            let band = scratch.buffer(worker, count: 0).pointer, v = band + bandSize, products0 = v + points * vs
+            // The grid rows the tiles read: one above the first tile's (phase a = 0) to its last.
+            let grid = bandRows(firstTileRow: r0, tileRows: nr, side: side), rows = grid.lowerBound - 1 ..< grid.upperBound
+            let bandStride = expandBand(y, rows: rows, into: band)
             for a in 0 ..< 2 {
                 for b in 0 ..< 2 {
                     let mm = both ? products0 + b * points * plane : products0
-                    transformTiles(ex, planeStride: rowStride, first: margin + (a - 1) * gridW + b - 1, firstGridRow: 0, planes: o,
+                    transformTiles(band, planeStride: bandStride, first: (a - 1) * gridW + b, firstGridRow: rows.lowerBound, planes: o,
                                    side: side, firstTileRow: r0, tileRows: nr, into: v)
                     for e in 0 ..< points {
                         products.multiply((2 * a + b) * points + e, n: nt, b: v + e * vs, ldb: nt, c: mm + e * plane, ldc: nt)
