@@ -22,8 +22,10 @@ public final class Conv2d {
     /// Caps the samples per chunk (tests use it to exercise several chunks and workers).
     public var maxChunkSamples = Int.max
     /// Applied to each output tile right after its gemm, while it is in cache (`output` then
-    /// holds the activated values; the caller does the activation's backward from them).
+    /// holds the activated values). Backward takes the gradient of the activated output.
     public var activation = Activation.identity
+    /// Each worker's tile of dy * act'(y) in `backward` (im2col path).
+    private let tileGradients = WorkerBuffers()
     var savedInput: FloatBuffer?
     var geometry: ConvGeometry?
     /// Workers, convolution algorithm (Winograd where it applies, else im2col + sgemm) and kernel ISA.
@@ -98,7 +100,8 @@ public final class Conv2d {
         return output
     }
 
-    /// dy: (outC, N, outH, outW). Adds into dW, db; returns dx (inC, N, H, W) when asked.
+    /// dy: (outC, N, outH, outW), the gradient of the (activated) output; may be overwritten.
+    /// Adds into dW, db; returns dx (inC, N, H, W) when asked.
     /// inputChannels: only these channels of dx are computed (the others hold stale values), for
     /// a caller that needs the gradient of one input channel only.
     @discardableResult
@@ -108,12 +111,19 @@ public final class Conv2d {
         let k = g.colRows, total = g.colCols, l = g.outHeight * g.outWidth, plane = g.height * g.width
         let n = g.batch
         let dyp = dy.pointer, xp = x.pointer, w = store.value(weight)
+        let winograd = WinogradConv.plan(g, outChannels: outChannels, settings: settings, maxChunkTileRows: maxTileColumns)
+        // The im2col path applies act' tile by tile, with the bias gradient's sums (the first
+        // layer's 33 MB of dy went through memory twice more as separate passes: 1.5% of a step).
+        let tiled = winograd == nil && !Self.readsWholePlanes(g)
+        if activation != .identity && !tiled {
+            activation.backward(output: output.pointer, dyp, dyp, count: outChannels * total, settings: settings)
+        }
         if paramGrads {
-            addChannelSums(dyp, channels: outChannels, count: total, into: store.grad(bias), workers: settings.threads)
-            partialGrads.prepare(workers: chunkCount(g), count: weight.count)
+            if !tiled { addChannelSums(dyp, channels: outChannels, count: total, into: store.grad(bias), workers: settings.threads) }
+            partialGrads.prepare(workers: chunkCount(g), count: weight.count + outChannels)
         }
         if inputGrad { dInput.resize(g.inputCount) }
-        if let wc = WinogradConv.plan(g, outChannels: outChannels, settings: settings, maxChunkTileRows: maxTileColumns) {   // computes every input channel's gradient
+        if let wc = winograd {   // computes every input channel's gradient
             if paramGrads {
                 wc.weightGradient(dy: dyp, input: xp, addInto: store.grad(weight),
                                   partials: partialGrads, scratch: scratch)
@@ -138,14 +148,28 @@ public final class Conv2d {
         let dcol = inputGrad ? PackedGemm.Products(PackedGemm.transpose(wx, rows: outChannels, columns: dk, lda: k, into: scratch.winogradFilters),
                                                    matrices: 1, m: dk, k: outChannels, widest: tile, settings: settings,
                                                    buffer: scratch.packedFilters) : nil
+        let act = activation, yp = UnsafePointer(output.pointer)
+        tileGradients.prepare(workers: settings.threads, count: outChannels * Im2Col.tileColumns(g, maxColumns: tile))
         forEachChunk(g) { worker, chunk, n0, cg in
-            let col = scratch.buffer(worker, count: 0).pointer
+            let col = scratch.buffer(worker, count: 0).pointer, gt = tileGradients.buffer(worker, count: 0).pointer
             let partialRows = Im2Col.tileColumns(cg, maxColumns: tile) < l
             var first = true, zeroedTo = 0
+            var biasSums = [Double](repeating: 0, count: paramGrads ? outChannels : 0)
             Im2Col.forEachTile(cg, maxColumns: tile) { b, nb, rows in
                 var tg = cg
                 tg.batch = nb
                 let c0 = (n0 + b) * l + rows.lowerBound * cg.outWidth, cols = nb * rows.count * cg.outWidth
+                // This tile's dy * act'(y), channel by channel (dy rows `total` apart -> gt rows `cols` apart);
+                // without an activation, dy's rows as they lie.
+                let gd: UnsafePointer<Float> = act == .identity ? UnsafePointer(dyp + c0) : UnsafePointer(gt)
+                let ld = act == .identity ? total : cols
+                for o in 0 ..< outChannels {
+                    if act != .identity {
+                        ElementwiseKernels.activationBackward(output: yp + o * total + c0, dyp + o * total + c0, gt + o * cols,
+                                                              count: cols, act, isa: settings.isa)
+                    }
+                    if paramGrads { biasSums[o] += ElementwiseKernels.sums(gd + o * ld, count: cols, isa: settings.isa).sum }
+                }
                 if inputGrad && partialRows {
                     // Tiles of output rows overlap in the input rows they scatter into, so col2im
                     // cannot clear as it goes: clear the input rows this tile reaches first, just before.
@@ -162,13 +186,13 @@ public final class Conv2d {
                 if paramGrads {
                     Im2Col.im2col(tg, xp + (n0 + b) * plane, channelStride: n * plane, col, outRows: rows)
                     // dW[out, K] += dy[out, tile] . col^T, tiles summed in order into the chunk's partial.
-                    LongDots.multiply(m: outChannels, n: k, k: cols, a: dyp + c0, lda: total, b: col, ldb: cols,
+                    LongDots.multiply(m: outChannels, n: k, k: cols, a: gd, lda: ld, b: col, ldb: cols,
                                       add: !first, c: partialGrads.buffer(chunk, count: 0).pointer, ldc: k, settings: settings)
                 }
                 if let dcol {
                     // dcol[K, tile] = W^T . dy (the wanted channels' rows), then scatter back into
                     // this tile's samples.
-                    dcol.multiply(0, n: cols, b: dyp + c0, ldb: total, c: col, ldc: cols)
+                    dcol.multiply(0, n: cols, b: gd, ldb: ld, c: col, ldc: cols)
                     var dg = tg
                     dg.channels = channelRange.count
                     Im2Col.col2im(dg, col, dx + (n0 + b) * plane, channelStride: n * plane, zeroFirst: !partialRows,
@@ -176,11 +200,16 @@ public final class Conv2d {
                 }
                 first = false
             }
+            if paramGrads {   // the chunk's bias sums after its dW partial
+                let p = partialGrads.buffer(chunk, count: 0).pointer + weight.count
+                for o in 0 ..< outChannels { p[o] = Float(biasSums[o]) }
+            }
         }
         if paramGrads {
-            // Per-chunk partial products summed in chunk order: the same bits whichever worker ran what.
+            // Per-chunk partial products (and bias sums) summed in chunk order: the same bits whichever worker ran what.
             let parts = (0 ..< chunkCount(g)).map { partialGrads.buffer($0, count: 0).pointer }
             Parallel.addParts(parts, into: store.grad(weight), count: weight.count, workers: settings.threads)
+            Parallel.addParts(parts.map { $0 + weight.count }, into: store.grad(bias), count: outChannels, workers: 1)
         }
         return dInput
     }

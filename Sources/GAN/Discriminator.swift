@@ -141,7 +141,7 @@ final class Discriminator {
         d = conv5.backward(d, paramGrads: paramGrads)
         d = bn3.backward(d, paramGrads: paramGrads)
         d = conv2.backward(d, paramGrads: paramGrads)
-        Activation.leakyReLU(Discriminator.slope).backward(output: conv0.output.pointer, d.pointer, d.pointer, count: d.count, settings: settings)
+        // net.1 LeakyReLU's backward: conv0 applies it (it applied the activation in forward).
         // The D step needs only the label-map channel's gradient (for label_embedding), the G step
         // only the spectrogram's: compute just that channel of conv0's input gradient.
         let wanted: Range<Int>? = inputGrad == paramGrads ? nil : (inputGrad ? 0 ..< 1 : 1 ..< 2)

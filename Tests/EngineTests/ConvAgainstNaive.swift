@@ -12,8 +12,11 @@ func randomSigned(_ n: Int, _ rng: inout SplitMix64) -> [Float] { (0 ..< n).map 
 /// every gradient. chunk: samples per column chunk (1 and 2 spread a batch over several chunks
 /// and workers); tile: columns per tile (small values force tiles of a few output rows).
 /// settings: the layer's (e.g. `.avx2`, where the Winograd products stay on OpenBLAS).
+/// slope: the layer applies LeakyReLU(slope) to its output (as the discriminator's first layer
+/// does), and its backward takes the activated output's gradient: the reference is the naive
+/// convolution's, through the naive output's derivative (1 above 0, slope below).
 func checkConv2dAgainstNaive(_ c: (Int, Int, Int, Int, Int, Int, Int, Int, Int), chunk: Int, tile: Int = Int.max,
-                             settings: ComputeSettings = .standard) {
+                             settings: ComputeSettings = .standard, slope: Float? = nil) {
     let (n, cin, cout, kh, kw, s, p, h, w) = c
     var rng = SplitMix64(seed: UInt64(n * 1000 + cin * 100 + kh * 10 + s))
     let store = ParameterStore()
@@ -22,14 +25,17 @@ func checkConv2dAgainstNaive(_ c: (Int, Int, Int, Int, Int, Int, Int, Int, Int),
     conv.initialize(rng: &rng)
     conv.maxChunkSamples = chunk
     conv.maxTileColumns = tile
+    if let slope { conv.activation = .leakyReLU(slope) }
     let g = conv.geometry(batch: n, height: h, width: w)
     let x = randomSigned(g.inputCount, &rng)
     let y = conv.forward(FloatBuffer(x), batch: n, height: h, width: w).array
     let weight = store.array(conv.weight), bias = store.array(conv.bias)
-    expectClose("conv\(c) chunk \(chunk) tile \(tile).y", y, conv2dNaive(g, outChannels: cout, x: x, weight: weight, bias: bias), rtol: 1e-5)
+    let z = conv2dNaive(g, outChannels: cout, x: x, weight: weight, bias: bias)
+    expectClose("conv\(c) chunk \(chunk) tile \(tile).y", y, slope.map { a in z.map { $0 > 0 ? $0 : a * $0 } } ?? z, rtol: 1e-5)
     let dy = randomSigned(y.count, &rng)
     let dx = conv.backward(FloatBuffer(dy)).array
-    let ref = conv2dNaiveBackward(g, outChannels: cout, x: x, weight: weight, dy: dy)
+    let dz = slope.map { a in (0 ..< dy.count).map { z[$0] > 0 ? dy[$0] : a * dy[$0] } } ?? dy
+    let ref = conv2dNaiveBackward(g, outChannels: cout, x: x, weight: weight, dy: dz)
     expectClose("conv\(c) chunk \(chunk) tile \(tile).dx", dx, ref.dx, rtol: 1e-5)
     expectClose("conv\(c) chunk \(chunk) tile \(tile).dweight", store.gradArray(conv.weight), ref.dWeight, rtol: 1e-5)
     expectClose("conv\(c) chunk \(chunk) tile \(tile).dbias", store.gradArray(conv.bias), ref.dBias, rtol: 1e-5)

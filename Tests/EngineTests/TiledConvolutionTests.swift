@@ -18,6 +18,15 @@ import Testing
         }
     }
 
+    /// A layer with its activation (the discriminator's first: LeakyReLU(0.2)), whose backward
+    /// applies the activation's derivative tile by tile and sums the bias gradient per chunk.
+    @Test func conv2dWithActivationTilesMatchNaive() {
+        let c = (3, 2, 5, 4, 4, 2, 1, 10, 14)
+        for (chunk, tile) in [(Int.max, Int.max), (Int.max, 1), (2, 7), (1, 3)] {
+            checkConv2dAgainstNaive(c, chunk: chunk, tile: tile, slope: 0.2)
+        }
+    }
+
     /// (N, Cin, Cout, k, stride, pad, H, W); tiles count the layer's input positions.
     @Test(arguments: [(2, 3, 4, 4, 2, 1, 3, 5), (3, 2, 3, 3, 1, 1, 4, 4), (2, 2, 1, 4, 2, 1, 8, 16)])
     func convTranspose2dTilesMatchNaive(_ c: (Int, Int, Int, Int, Int, Int, Int, Int)) {
