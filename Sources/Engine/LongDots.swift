@@ -5,7 +5,7 @@ import CKernels
 /// small: the im2col layers' weight gradients (dy or x rows of a tile by the tile's im2col rows,
 /// m 16-32, n 16-32, k 8192-16384). OpenBLAS packs both operands for these and ran them at
 /// 31-39 GFLOP per CPU-second (Zen 4); CKernels' kg_dots keeps 16 lanes of every element in
-/// registers instead (64-79 and 43-63 for the two shapes in a training step). Its AVX2
+/// registers instead (69-82 and 54-63 for the two shapes in a training step). Its AVX2
 /// path (2 x 2 blocks, 16 registers) ran them at 35-40 against OpenBLAS's 33-51, so below
 /// AVX-512, and for other shapes, these products stay on OpenBLAS.
 public enum LongDots {
