@@ -149,7 +149,7 @@ public final class Conv2d {
                                                    matrices: 1, m: dk, k: outChannels, widest: tile, settings: settings,
                                                    buffer: scratch.packedFilters) : nil
         let act = activation, yp = UnsafePointer(output.pointer)
-        tileGradients.prepare(workers: settings.threads, count: outChannels * Im2Col.tileColumns(g, maxColumns: tile))
+        tileGradients.prepare(workers: settings.threads, count: act == .identity ? 0 : outChannels * Im2Col.tileColumns(g, maxColumns: tile))
         forEachChunk(g) { worker, chunk, n0, cg in
             let col = scratch.buffer(worker, count: 0).pointer, gt = tileGradients.buffer(worker, count: 0).pointer
             let partialRows = Im2Col.tileColumns(cg, maxColumns: tile) < l

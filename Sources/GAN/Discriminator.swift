@@ -68,15 +68,10 @@ final class Discriminator {
         }
         let map = labelEmbedding.forward(onehot, batch: n)
         input.resize(2 * n * hw)
-        // Channel 0: the spectrogram, channel 1: the label map (8 MB, copied on both cores).
+        // Channel 0: the spectrogram, channel 1: the label map (4 MB each, one per core).
         let dst = input.pointer, mapSrc = UnsafePointer(map.pointer)
-        Parallel.forEachWorker(2 * n * hw, workers: settings.threads, minimumWork: 1 << 18) { _, range in
-            var i = range.lowerBound
-            while i < range.upperBound {
-                let channel = i / (n * hw), offset = i % (n * hw), count = min(range.upperBound - i, n * hw - offset)
-                (dst + i).update(from: (channel == 0 ? x : mapSrc) + offset, count: count)
-                i += count
-            }
+        Parallel.forEach(2, workers: settings.threads) { channel in
+            (dst + channel * n * hw).update(from: channel == 0 ? x : mapSrc, count: n * hw)
         }
         let H = config.nMels, W = config.frames
         var a = conv0.forward(input, batch: n, height: H, width: W)
