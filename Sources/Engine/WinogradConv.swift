@@ -160,20 +160,28 @@ public struct WinogradConv {
     /// discriminator's widest layer. Both column phases of a row come from one pass over it.
     func splitBand(_ x: UnsafePointer<Float>, rows: Range<Int>, into band: UnsafeMutablePointer<Float>) -> Int {
         let plane = height * width, gh = gridH, gw = gridW, stride = rows.count * gw + 16
-        for item in 0 ..< 2 * channels {
-            let a = item / channels, c = item % channels
-            let odd = band + (2 * a * channels + c) * stride, even = odd + channels * stride   // b = 0, b = 1
+        // Channel by channel, each x row once in order (row 2m - 1 for phase a = 0, then 2m): a
+        // pass over each phase's rows in turn read 1 KB runs 2 KB apart, and the discriminator's
+        // forward took 2-3% longer.
+        for c in 0 ..< channels {
             for g in rows {
-                let n = g / gh, m = g % gh, r = 2 * m + a - 1, at = (g - rows.lowerBound) * gw
-                if r < 0 || r >= height {
-                    (odd + at).update(repeating: 0, count: gw)
-                    (even + at).update(repeating: 0, count: gw)
-                } else {
-                    wg_split_row(x + (c * batch + n) * plane + r * width, width, odd + at, even + at, isa)
+                let n = g / gh, m = g % gh, at = (g - rows.lowerBound) * gw
+                for a in 0 ..< 2 {
+                    let odd = band + (2 * a * channels + c) * stride, even = odd + channels * stride   // b = 0, b = 1
+                    let r = 2 * m + a - 1
+                    if r < 0 || r >= height {
+                        (odd + at).update(repeating: 0, count: gw)
+                        (even + at).update(repeating: 0, count: gw)
+                    } else {
+                        wg_split_row(x + (c * batch + n) * plane + r * width, width, odd + at, even + at, isa)
+                    }
                 }
             }
-            (odd + rows.count * gw).update(repeating: 0, count: 16)
-            (even + rows.count * gw).update(repeating: 0, count: 16)
+            for a in 0 ..< 2 {
+                let odd = band + (2 * a * channels + c) * stride, even = odd + channels * stride
+                (odd + rows.count * gw).update(repeating: 0, count: 16)
+                (even + rows.count * gw).update(repeating: 0, count: 16)
+            }
         }
         return stride
     }
