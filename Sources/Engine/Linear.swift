@@ -35,8 +35,8 @@ public final class Linear {
         output.resize(batch * outFeatures)
         let bp = store.value(bias)
         for n in 0 ..< batch { (output.pointer + n * outFeatures).update(from: bp, count: outFeatures) }
-        Gemm.parallel(workers: settings.threads, transB: true, m: batch, n: outFeatures, k: inFeatures, a: x.pointer, lda: inFeatures,
-                      b: store.value(weight), ldb: inFeatures, beta: 1, c: output.pointer, ldc: outFeatures)
+        BatchRows.multiply(m: batch, n: outFeatures, k: inFeatures, a: x.pointer, lda: inFeatures,
+                           b: store.value(weight), ldb: inFeatures, c: output.pointer, ldc: outFeatures, settings: settings)
         return output
     }
 
