@@ -80,6 +80,11 @@ public final class Conv2d {
             wholePlaneForward(g, x: xp, w: w, bias: store.value(bias), into: y)
             return output
         }
+        if DirectConv.applies(g, settings: settings) {
+            DirectConv.forward(g, x: xp, weights: w, bias: store.value(bias), outChannels: outChannels, activation: activation,
+                               into: y, settings: settings)
+            return output
+        }
         let tile = tileColumns(g), act = activation, bias = store.value(bias)
         let products = PackedGemm.Products(w, matrices: 1, m: outChannels, k: k, widest: tile, settings: settings,
                                            buffer: scratch.packedFilters)

@@ -35,4 +35,14 @@ void kg_dots(const float *a, long lda, long m, const float *b, long ldb, long n,
 void kg_rows(const float *a, long lda, long m, const float *b, long ldb, long n, long k, float *c, long ldc, int isa);
 int kg_rows_level(int isa);
 
+// y[o, n, i, j] = act(bias[o] + sum over p = (c, ky, kx) in that order of w[o * 16C + p] *
+// x[c, n, 2i + ky - 1, 2j + kx - 1]) for output rows row0 ..< row1 (row = n * H/2 + i): a 4 x 4
+// convolution, stride 2, padding 1, from x (C, N, H, W) into y (O, N, H/2, W/2), H and W even;
+// bias may be NULL (then nothing is added); act 0 identity, 1 ReLU, 2 LeakyReLU(slope). Each
+// output is one fused chain, as kg_gemm on im2col's columns: the same bits as that, and on
+// both paths (AVX-512 where kg_conv_s2_level says 2 and C <= 4, else portable C).
+void kg_conv_s2(const float *x, long channels, long batch, long height, long width, const float *w, const float *bias,
+                long outChannels, int act, float slope, float *y, long row0, long row1, int isa);
+int kg_conv_s2_level(int isa);
+
 #endif
