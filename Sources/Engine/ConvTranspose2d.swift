@@ -120,8 +120,15 @@ public final class ConvTranspose2d {
             return dInput
         }
         let tile = tileColumns(g), ow = g.outWidth
-        let dxProducts = inputGrad ? PackedGemm.Products(w, matrices: 1, m: inChannels, k: k, widest: tile, settings: settings,
-                                                         buffer: scratch.packedFilters) : nil
+        // The input gradient is the adjoint's forward: with one or two channels on the gradient's
+        // side (the generator's last layer), straight from dy, the same bits as dxProducts below.
+        let direct = inputGrad && DirectConv.applies(g, settings: settings)
+        if direct {
+            DirectConv.forward(g, x: dyp, weights: w, bias: nil, outChannels: inChannels, activation: .identity, into: dx, settings: settings)
+            if !paramGrads { return dInput }
+        }
+        let dxProducts = inputGrad && !direct ? PackedGemm.Products(w, matrices: 1, m: inChannels, k: k, widest: tile, settings: settings,
+                                                                    buffer: scratch.packedFilters) : nil
         forEachChunk(g) { worker, chunk, n0, cg in
             let col = scratch.buffer(worker, count: 0).pointer
             var first = true
