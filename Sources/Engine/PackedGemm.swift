@@ -22,11 +22,11 @@ public struct PackedGemm {
     public static func packedCount(matrices count: Int, m: Int, k: Int) -> Int { count * kg_packed_count(m, k) }
 
     /// Packs matrix i (at a + i * matrixStride, rows lda apart) to packed + i * kg_packed_count(m, k),
-    /// the matrices split across `workers`.
+    /// the matrices split across `workers` (the same floats on every `isa` path).
     public static func pack(_ a: UnsafePointer<Float>, matrices count: Int, matrixStride: Int, m: Int, k: Int, lda: Int,
-                            into packed: UnsafeMutablePointer<Float>, workers: Int) {
+                            into packed: UnsafeMutablePointer<Float>, workers: Int, isa: Int32 = ComputeSettings.standard.isaFlag) {
         let each = kg_packed_count(m, k)
-        Parallel.forEach(count, workers: workers) { i in kg_pack(a + i * matrixStride, lda, m, k, packed + i * each) }
+        Parallel.forEach(count, workers: workers) { i in kg_pack(a + i * matrixStride, lda, m, k, packed + i * each, isa) }
     }
 
     /// a^T (columns x rows, contiguous) of the rows x columns matrix a (rows lda apart), in
@@ -35,9 +35,15 @@ public struct PackedGemm {
     public static func transpose(_ a: UnsafePointer<Float>, rows: Int, columns: Int, lda: Int,
                                  into buffer: FloatBuffer) -> UnsafePointer<Float> {
         buffer.resize(rows * columns)
-        let t = buffer.pointer
-        for i in 0 ..< rows { for j in 0 ..< columns { t[j * rows + i] = a[i * lda + j] } }
-        return UnsafePointer(t)
+        transpose(a, lda: lda, rows: rows, columns: columns, into: buffer.pointer, ldd: rows, isa: 0)
+        return UnsafePointer(buffer.pointer)
+    }
+
+    /// dst[j * ldd + i] = a[i * lda + j] for i < rows, j < columns: 16 x 16 blocks in registers
+    /// on the AVX-512 path (CKernels' kg_transpose), the same floats on every path.
+    public static func transpose(_ a: UnsafePointer<Float>, lda: Int, rows: Int, columns: Int,
+                                 into dst: UnsafeMutablePointer<Float>, ldd: Int, isa: Int32) {
+        kg_transpose(a, lda, rows, columns, dst, ldd, isa)
     }
 
     /// One layer call's products C = A_i B, the A_i contiguous m x k matrices (a layer's
@@ -61,7 +67,7 @@ public struct PackedGemm {
             if PackedGemm.applies(settings), widest >= PackedGemm.minimumColumns {
                 buffer.resize(PackedGemm.packedCount(matrices: count, m: m, k: k))
                 PackedGemm.pack(a, matrices: count, matrixStride: m * k, m: m, k: k, lda: k, into: buffer.pointer,
-                                workers: settings.threads)
+                                workers: settings.threads, isa: settings.isaFlag)
                 packed = UnsafePointer(buffer.pointer)
             } else {
                 packed = nil
@@ -78,14 +84,19 @@ public struct PackedGemm {
         }
     }
 
-    /// c = A b for the i-th packed A (m x k), b k x n (rows ldb apart), c m x n (rows ldc apart).
+    /// c = A b (add: c += A b, each element's chain started from c) for the i-th packed A (m x k),
+    /// b k x n (rows ldb apart), c m x n (rows ldc apart).
     @inline(__always)
     public static func multiply(_ packed: UnsafePointer<Float>, matrix i: Int, m: Int, n: Int, k: Int,
-                                b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, isa: Int32) {
+                                b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool = false, isa: Int32) {
         let t0 = GemmProfile.enabled ? GemmProfile.threadSeconds() : 0
-        kg_gemm(packed + i * kg_packed_count(m, k), m, k, b, ldb, n, c, ldc, isa)
+        if add {
+            kg_gemm_add(packed + i * kg_packed_count(m, k), m, k, b, ldb, n, c, ldc, isa)
+        } else {
+            kg_gemm(packed + i * kg_packed_count(m, k), m, k, b, ldb, n, c, ldc, isa)
+        }
         if GemmProfile.enabled {
-            GemmProfile.add("packed m \(m) n \(n) k \(k)", seconds: GemmProfile.threadSeconds() - t0,
+            GemmProfile.add("packed m \(m) n \(n) k \(k)\(add ? " add" : "")", seconds: GemmProfile.threadSeconds() - t0,
                             flops: 2 * Double(m) * Double(n) * Double(k))
         }
     }

@@ -14,11 +14,18 @@ int kg_level(int isa);
 // Floats kg_pack writes for an m x k matrix (rows in panels of 8, the last one zero-padded).
 long kg_packed_count(long m, long k);
 
-// packed[(i / 8) * 8 * k + p * 8 + i % 8] = a[i * lda + p].
-void kg_pack(const float *a, long lda, long m, long k, float *packed);
+// packed[(i / 8) * 8 * k + p * 8 + i % 8] = a[i * lda + p] (0 for the rows past m), 16 x 16
+// blocks at a time in registers where the AVX-512 path runs (the same floats either way).
+void kg_pack(const float *a, long lda, long m, long k, float *packed, int isa);
+
+// dst[j * ldd + i] = src[i * lds + j] for i < rows, j < cols, the same way.
+void kg_transpose(const float *src, long lds, long rows, long cols, float *dst, long ldd, int isa);
 
 // c[i * ldc + j] = sum over p of A[i][p] * b[p * ldb + j], for i < m, j < n.
 void kg_gemm(const float *packed, long m, long k, const float *b, long ldb, long n, float *c, long ldc, int isa);
+
+// The same chain started from c[i * ldc + j] instead of 0 (c += A b, each element one chain).
+void kg_gemm_add(const float *packed, long m, long k, const float *b, long ldb, long n, float *c, long ldc, int isa);
 
 // c[i * ldc + j] = (add ? c[i * ldc + j] : 0) + sum over p < k of a[i * lda + p] * b[j * ldb + p],
 // for i < m, j < n: C = A B^T with both operands' rows contiguous, for products whose k (a
