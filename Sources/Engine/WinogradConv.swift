@@ -376,22 +376,23 @@ public struct WinogradConv {
     /// `transformTiles` of tile rows r0 ..< r0 + nr of the input x (C, N, H, W) of `convolve` and
     /// `weightGradient`: their grid rows split into `band` (`bandFloats` floats) first.
     func transformInput(_ x: UnsafePointer<Float>, band: UnsafeMutablePointer<Float>, firstTileRow r0: Int, tileRows nr: Int,
-                        into v: UnsafeMutablePointer<Float>) {
+                        into v: UnsafeMutablePointer<Float>, columns: Int? = nil) {
         let grid = bandRows(firstTileRow: r0, tileRows: nr, side: tile)
         let bandStride = splitBand(x, rows: grid, into: band)
         transformTiles(band, planeStride: bandStride, first: 0, firstGridRow: grid.lowerBound, planes: phaseRows, side: tile,
-                       firstTileRow: r0, tileRows: nr, into: v)
+                       firstTileRow: r0, tileRows: nr, into: v, columns: columns)
     }
 
     /// B^T d B of every (side + 1)^2 window for tile rows r0 ..< r0 + nr of `planes` planes, into
-    /// v[e][plane][tile] (nr * tilesPerRow(side) tiles). Grid row g of plane p starts at
+    /// v[e][plane][tile] (nr * tilesPerRow(side) tiles; or rows of `columns` tiles, these the first
+    /// nr * tilesPerRow(side), matrices pointStride(planes, columns) apart). Grid row g of plane p starts at
     /// base + p * planeStride + first + (g - firstGridRow) * gridW (a band from `splitBand`, or the
     /// expanded buffer); tile (n, ti, tj) reads grid rows from side * ti (+ rowShift, within
     /// `first`) and columns from side * tj.
     func transformTiles(_ base: UnsafePointer<Float>, planeStride: Int, first: Int, firstGridRow g0: Int, planes: Int,
-                        side: Int, firstTileRow r0: Int, tileRows nr: Int, into v: UnsafeMutablePointer<Float>) {
-        let step = Self.pointStride(planes: planes, tiles: nr * tilesPerRow(side))
-        let tw = tilesPerRow(side), th = outHeight / side, nt = nr * tw, gh = gridH, gw = gridW
+                        side: Int, firstTileRow r0: Int, tileRows nr: Int, into v: UnsafeMutablePointer<Float>, columns: Int? = nil) {
+        let tw = tilesPerRow(side), th = outHeight / side, nt = columns ?? nr * tw, gh = gridH, gw = gridW
+        let step = Self.pointStride(planes: planes, tiles: nt)
         for row in 0 ..< planes {
             for r in 0 ..< nr {
                 let n = (r0 + r) / th, ti = (r0 + r) % th
@@ -489,6 +490,25 @@ public struct WinogradConv {
         }
     }
 
+    /// The 2x2 (4x4) blocks of dy (O, N, H/2, W/2) of tile rows r0 ..< r0 + nr, transformed as
+    /// filters (G g G^T) into u[e][o][tile], with `columns` as in `transformTiles`.
+    func transformGradient(_ dy: UnsafePointer<Float>, firstTileRow r0: Int, tileRows nr: Int,
+                           into u: UnsafeMutablePointer<Float>, columns: Int? = nil) {
+        let side = tile, tw = tilesPerRow(side), th = outHeight / side, oh = outHeight, ow = outWidth
+        let nt = columns ?? nr * tw, step = Self.pointStride(planes: outChannels, tiles: nt)
+        for ch in 0 ..< outChannels {
+            for r in 0 ..< nr {
+                let n = (r0 + r) / th, ti = (r0 + r) % th
+                let d0 = dy + ((ch * batch + n) * oh + side * ti) * ow, dst = u + ch * nt + r * tw
+                if side == 4 {
+                    wg4_gradient_rows(d0, ow, dst, step, tw, isa)
+                } else {
+                    wg_filter_rows(d0, d0 + ow, dst, step, tw, isa)
+                }
+            }
+        }
+    }
+
     /// Chunks of the weight gradient are summed in this many fixed groups (each in chunk order,
     /// then the groups in order), whatever the worker count: the same bits for 1 or 2 threads.
     static let gradientGroups = 4
@@ -500,52 +520,68 @@ public struct WinogradConv {
     public func weightGradient(dy: UnsafePointer<Float>, input x: UnsafePointer<Float>,
                                addInto grad: UnsafeMutablePointer<Float>, partials: WorkerBuffers, scratch: WorkerBuffers) {
         let side = tile, points = Self.points(side), k = phaseRows, o = outChannels
-        let tw = tilesPerRow(side), tileRows = tileRows(side), th = outHeight / side, oh = outHeight, ow = outWidth
+        let tw = tilesPerRow(side), tileRows = tileRows(side)
         let rows = chunkTileRows(floatsPerTile: points * (k + o), side: side), chunks = (tileRows + rows - 1) / rows
         let groups = min(Self.gradientGroups, chunks), size = points * o * k
         let bandSize = bandFloats(tileRows: rows, side: side), chunkSize = Self.chunkFloats(points: points, planes: k, outPlanes: o, tiles: rows * tw)
         // On the packed kernel (where it runs) each point's product dW_e (o x 4C) is Ud_e (o x tiles,
         // packed) times V_e^T (tiles x 4C, transposed from V_e): OpenBLAS, packing both itself, ran
-        // these at 73-83 GFLOP per CPU-second.
-        let packed = PackedGemm.applies(settings)
-        let packSize = packed ? kg_packed_count(o, rows * tw) + rows * tw * k : 0
-        scratch.prepare(workers: settings.threads, count: bandSize + chunkSize + packSize)
-        partials.prepare(workers: groups, count: size)
-        Parallel.forEachDynamic(groups, workers: settings.threads) { worker, group in
-            let band = scratch.buffer(worker, count: 0).pointer, v = band + bandSize, p = partials.buffer(group, count: 0).pointer
-            let packedA = v + chunkSize, vt = packedA + (packed ? kg_packed_count(o, rows * tw) : 0)
-            let range = chunks * group / groups ..< chunks * (group + 1) / groups
-            for chunk in range {
-                let r0 = chunk * rows, nr = min(rows, tileRows - r0), nt = nr * tw
-                let vs = Self.pointStride(planes: k, tiles: nt), us = Self.pointStride(planes: o, tiles: nt)
-                let ud = v + points * vs
-                transformInput(x, band: band, firstTileRow: r0, tileRows: nr, into: v)
-                for ch in 0 ..< o {
-                    for r in 0 ..< nr {
-                        let n = (r0 + r) / th, ti = (r0 + r) % th
-                        let d0 = dy + ((ch * batch + n) * oh + side * ti) * ow
-                        let dst = ud + ch * nt + r * tw, step = us
-                        if side == 4 {
-                            wg4_gradient_rows(d0, ow, dst, step, tw, isa)
+        // these at 73-83 GFLOP per CPU-second. Chunks under `minimumColumns` tiles stay on OpenBLAS,
+        // as the forward's narrow products do (a small layer gives the same bits on every ISA).
+        let packed = PackedGemm.applies(settings) && rows * tw >= PackedGemm.minimumColumns
+        let total = tileRows * tw, vs = Self.pointStride(planes: k, tiles: total), us = Self.pointStride(planes: o, tiles: total)
+        let parts: [UnsafeMutablePointer<Float>]
+        if packed && points * (vs + us) <= groups * size {
+            // The whole layer's transformed tiles take less memory than the groups' partial sums
+            // (the discriminator's deepest layer and the generator's first: 20 MB against 52 MB,
+            // written by the products, then read back and summed below): every chunk is
+            // transformed into one matrix per point, then each point's product runs over all tiles.
+            let packSize = kg_packed_count(o, total) + total * k
+            scratch.prepare(workers: settings.threads, count: max(bandSize, packSize))
+            partials.prepare(workers: 1, count: points * (vs + us) + size)
+            let v = partials.buffer(0, count: 0).pointer, ud = v + points * vs, c = ud + points * us
+            Parallel.forEachDynamic(chunks, workers: settings.threads) { worker, chunk in
+                let r0 = chunk * rows, nr = min(rows, tileRows - r0)
+                transformInput(x, band: scratch.buffer(worker, count: 0).pointer, firstTileRow: r0, tileRows: nr,
+                               into: v + r0 * tw, columns: total)
+                transformGradient(dy, firstTileRow: r0, tileRows: nr, into: ud + r0 * tw, columns: total)
+            }
+            Parallel.forEachDynamic(points, workers: settings.threads) { worker, e in
+                let packedA = scratch.buffer(worker, count: 0).pointer, vt = packedA + kg_packed_count(o, total)
+                kg_pack(ud + e * us, total, o, total, packedA, isa)
+                PackedGemm.transpose(v + e * vs, lda: total, rows: k, columns: total, into: vt, ldd: k, isa: isa)
+                PackedGemm.multiply(packedA, matrix: 0, m: o, n: k, k: total, b: vt, ldb: k, c: c + e * o * k, ldc: k, isa: isa)
+            }
+            parts = [c]
+        } else {
+            let packSize = packed ? kg_packed_count(o, rows * tw) + rows * tw * k : 0
+            scratch.prepare(workers: settings.threads, count: bandSize + chunkSize + packSize)
+            partials.prepare(workers: groups, count: size)
+            Parallel.forEachDynamic(groups, workers: settings.threads) { worker, group in
+                let band = scratch.buffer(worker, count: 0).pointer, v = band + bandSize, p = partials.buffer(group, count: 0).pointer
+                let packedA = v + chunkSize, vt = packedA + (packed ? kg_packed_count(o, rows * tw) : 0)
+                let range = chunks * group / groups ..< chunks * (group + 1) / groups
+                for chunk in range {
+                    let r0 = chunk * rows, nr = min(rows, tileRows - r0), nt = nr * tw
+                    let vs = Self.pointStride(planes: k, tiles: nt), us = Self.pointStride(planes: o, tiles: nt)
+                    let ud = v + points * vs
+                    transformInput(x, band: band, firstTileRow: r0, tileRows: nr, into: v)
+                    transformGradient(dy, firstTileRow: r0, tileRows: nr, into: ud)
+                    for e in 0 ..< points {
+                        if packed {
+                            kg_pack(ud + e * us, nt, o, nt, packedA, isa)
+                            PackedGemm.transpose(v + e * vs, lda: nt, rows: k, columns: nt, into: vt, ldd: k, isa: isa)
+                            PackedGemm.multiply(packedA, matrix: 0, m: o, n: k, k: nt, b: vt, ldb: k, c: p + e * o * k, ldc: k,
+                                                add: chunk != range.lowerBound, isa: isa)
                         } else {
-                            wg_filter_rows(d0, d0 + ow, dst, step, tw, isa)
+                            BLAS.sgemm(transB: true, m: o, n: k, k: nt, a: ud + e * us, lda: nt, b: v + e * vs, ldb: nt,
+                                       beta: chunk == range.lowerBound ? 0 : 1, c: p + e * o * k, ldc: k)
                         }
                     }
                 }
-                for e in 0 ..< points {
-                    if packed {
-                        kg_pack(ud + e * us, nt, o, nt, packedA, isa)
-                        PackedGemm.transpose(v + e * vs, lda: nt, rows: k, columns: nt, into: vt, ldd: k, isa: isa)
-                        PackedGemm.multiply(packedA, matrix: 0, m: o, n: k, k: nt, b: vt, ldb: k, c: p + e * o * k, ldc: k,
-                                            add: chunk != range.lowerBound, isa: isa)
-                    } else {
-                        BLAS.sgemm(transB: true, m: o, n: k, k: nt, a: ud + e * us, lda: nt, b: v + e * vs, ldb: nt,
-                                   beta: chunk == range.lowerBound ? 0 : 1, c: p + e * o * k, ldc: k)
-                    }
-                }
             }
+            parts = (0 ..< groups).map { partials.buffer($0, count: 0).pointer }
         }
-        let parts = (0 ..< groups).map { partials.buffer($0, count: 0).pointer }
         // Per output channel, first each transform point's row summed over the groups (0 + the
         // first + the second ..., as one element at a time did it, but along contiguous rows that
         // vectorise: element by element this took 8% of a step at a 192-frame window), then the

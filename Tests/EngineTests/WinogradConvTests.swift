@@ -40,6 +40,16 @@ import Testing
         }
     }
 
+    /// A deep layer (4C + O tile floats at most the 4 groups' partial sums' O x 4C): its weight
+    /// gradient transforms the whole layer first, then runs each point's product over all tiles
+    /// (with 4x4 tiles on the packed kernel; one chunk, and 8 chunks of one tile row).
+    @Test func deepLayerWeightGradientMatchesNaive() {
+        let settings = ComputeSettings.standard
+        for chunk in [Int.max, 1] {
+            checkConv2dAgainstNaive((4, 64, 96, 4, 4, 2, 1, 16, 64), chunk: Int.max, tile: chunk, settings: settings)
+        }
+    }
+
     @Test(arguments: [
         (2, 9, 8, 4, 6),     // (N, Cin, Cout, H, W) of the transposed layer's input
         (1, 8, 10, 2, 20),
