@@ -23,6 +23,15 @@ public enum GemmProfile {
         }
     }
 
+    /// Runs one m x n x k product, counted under "`kind` m .. n .. k .." when profiling is on.
+    @inline(__always)
+    public static func timed(_ kind: @autoclosure () -> String, m: Int, n: Int, k: Int, _ product: () -> Void) {
+        guard enabled else { return product() }
+        let t0 = threadSeconds()
+        product()
+        add("\(kind()) m \(m) n \(n) k \(k)", seconds: threadSeconds() - t0, flops: 2 * Double(m) * Double(n) * Double(k))
+    }
+
     public static func reset() { table.withLock { $0 = [:] } }
 
     /// One line per shape, most CPU time first, then the total.
@@ -47,18 +56,13 @@ public enum BLAS {
                              b: UnsafePointer<Float>, ldb: Int,
                              beta: Float = 0,
                              c: UnsafeMutablePointer<Float>, ldc: Int) {
-        let t0 = GemmProfile.enabled ? GemmProfile.threadSeconds() : 0
-        defer {
-            if GemmProfile.enabled {
-                GemmProfile.add("\(transA ? "T" : "N")\(transB ? "T" : "N") m \(m) n \(n) k \(k)",
-                                seconds: GemmProfile.threadSeconds() - t0, flops: 2 * Double(m) * Double(n) * Double(k))
-            }
+        GemmProfile.timed("\(transA ? "T" : "N")\(transB ? "T" : "N")", m: m, n: n, k: k) {
+            cblas_sgemm(CblasRowMajor,
+                        transA ? CblasTrans : CblasNoTrans,
+                        transB ? CblasTrans : CblasNoTrans,
+                        Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
+                        beta, c, Int32(ldc))
         }
-        cblas_sgemm(CblasRowMajor,
-                    transA ? CblasTrans : CblasNoTrans,
-                    transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
-                    beta, c, Int32(ldc))
     }
 
     /// y = alpha * op(A) * x + beta * y for a row-major m x n matrix A.

@@ -28,11 +28,6 @@ public enum BatchRows {
     /// The same on one thread, on the path `isa` allows (tests compare the paths).
     public static func multiply(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                                 c: UnsafeMutablePointer<Float>, ldc: Int, isa: Int32) {
-        let t0 = GemmProfile.enabled ? GemmProfile.threadSeconds() : 0
-        kg_rows(a, lda, m, b, ldb, n, k, c, ldc, isa)
-        if GemmProfile.enabled {
-            GemmProfile.add("rows m \(m) n \(n) k \(k)", seconds: GemmProfile.threadSeconds() - t0,
-                            flops: 2 * Double(m) * Double(n) * Double(k))
-        }
+        GemmProfile.timed("rows", m: m, n: n, k: k) { kg_rows(a, lda, m, b, ldb, n, k, c, ldc, isa) }
     }
 }

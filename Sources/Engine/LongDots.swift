@@ -29,11 +29,6 @@ public enum LongDots {
     /// The same on kg_dots whatever the shape, on the path `isa` allows (tests compare the paths).
     public static func multiply(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                                 add: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, isa: Int32) {
-        let t0 = GemmProfile.enabled ? GemmProfile.threadSeconds() : 0
-        kg_dots(a, lda, m, b, ldb, n, k, c, ldc, add ? 1 : 0, isa)
-        if GemmProfile.enabled {
-            GemmProfile.add("dots m \(m) n \(n) k \(k)", seconds: GemmProfile.threadSeconds() - t0,
-                            flops: 2 * Double(m) * Double(n) * Double(k))
-        }
+        GemmProfile.timed("dots", m: m, n: n, k: k) { kg_dots(a, lda, m, b, ldb, n, k, c, ldc, add ? 1 : 0, isa) }
     }
 }

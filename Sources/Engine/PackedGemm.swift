@@ -89,15 +89,9 @@ public struct PackedGemm {
     @inline(__always)
     public static func multiply(_ packed: UnsafePointer<Float>, matrix i: Int, m: Int, n: Int, k: Int,
                                 b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, add: Bool = false, isa: Int32) {
-        let t0 = GemmProfile.enabled ? GemmProfile.threadSeconds() : 0
-        if add {
-            kg_gemm_add(packed + i * kg_packed_count(m, k), m, k, b, ldb, n, c, ldc, isa)
-        } else {
-            kg_gemm(packed + i * kg_packed_count(m, k), m, k, b, ldb, n, c, ldc, isa)
-        }
-        if GemmProfile.enabled {
-            GemmProfile.add("packed m \(m) n \(n) k \(k)\(add ? " add" : "")", seconds: GemmProfile.threadSeconds() - t0,
-                            flops: 2 * Double(m) * Double(n) * Double(k))
+        let a = packed + i * kg_packed_count(m, k)
+        GemmProfile.timed(add ? "packed add" : "packed", m: m, n: n, k: k) {
+            if add { kg_gemm_add(a, m, k, b, ldb, n, c, ldc, isa) } else { kg_gemm(a, m, k, b, ldb, n, c, ldc, isa) }
         }
     }
 }
