@@ -165,23 +165,24 @@ public struct WinogradConv {
         // pass over each phase's rows in turn read 1 KB runs 2 KB apart, and the discriminator's
         // forward took 2-3% longer.
         for c in 0 ..< channels {
+            // Plane (a, b = 0, c) of row phase a; its b = 1 plane lies `channels` planes on.
+            func odd(_ a: Int) -> UnsafeMutablePointer<Float> { band + (2 * a * channels + c) * stride }
             for g in rows {
                 let n = g / gh, m = g % gh, at = (g - rows.lowerBound) * gw
                 for a in 0 ..< 2 {
-                    let odd = band + (2 * a * channels + c) * stride, even = odd + channels * stride   // b = 0, b = 1
-                    let r = 2 * m + a - 1
+                    let dst = odd(a) + at, r = 2 * m + a - 1
                     if r < 0 || r >= height {
-                        (odd + at).update(repeating: 0, count: gw)
-                        (even + at).update(repeating: 0, count: gw)
+                        dst.update(repeating: 0, count: gw)
+                        (dst + channels * stride).update(repeating: 0, count: gw)
                     } else {
-                        wg_split_row(x + (c * batch + n) * plane + r * width, width, odd + at, even + at, isa)
+                        wg_split_row(x + (c * batch + n) * plane + r * width, width, dst, dst + channels * stride, isa)
                     }
                 }
             }
             for a in 0 ..< 2 {
-                let odd = band + (2 * a * channels + c) * stride, even = odd + channels * stride
-                (odd + rows.count * gw).update(repeating: 0, count: 16)
-                (even + rows.count * gw).update(repeating: 0, count: 16)
+                let end = odd(a) + rows.count * gw
+                end.update(repeating: 0, count: 16)
+                (end + channels * stride).update(repeating: 0, count: 16)
             }
         }
         return stride
@@ -509,6 +510,20 @@ public struct WinogradConv {
         }
     }
 
+    /// One transform point's weight-gradient product on the packed kernel: dW_e (o x 4C) = (or +=,
+    /// each chain started from dW_e) Ud_e (o x tiles, packed) times V_e^T (tiles x 4C, transposed),
+    /// Ud_e and V_e with rows of `tiles`; `scratch` holds `gradientProductFloats(tiles:)`.
+    func gradientProduct(_ ud: UnsafePointer<Float>, _ v: UnsafePointer<Float>, tiles: Int, add: Bool,
+                         into dw: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        let o = outChannels, k = phaseRows, vt = scratch + kg_packed_count(o, tiles)
+        kg_pack(ud, tiles, o, tiles, scratch, isa)
+        PackedGemm.transpose(v, lda: tiles, rows: k, columns: tiles, into: vt, ldd: k, isa: isa)
+        PackedGemm.multiply(scratch, matrix: 0, m: o, n: k, k: tiles, b: vt, ldb: k, c: dw, ldc: k, add: add, isa: isa)
+    }
+
+    /// Floats of `gradientProduct`'s scratch for `tiles` tiles: packed Ud_e and V_e^T.
+    func gradientProductFloats(tiles: Int) -> Int { kg_packed_count(outChannels, tiles) + tiles * phaseRows }
+
     /// Chunks of the weight gradient are summed in this many fixed groups (each in chunk order,
     /// then the groups in order), whatever the worker count: the same bits for 1 or 2 threads.
     static let gradientGroups = 4
@@ -536,8 +551,7 @@ public struct WinogradConv {
             // (the discriminator's deepest layer and the generator's first: 20 MB against 52 MB,
             // written by the products, then read back and summed below): every chunk is
             // transformed into one matrix per point, then each point's product runs over all tiles.
-            let packSize = kg_packed_count(o, total) + total * k
-            scratch.prepare(workers: settings.threads, count: max(bandSize, packSize))
+            scratch.prepare(workers: settings.threads, count: max(bandSize, gradientProductFloats(tiles: total)))
             partials.prepare(workers: 1, count: points * (vs + us) + size)
             let v = partials.buffer(0, count: 0).pointer, ud = v + points * vs, c = ud + points * us
             Parallel.forEachDynamic(chunks, workers: settings.threads) { worker, chunk in
@@ -547,19 +561,15 @@ public struct WinogradConv {
                 transformGradient(dy, firstTileRow: r0, tileRows: nr, into: ud + r0 * tw, columns: total)
             }
             Parallel.forEachDynamic(points, workers: settings.threads) { worker, e in
-                let packedA = scratch.buffer(worker, count: 0).pointer, vt = packedA + kg_packed_count(o, total)
-                kg_pack(ud + e * us, total, o, total, packedA, isa)
-                PackedGemm.transpose(v + e * vs, lda: total, rows: k, columns: total, into: vt, ldd: k, isa: isa)
-                PackedGemm.multiply(packedA, matrix: 0, m: o, n: k, k: total, b: vt, ldb: k, c: c + e * o * k, ldc: k, isa: isa)
+                gradientProduct(ud + e * us, v + e * vs, tiles: total, add: false, into: c + e * o * k,
+                                scratch: scratch.buffer(worker, count: 0).pointer)
             }
             parts = [c]
         } else {
-            let packSize = packed ? kg_packed_count(o, rows * tw) + rows * tw * k : 0
-            scratch.prepare(workers: settings.threads, count: bandSize + chunkSize + packSize)
+            scratch.prepare(workers: settings.threads, count: bandSize + chunkSize + (packed ? gradientProductFloats(tiles: rows * tw) : 0))
             partials.prepare(workers: groups, count: size)
             Parallel.forEachDynamic(groups, workers: settings.threads) { worker, group in
                 let band = scratch.buffer(worker, count: 0).pointer, v = band + bandSize, p = partials.buffer(group, count: 0).pointer
-                let packedA = v + chunkSize, vt = packedA + (packed ? kg_packed_count(o, rows * tw) : 0)
                 let range = chunks * group / groups ..< chunks * (group + 1) / groups
                 for chunk in range {
                     let r0 = chunk * rows, nr = min(rows, tileRows - r0), nt = nr * tw
@@ -569,10 +579,8 @@ public struct WinogradConv {
                     transformGradient(dy, firstTileRow: r0, tileRows: nr, into: ud)
                     for e in 0 ..< points {
                         if packed {
-                            kg_pack(ud + e * us, nt, o, nt, packedA, isa)
-                            PackedGemm.transpose(v + e * vs, lda: nt, rows: k, columns: nt, into: vt, ldd: k, isa: isa)
-                            PackedGemm.multiply(packedA, matrix: 0, m: o, n: k, k: nt, b: vt, ldb: k, c: p + e * o * k, ldc: k,
-                                                add: chunk != range.lowerBound, isa: isa)
+                            gradientProduct(ud + e * us, v + e * vs, tiles: nt, add: chunk != range.lowerBound, into: p + e * o * k,
+                                            scratch: v + chunkSize)
                         } else {
                             BLAS.sgemm(transB: true, m: o, n: k, k: nt, a: ud + e * us, lda: nt, b: v + e * vs, ldb: nt,
                                        beta: chunk == range.lowerBound ? 0 : 1, c: p + e * o * k, ldc: k)
