@@ -24,7 +24,7 @@ public struct PackedGemm {
     /// Packs matrix i (at a + i * matrixStride, rows lda apart) to packed + i * kg_packed_count(m, k),
     /// the matrices split across `workers` (the same floats on every `isa` path).
     public static func pack(_ a: UnsafePointer<Float>, matrices count: Int, matrixStride: Int, m: Int, k: Int, lda: Int,
-                            into packed: UnsafeMutablePointer<Float>, workers: Int, isa: Int32 = ComputeSettings.standard.isaFlag) {
+                            into packed: UnsafeMutablePointer<Float>, workers: Int, isa: Int32) {
         let each = kg_packed_count(m, k)
         Parallel.forEach(count, workers: workers) { i in kg_pack(a + i * matrixStride, lda, m, k, packed + i * each, isa) }
     }

@@ -280,7 +280,7 @@ struct BenchTrainCommand: ParsableCommand {
         let a = [Float](repeating: 0.5, count: m * k), b = [Float](repeating: 0.25, count: k * n)
         var packed = [Float](repeating: 0, count: PackedGemm.packedCount(matrices: 1, m: m, k: k))
         var c = [Float](repeating: 0, count: m * n)
-        packed.withUnsafeMutableBufferPointer { PackedGemm.pack(a, matrices: 1, matrixStride: 0, m: m, k: k, lda: k, into: $0.baseAddress!, workers: 1) }
+        packed.withUnsafeMutableBufferPointer { PackedGemm.pack(a, matrices: 1, matrixStride: 0, m: m, k: k, lda: k, into: $0.baseAddress!, workers: 1, isa: settings.isaFlag) }
         let flops = 2 * Double(m) * Double(n) * Double(k)
         var best = Double.infinity
         for r in 0 ... max(2, min(20, Int(4e10 / flops))) {

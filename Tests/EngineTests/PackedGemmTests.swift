@@ -16,7 +16,7 @@ import Testing
         let b = (0 ..< k * ldb).map { _ in rng.nextUniform() * 2 - 1 }
         var packed = [Float](repeating: .nan, count: PackedGemm.packedCount(matrices: 1, m: m, k: k))
         packed.withUnsafeMutableBufferPointer { p in
-            PackedGemm.pack(a, matrices: 1, matrixStride: 0, m: m, k: k, lda: lda, into: p.baseAddress!, workers: 1)
+            PackedGemm.pack(a, matrices: 1, matrixStride: 0, m: m, k: k, lda: lda, into: p.baseAddress!, workers: 1, isa: 2)
         }
         let c = sameBitsOnEveryPath([Float](repeating: 7, count: m * ldc), "packed product") { cp, isa in
             PackedGemm.multiply(packed, matrix: 0, m: m, n: n, k: k, b: b, ldb: ldb, c: cp, ldc: ldc, isa: isa)
@@ -87,7 +87,7 @@ import Testing
         let b = (0 ..< k * ldb).map { _ in rng.nextUniform() * 2 - 1 }
         let before = (0 ..< m * ldc).map { _ in rng.nextUniform() * 2 - 1 }
         var packed = [Float](repeating: 0, count: PackedGemm.packedCount(matrices: 1, m: m, k: k))
-        packed.withUnsafeMutableBufferPointer { PackedGemm.pack(a, matrices: 1, matrixStride: 0, m: m, k: k, lda: k, into: $0.baseAddress!, workers: 1) }
+        packed.withUnsafeMutableBufferPointer { PackedGemm.pack(a, matrices: 1, matrixStride: 0, m: m, k: k, lda: k, into: $0.baseAddress!, workers: 1, isa: 2) }
         let c = sameBitsOnEveryPath(before, "packed product added") { cp, isa in
             PackedGemm.multiply(packed, matrix: 0, m: m, n: n, k: k, b: b, ldb: ldb, c: cp, ldc: ldc, add: true, isa: isa)
         }

@@ -87,7 +87,7 @@ import Testing
             let u = FloatBuffer(), want = FloatBuffer(), got = FloatBuffer()
             wc.filters(w, into: u, transposed: transposed)
             want.resize(PackedGemm.packedCount(matrices: count, m: m, k: k))
-            PackedGemm.pack(u.pointer, matrices: count, matrixStride: m * k, m: m, k: k, lda: k, into: want.pointer, workers: 1)
+            PackedGemm.pack(u.pointer, matrices: count, matrixStride: m * k, m: m, k: k, lda: k, into: want.pointer, workers: 1, isa: 2)
             got.resize(want.count)
             got.pointer.update(repeating: .nan, count: got.count)
             wc.packFilters(w, transposed: transposed, into: got)
