@@ -32,7 +32,7 @@ let package = Package(
         // The engine's own C kernels (Winograd transforms: AVX-512 / AVX2 chosen at run time); optimised in debug builds too.
         .target(name: "CWinograd", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
         // The per-element passes (BatchNorm, activations, Adam): AVX-512 / AVX2 / portable chosen at run time.
-        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
+        .target(name: "CKernels", dependencies: ["CWinograd"], cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
         // cpuid: the CPU's vector extensions, which choose OpenBLAS's kernels at start-up.
         .target(name: "CCPU"),
 

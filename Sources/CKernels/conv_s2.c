@@ -5,6 +5,7 @@
 // im2col's columns, so both give the same bits, and every path here gives the same bits.
 #include "gemm_kernels.h"
 #include "elementwise_kernels.h"
+#include "winograd_kernels.h"
 #include <immintrin.h>
 #include <math.h>
 #include <stdlib.h>
@@ -47,24 +48,14 @@ static void conv_s2_portable(const float *x, long channels, long batch, long hei
     }
 }
 
-// Rows of the input split into column phases, each padded: odd[q] = x[2q - 1] (q = 0 .. ow,
-// odd[0] = 0), even[q] = x[2q] (q < ow, even[ow ..] = 0); a row outside the image is all zeros.
-// Output j's input column 2j + kx - 1 is odd[j], even[j], odd[j + 1], even[j + 1] for kx = 0 .. 3.
-__attribute__((target("avx512f,fma")))
+// Rows of the input split into column phases by CWinograd's wg_split_row, each zero-padded:
+// odd[q] = x[2q - 1] (q = 0 .. ow, odd[0] = 0), even[q] = x[2q] (q < ow, even[ow ..] = 0); a row
+// outside the image is all zeros. Output j's input column 2j + kx - 1 is odd[j], even[j],
+// odd[j + 1], even[j + 1] for kx = 0 .. 3.
 static void split_phases(const float *src, long width, float *odd, float *even, long padded) {
     memset(odd, 0, (size_t)padded * sizeof(float));
     memset(even, 0, (size_t)padded * sizeof(float));
-    if (!src) return;
-    const long half = width / 2;
-    long q = 0;
-    const __m512i evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    const __m512i odds = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-    for (; q + 16 <= half; q += 16) {
-        const __m512 a = _mm512_loadu_ps(src + 2 * q), b = _mm512_loadu_ps(src + 2 * q + 16);
-        _mm512_storeu_ps(even + q, _mm512_permutex2var_ps(a, evens, b));
-        _mm512_storeu_ps(odd + q + 1, _mm512_permutex2var_ps(a, odds, b));
-    }
-    for (; q < half; q++) { even[q] = src[2 * q]; odd[q + 1] = src[2 * q + 1]; }
+    if (src) wg_split_row(src, width, odd, even, 2);
 }
 
 // Bias, activation and store of one vector of outputs.
