@@ -12,9 +12,9 @@ import Testing
         let (m, n, k) = shape
         let lda = k + 3, ldb = k + 1, ldc = n + 2
         var rng = SplitMix64(seed: UInt64(m * 100_000 + n * 10_000 + k))
-        let a = (0 ..< m * lda).map { _ in rng.nextUniform() * 2 - 1 }
-        let b = (0 ..< n * ldb).map { _ in rng.nextUniform() * 2 - 1 }
-        let before = (0 ..< m * ldc).map { _ in rng.nextUniform() * 2 - 1 }
+        let a = randomSigned(m * lda, &rng)
+        let b = randomSigned(n * ldb, &rng)
+        let before = randomSigned(m * ldc, &rng)
         let c = sameBitsOnEveryPath(before, paths: [0, 2], "batch rows") { cp, isa in
             BatchRows.multiply(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: cp, ldc: ldc, isa: isa)
         }

@@ -19,7 +19,7 @@ import Testing
         let g = ConvGeometry(channels: s.channels, batch: s.batch, height: s.height, width: s.width,
                              kernelH: 4, kernelW: 4, stride: 2, padding: 1)
         var rng = SplitMix64(seed: UInt64(100 + index))
-        let x = (0 ..< g.inputCount).map { _ in rng.nextUniform() * 2 - 1 }
+        let x = randomSigned(g.inputCount, &rng)
         let w = (0 ..< s.out * g.colRows).map { _ in rng.nextUniform() - 0.5 }
         let bias = (0 ..< s.out).map { _ in rng.nextUniform() - 0.5 }
         let count = s.out * g.colCols

@@ -13,9 +13,9 @@ import Testing
         let (m, n, k) = shape
         let lda = k + 3, ldb = k + 5, ldc = n + 2
         var rng = SplitMix64(seed: UInt64(m * 100_000 + n * 10_000 + k))
-        let a = (0 ..< m * lda).map { _ in rng.nextUniform() * 2 - 1 }
-        let b = (0 ..< n * ldb).map { _ in rng.nextUniform() * 2 - 1 }
-        let before = (0 ..< m * ldc).map { _ in rng.nextUniform() * 2 - 1 }
+        let a = randomSigned(m * lda, &rng)
+        let b = randomSigned(n * ldb, &rng)
+        let before = randomSigned(m * ldc, &rng)
         for add in [false, true] {
             let c = sameBitsOnEveryPath(before, "long dots, add \(add)") { cp, isa in
                 LongDots.multiply(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, add: add, c: cp, ldc: ldc, isa: isa)

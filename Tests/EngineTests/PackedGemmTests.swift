@@ -12,8 +12,8 @@ import Testing
         let (m, n, k) = shape
         let lda = k + 3, ldb = n + 5, ldc = n + 2
         var rng = SplitMix64(seed: UInt64(m * 1000 + n * 10 + k))
-        let a = (0 ..< m * lda).map { _ in rng.nextUniform() * 2 - 1 }
-        let b = (0 ..< k * ldb).map { _ in rng.nextUniform() * 2 - 1 }
+        let a = randomSigned(m * lda, &rng)
+        let b = randomSigned(k * ldb, &rng)
         var packed = [Float](repeating: .nan, count: PackedGemm.packedCount(matrices: 1, m: m, k: k))
         packed.withUnsafeMutableBufferPointer { p in
             PackedGemm.pack(a, matrices: 1, matrixStride: 0, m: m, k: k, lda: lda, into: p.baseAddress!, workers: 1, isa: 2)
@@ -48,7 +48,7 @@ import Testing
     func packingOnEveryPathGivesThePanels(_ shape: (Int, Int)) {
         let (m, k) = shape, lda = k + 3
         var rng = SplitMix64(seed: UInt64(m * 1000 + k))
-        let a = (0 ..< m * lda).map { _ in rng.nextUniform() * 2 - 1 }
+        let a = randomSigned(m * lda, &rng)
         let packed = sameBitsOnEveryPath([Float](repeating: .nan, count: PackedGemm.packedCount(matrices: 1, m: m, k: k)),
                                          "packing") { p, isa in
             PackedGemm.pack(a, matrices: 1, matrixStride: 0, m: m, k: k, lda: lda, into: p, workers: 1, isa: isa)
@@ -65,7 +65,7 @@ import Testing
     func transposingOnEveryPathGivesTheTranspose(_ shape: (Int, Int)) {
         let (rows, columns) = shape, lda = columns + 3, ldd = rows + 5
         var rng = SplitMix64(seed: UInt64(rows * 1000 + columns + 7))
-        let a = (0 ..< rows * lda).map { _ in rng.nextUniform() * 2 - 1 }
+        let a = randomSigned(rows * lda, &rng)
         let t = sameBitsOnEveryPath([Float](repeating: 7, count: columns * ldd), "transpose") { d, isa in
             PackedGemm.transpose(a, lda: lda, rows: rows, columns: columns, into: d, ldd: ldd, isa: isa)
         }
@@ -83,9 +83,9 @@ import Testing
     func addingStartsEachChainFromC(_ shape: (Int, Int, Int)) {
         let (m, n, k) = shape, ldb = n + 5, ldc = n + 2
         var rng = SplitMix64(seed: UInt64(m * 1000 + n * 10 + k + 3))
-        let a = (0 ..< m * k).map { _ in rng.nextUniform() * 2 - 1 }
-        let b = (0 ..< k * ldb).map { _ in rng.nextUniform() * 2 - 1 }
-        let before = (0 ..< m * ldc).map { _ in rng.nextUniform() * 2 - 1 }
+        let a = randomSigned(m * k, &rng)
+        let b = randomSigned(k * ldb, &rng)
+        let before = randomSigned(m * ldc, &rng)
         var packed = [Float](repeating: 0, count: PackedGemm.packedCount(matrices: 1, m: m, k: k))
         packed.withUnsafeMutableBufferPointer { PackedGemm.pack(a, matrices: 1, matrixStride: 0, m: m, k: k, lda: k, into: $0.baseAddress!, workers: 1, isa: 2) }
         let c = sameBitsOnEveryPath(before, "packed product added") { cp, isa in
