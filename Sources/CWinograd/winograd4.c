@@ -72,6 +72,30 @@
         }                                                                     \
     } while (0)
 
+// B v for v0..v4 along one direction, the adjoint of DATA5 (rows of B: 2 0 0 0 0 /
+// -1 -2 2 -1 2 / -2 -1 -3 0 -1 / 1 1 1 1 -2 / 0 0 0 0 1). Its only multiplications are exact
+// doublings, so, as above, every path rounds the same whether or not they contract into FMAs.
+#define ADJOINT5(T, v0, v1, v2, v3, v4, o0, o1, o2, o3, o4)                 \
+    do {                                                                      \
+        T s_ = (v0) + (v3), t_ = (v1) + (v2);                                 \
+        o0 = 2 * (v0);                                                        \
+        o1 = 2 * (((v2) - (v1)) + (v4)) - s_;                                 \
+        o2 = -(2 * ((v0) + (v2)) + (t_ + (v4)));                              \
+        o3 = (s_ + t_) - 2 * (v4);                                            \
+        o4 = (v4);                                                            \
+    } while (0)
+
+// D = B M B^T for one tile (the adjoint of TILE_DATA): m[5i + k]; d[r][s] row r, column s.
+#define TILE_ADJOINT(T, m, d)                                                 \
+    do {                                                                      \
+        T c_[5][5];                                                           \
+        for (int i = 0; i < 5; i++)                                           \
+            ADJOINT5(T, m[5 * i], m[5 * i + 1], m[5 * i + 2], m[5 * i + 3], m[5 * i + 4], \
+                     c_[i][0], c_[i][1], c_[i][2], c_[i][3], c_[i][4]);       \
+        for (int s = 0; s < 5; s++)                                           \
+            ADJOINT5(T, c_[0][s], c_[1][s], c_[2][s], c_[3][s], c_[4][s], d[0][s], d[1][s], d[2][s], d[3][s], d[4][s]); \
+    } while (0)
+
 // ---- Portable versions.
 
 static void gradient4_portable(const float *dy, long rowStride, float *dst, long step, long tiles) {
@@ -108,16 +132,36 @@ static void output4_rows_portable(const float *m, long plane, long tiles, float 
     }
 }
 
-// Both column phases of a stride-2 output: b = 0 from m0, b = 1 from m1, x[r * rowStride + 8t + 2s + b].
-static void output4_phases_portable(const float *m0, const float *m1, long plane, long tiles, float bias, float *x,
-                                    long rowStride) {
-    for (int b = 0; b < 2; b++) {
-        const float *m = b ? m1 : m0;
-        for (long t = 0; t < tiles; t++) {
-            OUTPUT4_SCALAR(t)
-            for (int r = 0; r < 4; r++)
-                for (int s = 0; s < 4; s++) x[r * rowStride + 8 * t + 2 * s + b] = z[r][s];
+// One plane's cells from the products of `tiles` tiles (m[e * plane + t]): tile t's 5 x 5 window
+// B M B^T lands on cells 4t ... 4t + 4 of 5 rows (rowStride apart), and neighbouring windows share
+// a column: cell 4t = column 0 of tile t + column 4 of tile t - 1 (+ 0 for the first), cell 4 tiles
+// = column 4 of the last.
+static void adjoint4_portable(const float *m, long plane, long tiles, float *cells, long rowStride) {
+    float left[5] = {0, 0, 0, 0, 0};
+    for (long t = 0; t < tiles; t++) {
+        float mm[25], d[5][5];
+        for (int e = 0; e < 25; e++) mm[e] = m[e * plane + t];
+        TILE_ADJOINT(float, mm, d);
+        for (int r = 0; r < 5; r++) {
+            float *row = cells + r * rowStride + 4 * t;
+            row[0] = d[r][0] + left[r];
+            row[1] = d[r][1]; row[2] = d[r][2]; row[3] = d[r][3];
+            left[r] = d[r][4];
         }
+    }
+    for (int r = 0; r < 5; r++) cells[r * rowStride + 4 * tiles] = left[r];
+}
+
+// One x row from the cells of its two column phases: x[2j] = even[j], x[2j + 1] = odd[j + 1]
+// for j < width; plus the cells of the same grid row from the tile row above where given, then
+// plus bias where addBias.
+static void adjoint_row_portable(const float *odd, const float *even, const float *oddAbove, const float *evenAbove,
+                                 long width, float bias, int addBias, float *x) {
+    for (long j = 0; j < width; j++) {
+        float a = even[j], b = odd[j + 1];
+        if (evenAbove) { a = a + evenAbove[j]; b = b + oddAbove[j + 1]; }
+        if (addBias) { a = a + bias; b = b + bias; }
+        x[2 * j] = a; x[2 * j + 1] = b;
     }
 }
 
@@ -239,41 +283,48 @@ AVX512 static void output4_rows_avx512(const float *m, long plane, long tiles, f
 #undef ROWS_STEP
 }
 
-// Both column phases of r <= 16 tiles: each output row's 8 values per tile (s = 0..3, b = 0, 1)
-// lie together, so the stores are whole vectors (two phases stored apart each wrote every cache
-// line of x twice, the second time long after the first had left the cache).
-AVX512 static inline __attribute__((always_inline))
-void output4_phases_step_avx512(const float *m0, const float *m1, long plane, long r, float bias, float *x, long rowStride) {
-    v16 z0[4][4], z1[4][4];
-    output4_step_avx512(m0, plane, r, bias, z0);
-    output4_step_avx512(m1, plane, r, bias, z1);
-    __m512i first = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11), second = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
-    __m512i even = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11), odd = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
-    for (int row = 0; row < 4; row++) {
-        float *dst = x + row * rowStride;
-        for (int half = 0; half < 2; half++) {   // tiles 0-7, then 8-15
-            // pairs[s]: (b = 0, b = 1) of column s for the 8 tiles, as 8 doubles.
-            __m512d pairs[4];
-            for (int s = 0; s < 4; s++) pairs[s] = pairs8(z0[row][s], z1[row][s], half);
-            // Then the 4 pairs of each tile together: tiles 0-1, 2-3, 4-5, 6-7 of the half.
-            __m512d a0 = _mm512_permutex2var_pd(pairs[0], first, pairs[1]), a1 = _mm512_permutex2var_pd(pairs[0], second, pairs[1]);
-            __m512d b0 = _mm512_permutex2var_pd(pairs[2], first, pairs[3]), b1 = _mm512_permutex2var_pd(pairs[2], second, pairs[3]);
-            __m512d out[4] = {_mm512_permutex2var_pd(a0, even, b0), _mm512_permutex2var_pd(a0, odd, b0),
-                              _mm512_permutex2var_pd(a1, even, b1), _mm512_permutex2var_pd(a1, odd, b1)};
-            for (int k = 0; k < 4; k++) {
-                long t = 8 * half + 2 * k;   // the store's first tile
-                __mmask16 mask = (__mmask16)((t < r ? 0x00FF : 0) | (t + 1 < r ? 0xFF00 : 0));
-                _mm512_mask_storeu_ps(dst + 8 * t, mask, _mm512_castpd_ps(out[k]));
-            }
+// adjoint4_portable, 16 tiles per step: lane j's left neighbour is lane j - 1 of column 4, lane
+// 0's the previous step's lane 15 (0 before the first).
+AVX512 static void adjoint4_avx512(const float *m, long plane, long tiles, float *cells, long rowStride) {
+    v16 carry[5] = {0, 0, 0, 0, 0};
+    long last = 0;
+    for (long t = 0; t < tiles; t += 16) {
+        long r = tiles - t < 16 ? tiles - t : 16;
+        __mmask16 k = lanes(r);
+        v16 mm[25], d[5][5];
+        for (int e = 0; e < 25; e++) mm[e] = (v16)_mm512_maskz_loadu_ps(k, m + e * plane + t);
+        TILE_ADJOINT(v16, mm, d);
+        for (int row = 0; row < 5; row++) {
+            v16 left = (v16)_mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512((__m512)d[row][4]),
+                                                                    _mm512_castps_si512((__m512)carry[row]), 15));
+            __m512 o[4];
+            interleave4(d[row][0] + left, d[row][1], d[row][2], d[row][3], o);
+            float *dst = cells + row * rowStride + 4 * t;
+            for (int q = 0; q < 4; q++) _mm512_mask_storeu_ps(dst + 16 * q, lanes(4 * r - 16 * q), o[q]);
+            carry[row] = d[row][4];
         }
+        last = r - 1;
     }
+    for (int row = 0; row < 5; row++) cells[row * rowStride + 4 * tiles] = carry[row][last];
 }
 
-AVX512 static void output4_phases_avx512(const float *m0, const float *m1, long plane, long tiles, float bias, float *x,
-                                         long rowStride) {
-#define PHASES_STEP(t, r) output4_phases_step_avx512(m0 + (t), m1 + (t), plane, r, bias, x + 8 * (t), rowStride)
-    IN_STEPS_OF_16(tiles, PHASES_STEP);
-#undef PHASES_STEP
+AVX512 static void adjoint_row_avx512(const float *odd, const float *even, const float *oddAbove, const float *evenAbove,
+                                      long width, float bias, int addBias, float *x) {
+    const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    const __m512 b16 = _mm512_set1_ps(bias);
+    for (long j = 0; j < width; j += 16) {
+        long r = width - j < 16 ? width - j : 16;
+        __mmask16 k = lanes(r);
+        __m512 a = _mm512_maskz_loadu_ps(k, even + j), b = _mm512_maskz_loadu_ps(k, odd + j + 1);
+        if (evenAbove) {
+            a = _mm512_add_ps(a, _mm512_maskz_loadu_ps(k, evenAbove + j));
+            b = _mm512_add_ps(b, _mm512_maskz_loadu_ps(k, oddAbove + j + 1));
+        }
+        if (addBias) { a = _mm512_add_ps(a, b16); b = _mm512_add_ps(b, b16); }
+        _mm512_mask_storeu_ps(x + 2 * j, lanes(2 * r), _mm512_permutex2var_ps(a, lo, b));
+        _mm512_mask_storeu_ps(x + 2 * j + 16, lanes(2 * r - 16), _mm512_permutex2var_ps(a, hi, b));
+    }
 }
 
 // ---- Entry points: AVX-512 where `isa` and the CPU allow it, else portable C (the layers
@@ -286,10 +337,15 @@ void wg4_input_transform(const float *p, long stride, float *v, long step, long 
     else input4_portable(p, stride, v, step, tiles);
 }
 
-void wg4_output_phases(const float *m0, const float *m1, long plane, long tiles, float bias, float *x, long rowStride,
-                       int isa) {
-    if (use_avx512(isa)) output4_phases_avx512(m0, m1, plane, tiles, bias, x, rowStride);
-    else output4_phases_portable(m0, m1, plane, tiles, bias, x, rowStride);
+void wg4_adjoint_cells(const float *m, long plane, long tiles, float *cells, long rowStride, int isa) {
+    if (use_avx512(isa)) adjoint4_avx512(m, plane, tiles, cells, rowStride);
+    else adjoint4_portable(m, plane, tiles, cells, rowStride);
+}
+
+void wg4_adjoint_row(const float *odd, const float *even, const float *oddAbove, const float *evenAbove, long width,
+                     float bias, int addBias, float *x, int isa) {
+    if (use_avx512(isa)) adjoint_row_avx512(odd, even, oddAbove, evenAbove, width, bias, addBias, x);
+    else adjoint_row_portable(odd, even, oddAbove, evenAbove, width, bias, addBias, x);
 }
 
 void wg4_gradient_rows(const float *dy, long rowStride, float *dst, long step, long tiles, int isa) {

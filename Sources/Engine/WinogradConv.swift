@@ -17,8 +17,10 @@ import CWinograd
 ///
 /// Three products, each a batch of gemms over tiles (chunks of whole tile rows per worker):
 /// - `convolve`: y = conv(x) (Conv2d forward, ConvTranspose2d input gradient);
-/// - `convolveTransposed`: x = conv^T(y) (Conv2d input gradient, ConvTranspose2d forward),
-///   one stride-1 2x2 problem per phase of x, each on the unpadded H/2 x W/2 grid;
+/// - `convolveTransposed`: x = conv^T(y) (Conv2d input gradient, ConvTranspose2d forward): with
+///   4x4 tiles the adjoint of `convolve`'s transforms, every phase of x from one transform of y
+///   (WinogradConv+Adjoint.swift); with 2x2 tiles one stride-1 2x2 problem per phase of x, each
+///   on the unpadded H/2 x W/2 grid;
 /// - `weightGradient`: dW from dy and x.
 /// `channels` is the convolution's input side, `outChannels` its output side; ConvTranspose2d
 /// uses the adjoint convolution. Weights in Conv2d's layout [out, in, 4, 4] (= ConvTranspose2d's
@@ -130,9 +132,11 @@ public struct WinogradConv {
     public var gemmShapes: (convolve: [Int], transposed: [Int], weightGradient: [Int]) {
         let k = phaseRows, o = outChannels, p = Self.points(tile), tw = tilesPerRow(tile), th = tileRows(tile)
         let forward = min(th, chunkTileRows(floatsPerTile: p * (k + o), side: tile, packedProducts: true)) * tw
-        let transposed = min(th, chunkTileRows(floatsPerTile: p * (channels + o), side: tile, packedProducts: true)) * tw
+        // With 4x4 tiles the input gradient is the adjoint product (every phase at once), else one per phase.
+        let adjoint = tile == 4, transposedRows = adjoint ? k : channels
+        let transposed = min(th, chunkTileRows(floatsPerTile: p * (transposedRows + o), side: tile, packedProducts: true)) * tw
         let gradient = min(th, chunkTileRows(floatsPerTile: p * (k + o), side: tile)) * tw
-        return ([o, forward, k], [channels, transposed, o], [o, k, gradient])
+        return ([o, forward, k], [transposedRows, transposed, o], [o, k, gradient])
     }
 
     /// The share of the direct method's multiplications the products perform: 9/16 or 25/64.
@@ -254,9 +258,11 @@ public struct WinogradConv {
                                            step: Int, tiles: Int, isa: Int32) { wg4_input_transform(p, stride, v, step, tiles, isa) }
     public static func largeOutputRows(_ m: UnsafePointer<Float>, plane: Int, tiles: Int, bias: Float, _ y: UnsafeMutablePointer<Float>,
                                        rowStride: Int, isa: Int32) { wg4_output_rows(m, plane, tiles, bias, y, rowStride, isa) }
-    public static func largeOutputPhases(_ m0: UnsafePointer<Float>, _ m1: UnsafePointer<Float>, plane: Int, tiles: Int, bias: Float,
-                                         _ x: UnsafeMutablePointer<Float>, rowStride: Int, isa: Int32) {
-        wg4_output_phases(m0, m1, plane, tiles, bias, x, rowStride, isa)
+    public static func adjointCells(_ m: UnsafePointer<Float>, plane: Int, tiles: Int, into cells: UnsafeMutablePointer<Float>,
+                                    rowStride: Int, isa: Int32) { wg4_adjoint_cells(m, plane, tiles, cells, rowStride, isa) }
+    public static func adjointRow(odd: UnsafePointer<Float>, even: UnsafePointer<Float>, above: (odd: UnsafePointer<Float>, even: UnsafePointer<Float>)?,
+                                  width: Int, bias: Float?, into x: UnsafeMutablePointer<Float>, isa: Int32) {
+        wg4_adjoint_row(odd, even, above?.odd, above?.even, width, bias ?? 0, bias == nil ? 0 : 1, x, isa)
     }
     public static func largeGradientRows(_ dy: UnsafePointer<Float>, rowStride: Int, into dst: UnsafeMutablePointer<Float>,
                                          step: Int, tiles: Int, isa: Int32) { wg4_gradient_rows(dy, rowStride, dst, step, tiles, isa) }
@@ -276,27 +282,47 @@ public struct WinogradConv {
         return (r0 * 4 + c0, r0 * 4 + c1, r1 * 4 + c0, r1 * 4 + c1)
     }
 
-    /// The transformed filters (G g G^T) of every 2x2 sub-kernel for `tile`, for `convolve`
-    /// (transposed false): U[e][o, (a, b, c)] with g(u, v) = w[o, c, 2u + a, 2v + b], 9 or 25
-    /// matrices [O, 4C]; or for `convolveTransposed` (true), per phase (a', b') of x:
-    /// U[a'b'][e][c, o] with g(t, s) = w[o, c, 3 - a' - 2t, 3 - b' - 2s].
-    public func filters(_ w: UnsafePointer<Float>, into u: FloatBuffer, transposed: Bool) {
+    /// Which products a layer call's transformed filters are for.
+    public enum FilterLayout: CaseIterable, Sendable {
+        /// `convolve`: U[e][o, (a, b, c)] with g(u, v) = w[o, c, 2u + a, 2v + b], 9 or 25 matrices [O, 4C].
+        case forward
+        /// `convolveTransposed` with 2x2 tiles, per phase (a', b') of x: U[a'b'][e][c, o] with
+        /// g(t, s) = w[o, c, 3 - a' - 2t, 3 - b' - 2s].
+        case transposed
+        /// `convolveTransposed` with 4x4 tiles (the adjoint of `convolve`, 4x4 tiles only): the
+        /// forward's matrices transposed, U[e][(a, b, c), o], 25 matrices [4C, O].
+        case adjoint
+
+        /// Rows, columns and count of the matrices for a layer of c input and o output channels.
+        func shape(channels c: Int, outChannels o: Int, points: Int) -> (m: Int, k: Int, count: Int) {
+            switch self {
+            case .forward: (o, 4 * c, points)
+            case .transposed: (c, o, 4 * points)
+            case .adjoint: (4 * c, o, points)
+            }
+        }
+    }
+
+    /// The transformed filters (G g G^T) of every 2x2 sub-kernel for `tile`, in `layout`.
+    public func filters(_ w: UnsafePointer<Float>, into u: FloatBuffer, layout: FilterLayout) {
         let o = outChannels, c = channels, k = phaseRows, points = Self.points(tile), large = tile == 4
+        precondition(large || layout != .adjoint, "the adjoint layout is for 4x4 tiles")
         u.resize(4 * points * c * o)
-        let up = u.pointer
+        let up = u.pointer, transposed = layout == .transposed
         // Each worker takes a range of output channels; the loops run along the destination's
-        // contiguous index (input channels, or for the transposed layout output channels), since
-        // the 9 values of each filter land step floats apart (as one filter at a time, 8% of a
-        // step at a 192-frame window).
+        // contiguous index (input channels, or for the transposed and adjoint layouts output
+        // channels), since the 9 values of each filter land step floats apart (as one filter at a
+        // time, 8% of a step at a 192-frame window).
         let step = transposed ? c * o : o * k
         Parallel.forEachWorker(o, workers: settings.threads, minimumWork: 2) { _, range in
             for phase in 0 ..< 4 {
                 let taps = Self.taps(phase: phase, transposed: transposed)
                 if large {   // F(4x4, 2x2): a run of filters at a time, in C
-                    if transposed {
+                    if layout != .forward {
                         for ch in 0 ..< c {
+                            let row = transposed ? phase * points * c + ch : phase * c + ch
                             wg4_filters(w + (range.lowerBound * c + ch) * 16, 16 * c, taps.0, taps.1, taps.2, taps.3,
-                                        up + (phase * points * c + ch) * o + range.lowerBound, step, range.count, isa)
+                                        up + row * o + range.lowerBound, step, range.count, isa)
                         }
                     } else {
                         for oc in range {
@@ -319,17 +345,17 @@ public struct WinogradConv {
         }
     }
 
-    /// The chunks' products by the transformed filters of weights w (`filters`; `transposed` as
-    /// there), `widest` the widest chunk. With 4x4 tiles on the packed kernel (chunks at least
+    /// The chunks' products by the transformed filters of weights w (`filters` in `layout`),
+    /// `widest` the widest chunk. With 4x4 tiles on the packed kernel (chunks at least
     /// `PackedGemm.minimumColumns` wide) the filters are transformed straight into its packed
     /// layout (`packFilters`); else into U in `scratch`, which `Products` packs where the kernel runs.
-    func filterProducts(_ w: UnsafePointer<Float>, transposed: Bool, widest: Int, scratch: WorkerBuffers) -> PackedGemm.Products {
-        let (m, k, count) = transposed ? (channels, outChannels, 4 * Self.points(tile)) : (outChannels, phaseRows, Self.points(tile))
+    func filterProducts(_ w: UnsafePointer<Float>, layout: FilterLayout, widest: Int, scratch: WorkerBuffers) -> PackedGemm.Products {
+        let (m, k, count) = layout.shape(channels: channels, outChannels: outChannels, points: Self.points(tile))
         if tile == 4 && PackedGemm.applies(settings) && widest >= PackedGemm.minimumColumns {
-            packFilters(w, transposed: transposed, into: scratch.packedFilters)
+            packFilters(w, layout: layout, into: scratch.packedFilters)
             return PackedGemm.Products(packed: scratch.packedFilters.pointer, m: m, k: k, settings: settings)
         }
-        filters(w, into: scratch.winogradFilters, transposed: transposed)
+        filters(w, into: scratch.winogradFilters, layout: layout)
         return PackedGemm.Products(scratch.winogradFilters.pointer, matrices: count, m: m, k: k, widest: widest,
                                    settings: settings, buffer: scratch.packedFilters)
     }
@@ -338,14 +364,32 @@ public struct WinogradConv {
     /// within them, tail rows 0), which is what `filters` then PackedGemm.pack gave, bit for bit:
     /// a panel's 8 rows at one column are 8 filters that wg4_filters transforms together. The U in
     /// between (52 MB for the discriminator's widest layer) took 3-6% of a step to write and pack.
-    public func packFilters(_ w: UnsafePointer<Float>, transposed: Bool, into buffer: FloatBuffer) {
+    public func packFilters(_ w: UnsafePointer<Float>, layout: FilterLayout, into buffer: FloatBuffer) {
         precondition(tile == 4, "packFilters is for 4x4 tiles")   // the 2x2 filter transform is Swift, above
-        let o = outChannels, c = channels, points = Self.points(tile)
+        let o = outChannels, c = channels, points = Self.points(tile), transposed = layout == .transposed
         // Rows (panels of 8) and columns of each matrix, and the stride between the filters of a panel.
-        let (m, k, filterStride) = transposed ? (c, o, 16) : (o, phaseRows, 16 * c)
+        let (m, k, count) = layout.shape(channels: c, outChannels: o, points: points), filterStride = transposed ? 16 : 16 * c
         let each = PackedGemm.packedCount(matrices: 1, m: m, k: k), panels = (m + 7) / 8
-        buffer.resize((transposed ? 4 * points : points) * each)
+        buffer.resize(count * each)
         let packed = buffer.pointer
+        if layout == .adjoint {
+            // Matrix e, row (a, b, c), column o: a panel's rows are runs of consecutive input
+            // channels of one phase (two runs where a phase ends inside the panel).
+            Parallel.forEach(panels, workers: settings.threads, minimumWork: 2) { panel in
+                let first = 8 * panel, rows = min(8, m - first), base = packed + first * k
+                for col in 0 ..< o {
+                    var i = 0
+                    while i < rows {
+                        let phase = (first + i) / c, ch = (first + i) % c, run = min(rows - i, c - ch)
+                        let taps = Self.taps(phase: phase, transposed: false)
+                        wg4_filters(w + (col * c + ch) * 16, 16, taps.0, taps.1, taps.2, taps.3, base + col * 8 + i, each, run, isa)
+                        i += run
+                    }
+                    if rows < 8 { for e in 0 ..< points { (base + col * 8 + e * each + rows).update(repeating: 0, count: 8 - rows) } }
+                }
+            }
+            return
+        }
         Parallel.forEach(4 * panels, workers: settings.threads, minimumWork: 2) { item in
             let phase = item % 4, panel = item / 4, first = 8 * panel, rows = min(8, m - first)
             let taps = Self.taps(phase: phase, transposed: transposed)
@@ -415,7 +459,7 @@ public struct WinogradConv {
         let rows = chunkTileRows(floatsPerTile: points * (k + o), side: side, packedProducts: true), chunks = (tileRows + rows - 1) / rows
         let bandSize = bandFloats(tileRows: rows, side: side)
         scratch.prepare(workers: settings.threads, count: bandSize + Self.chunkFloats(points: points, planes: k, outPlanes: o, tiles: rows * tw))
-        let products = filterProducts(w, transposed: false, widest: min(rows, tileRows) * tw, scratch: scratch)
+        let products = filterProducts(w, layout: .forward, widest: min(rows, tileRows) * tw, scratch: scratch)
         Parallel.forEachDynamic(chunks, workers: settings.threads) { worker, chunk in
             let r0 = chunk * rows, nr = min(rows, tileRows - r0), nt = nr * tw
             let vs = Self.pointStride(planes: k, tiles: nt), plane = Self.pointStride(planes: o, tiles: nt)
@@ -441,49 +485,40 @@ public struct WinogradConv {
         }
     }
 
-    /// x (C, N, H, W) = conv^T(y) + bias, y (O, N, H/2, W/2), from filters(w, transposed: true). Phase (a', b')
-    /// of x at (i, j) sums y over rows i - 1 + a' + t and columns j - 1 + b' + s, t, s in {0, 1}.
-    /// Every element of x is written once (no clearing needed).
+    /// x (C, N, H, W) = conv^T(y) + bias, y (O, N, H/2, W/2). With 4x4 tiles, the adjoint of
+    /// `convolve` (`convolveAdjoint`); with 2x2 tiles, from filters(w, layout: .transposed): phase
+    /// (a', b') of x at (i, j) sums y over rows i - 1 + a' + t and columns j - 1 + b' + s, t, s in
+    /// {0, 1}, one stride-1 problem per phase. Every element of x is written once (no clearing needed).
     public func convolveTransposed(_ y: UnsafePointer<Float>, weights: UnsafePointer<Float>,
                                    bias: UnsafePointer<Float>?, into x: UnsafeMutablePointer<Float>, scratch: WorkerBuffers) {
+        if tile == 4 { return convolveAdjoint(y, weights: weights, bias: bias, into: x, scratch: scratch) }
         let c = channels, o = outChannels, side = tile, points = Self.points(side)
         let tw = tilesPerRow(side), tileRows = tileRows(side), th = outHeight / side, h = height, w = width
         let rows = chunkTileRows(floatsPerTile: points * (c + o), side: side, packedProducts: true), chunks = (tileRows + rows - 1) / rows
-        // With 4x4 tiles both column phases of a row phase are multiplied before either is
-        // written, so their outputs go out together in whole vectors: a second product buffer.
-        let both = side == 4, outCopies = both ? 2 : 1
         let bandSize = expandedBandFloats(tileRows: rows, side: side)
-        scratch.prepare(workers: settings.threads, count: bandSize + Self.chunkFloats(points: points, planes: o, outPlanes: c, tiles: rows * tw)
-                            + (outCopies - 1) * points * Self.pointStride(planes: c, tiles: rows * tw))
-        let products = filterProducts(weights, transposed: true, widest: min(rows, tileRows) * tw, scratch: scratch)
+        scratch.prepare(workers: settings.threads, count: bandSize + Self.chunkFloats(points: points, planes: o, outPlanes: c, tiles: rows * tw))
+        let products = filterProducts(weights, layout: .transposed, widest: min(rows, tileRows) * tw, scratch: scratch)
         Parallel.forEachDynamic(chunks, workers: settings.threads) { worker, chunk in
             let r0 = chunk * rows, nr = min(rows, tileRows - r0), nt = nr * tw
             let vs = Self.pointStride(planes: o, tiles: nt), plane = Self.pointStride(planes: c, tiles: nt)
-            let band = scratch.buffer(worker, count: 0).pointer, v = band + bandSize, products0 = v + points * vs
+            let band = scratch.buffer(worker, count: 0).pointer, v = band + bandSize, mm = v + points * vs
             // The grid rows the tiles read: one above the first tile's (phase a = 0) to its last.
             let grid = bandRows(firstTileRow: r0, tileRows: nr, side: side), rows = grid.lowerBound - 1 ..< grid.upperBound
             let bandStride = expandBand(y, rows: rows, into: band)
             for a in 0 ..< 2 {
                 for b in 0 ..< 2 {
-                    let mm = both ? products0 + b * points * plane : products0
                     transformTiles(band, planeStride: bandStride, first: (a - 1) * gridW + b, firstGridRow: rows.lowerBound, planes: o,
                                    side: side, firstTileRow: r0, tileRows: nr, into: v)
                     for e in 0 ..< points {
                         products.multiply((2 * a + b) * points + e, n: nt, b: v + e * vs, ldb: nt, c: mm + e * plane, ldc: nt)
                     }
-                    if both && b == 0 { continue }
                     for ch in 0 ..< c {
                         let bc = bias?[ch] ?? 0
                         for r in 0 ..< nr {
                             let n = (r0 + r) / th, ti = (r0 + r) % th
                             // Output rows i = side * ti ... of this phase are x rows 2i + a, columns 2j + b.
                             let x0 = x + ((ch * batch + n) * h + 2 * side * ti + a) * w
-                            let at = ch * nt + r * tw
-                            if both {
-                                wg4_output_phases(products0 + at, products0 + points * plane + at, plane, tw, bc, x0, 2 * w, isa)
-                            } else {
-                                wg_output_phase(mm + at, plane, tw, bc, x0 + b, x0 + b + 2 * w, isa)
-                            }
+                            wg_output_phase(mm + ch * nt + r * tw, plane, tw, bc, x0 + b, x0 + b + 2 * w, isa)
                         }
                     }
                 }

@@ -57,6 +57,7 @@ import Testing
         (4, 9, 8, 8, 32),    // chunks 64 tiles wide (the packed kernel's minimum)
         (2, 9, 8, 4, 12),    // 4x4 tiles: 3 per row
         (1, 8, 10, 4, 68),   // 4x4 tiles: 17 per row
+        (2, 8, 9, 8, 16),    // 4x4 tiles: 2 tile rows per sample (chunks of one start inside a sample)
     ])
     func convTranspose2dMatchesNaive(_ c: (Int, Int, Int, Int, Int)) {
         let (n, cin, cout, h, w) = c
@@ -72,7 +73,8 @@ import Testing
     /// The layers fall back to im2col where Winograd does not apply (the model's first and last
     /// strided layers, odd half-sizes, other kernels).
     /// The filters transformed straight into the packed kernel's layout are the transformed
-    /// filters packed, bit for bit, both layouts, with 1 and 4 rows in the last panel of 8. The
+    /// filters packed, bit for bit, every layout, with 1 and 4 rows in the last panel of 8 (and,
+    /// adjoint, panels that cross from one phase to the next where 8 does not divide the channels). The
     /// buffer starts as NaN: an element left unwritten would show.
     @Test(arguments: [(8, 9), (12, 16), (9, 20)])
     func packedFiltersAreTheFiltersPacked(_ c: (Int, Int)) {
@@ -82,18 +84,22 @@ import Testing
         #expect(wc.tile == 4)
         var rng = SplitMix64(seed: UInt64(cin * cout))
         let w = (0 ..< cout * cin * 16).map { _ in rng.nextUniform() * 2 - 1 }
-        for transposed in [false, true] {
-            let (m, k, count) = transposed ? (cin, cout, 100) : (cout, 4 * cin, 25)
+        for layout in WinogradConv.FilterLayout.allCases {
+            let (m, k, count) = switch layout {
+            case .forward: (cout, 4 * cin, 25)
+            case .transposed: (cin, cout, 100)
+            case .adjoint: (4 * cin, cout, 25)
+            }
             let u = FloatBuffer(), want = FloatBuffer(), got = FloatBuffer()
-            wc.filters(w, into: u, transposed: transposed)
+            wc.filters(w, into: u, layout: layout)
             want.resize(PackedGemm.packedCount(matrices: count, m: m, k: k))
             PackedGemm.pack(u.pointer, matrices: count, matrixStride: m * k, m: m, k: k, lda: k, into: want.pointer, workers: 1, isa: 2)
             got.resize(want.count)
             got.pointer.update(repeating: .nan, count: got.count)
-            wc.packFilters(w, transposed: transposed, into: got)
+            wc.packFilters(w, layout: layout, into: got)
             #expect(got.count == want.count)
             let same = (0 ..< want.count).allSatisfy { got.pointer[$0].bitPattern == want.pointer[$0].bitPattern }
-            #expect(same, "cin \(cin), cout \(cout), transposed \(transposed)")
+            #expect(same, "cin \(cin), cout \(cout), \(layout)")
         }
     }
 

@@ -157,35 +157,74 @@ import Testing
         }
     }
 
-    /// The output transform, as rows and as both phases of a stride-2 output (b = 0 from m,
-    /// b = 1 from m2, interleaved): the same bits on every path, within float rounding of
-    /// A^T m A + bias in double, each phase value the same bits as the row output of its m, and
-    /// nothing written past the last tile.
+    /// The output transform as rows: the same bits on every path, within float rounding of
+    /// A^T m A + bias in double, and nothing written past the last tile.
     @Test(arguments: tileCounts)
-    func largeOutputTransforms(_ tiles: Int) {
-        let plane = tiles + 2, rowStride = 8 * tiles + 3, count = 3 * rowStride + 8 * tiles
-        let m = random(25 * plane, seed: 500 + UInt64(tiles)), m2 = random(25 * plane, seed: 550 + UInt64(tiles))
-        let rows = [m, m2].map { (source: [Float]) -> [Float] in
-            onEveryPath(count, fill: -7, "rows, \(tiles) tiles") {
-                WinogradConv.largeOutputRows(source, plane: plane, tiles: tiles, bias: 0.25, $0, rowStride: rowStride, isa: $1)
-            }
-        }
-        let phases = onEveryPath(count, fill: -7, "both phases, \(tiles) tiles") {
-            WinogradConv.largeOutputPhases(m, m2, plane: plane, tiles: tiles, bias: 0.25, $0, rowStride: rowStride, isa: $1)
+    func largeOutputTransform(_ tiles: Int) {
+        let plane = tiles + 2, rowStride = 4 * tiles + 3, count = 3 * rowStride + 4 * tiles + 1
+        let m = random(25 * plane, seed: 500 + UInt64(tiles))
+        let rows = onEveryPath(count, fill: -7, "rows, \(tiles) tiles") {
+            WinogradConv.largeOutputRows(m, plane: plane, tiles: tiles, bias: 0.25, $0, rowStride: rowStride, isa: $1)
         }
         for t in 0 ..< tiles {
             for r in 0 ..< 4 {
                 for s in 0 ..< 4 {
-                    let transformed = Self.sandwich(Self.at[r], Self.at[s]) { i, k in Double(m[(5 * i + k) * plane + t]) }
-                    let want = 0.25 + transformed
-                    #expect(abs(Double(rows[0][r * rowStride + 4 * t + s]) - want) < 1e-5, "tile \(t) (\(r), \(s))")
-                    for b in 0 ..< 2 {
-                        #expect(phases[r * rowStride + 8 * t + 2 * s + b] == rows[b][r * rowStride + 4 * t + s])
-                    }
+                    let want = 0.25 + Self.sandwich(Self.at[r], Self.at[s]) { i, k in Double(m[(5 * i + k) * plane + t]) }
+                    #expect(abs(Double(rows[r * rowStride + 4 * t + s]) - want) < 1e-5, "tile \(t) (\(r), \(s))")
                 }
             }
         }
-        #expect(rows[0][4 * tiles] == -7 && phases[8 * tiles] == -7)
+        #expect(rows[4 * tiles] == -7)
+    }
+
+    /// The adjoint of the input transform with its windows overlapped: cell q of row r is the sum,
+    /// over the tiles t whose 5-wide window covers q (4t <= q <= 4t + 4), of (B M_t B^T)[r][q - 4t]
+    /// in double; the same bits on every path, and nothing written past cell 4 tiles of a row.
+    @Test(arguments: tileCounts)
+    func largeAdjointCells(_ tiles: Int) {
+        let plane = tiles + 3, rowStride = 4 * tiles + 6, count = 4 * rowStride + 4 * tiles + 2
+        let m = random(25 * plane, seed: 700 + UInt64(tiles))
+        let cells = onEveryPath(count, fill: -7, "\(tiles) tiles") {
+            WinogradConv.adjointCells(m, plane: plane, tiles: tiles, into: $0, rowStride: rowStride, isa: $1)
+        }
+        // (B M B^T)[r][s] = sum over i, k of B^T[i][r] M[i][k] B^T[k][s].
+        let b = (0 ..< 5).map { r in (0 ..< 5).map { i in Self.bt[i][r] } }
+        for r in 0 ..< 5 {
+            for q in 0 ... 4 * tiles {
+                var want = 0.0
+                for t in max(0, (q - 1) / 4) ... min(tiles - 1, q / 4) where q - 4 * t >= 0 && q - 4 * t <= 4 {
+                    want += Self.sandwich(b[r], b[q - 4 * t]) { i, k in Double(m[(5 * i + k) * plane + t]) }
+                }
+                #expect(abs(Double(cells[r * rowStride + q]) - want) < 1e-4, "row \(r) cell \(q)")
+            }
+            #expect(cells[r * rowStride + 4 * tiles + 1] == -7, "row \(r) past the last cell")
+        }
+    }
+
+    /// One x row from two column phases' cells: x[2j] = even[j] (+ evenAbove[j]) (+ bias),
+    /// x[2j + 1] = odd[j + 1] (+ oddAbove[j + 1]) (+ bias), summed in that order, and nothing
+    /// written past x[2 width - 1]; the same bits on every path.
+    @Test(arguments: [1, 7, 8, 15, 16, 17, 33, 64])
+    func adjointRow(_ width: Int) {
+        let odd = random(width + 1, seed: 800), even = random(width + 1, seed: 801)
+        let oddAbove = random(width + 1, seed: 802), evenAbove = random(width + 1, seed: 803)
+        for (above, bias) in [(false, nil), (true, nil), (false, 0.25), (true, -0.5)] as [(Bool, Float?)] {
+            let x = oddAbove.withUnsafeBufferPointer { oa in
+                evenAbove.withUnsafeBufferPointer { ea in
+                    onEveryPath(2 * width + 1, fill: -7, "width \(width), above \(above), bias \(String(describing: bias))") {
+                        WinogradConv.adjointRow(odd: odd, even: even, above: above ? (oa.baseAddress!, ea.baseAddress!) : nil,
+                                                width: width, bias: bias, into: $0, isa: $1)
+                    }
+                }
+            }
+            for j in 0 ..< width {
+                var e = even[j], o = odd[j + 1]
+                if above { e = e + evenAbove[j]; o = o + oddAbove[j + 1] }
+                if let bias { e = e + bias; o = o + bias }
+                #expect(x[2 * j] == e && x[2 * j + 1] == o, "j \(j)")
+            }
+            #expect(x[2 * width] == -7)
+        }
     }
 
     /// G g G^T of 2x2 filters read with a stride: the same bits on every path (8 at a time on

@@ -31,10 +31,16 @@ void wg4_input_transform(const float *p, long stride, float *v, long step, long 
 // The 4x4 output of tile t from m[e * plane + t], plus bias: row r at y[r * rowStride + 4t + s].
 void wg4_output_rows(const float *m, long plane, long tiles, float bias, float *y, long rowStride, int isa);
 
-// Both column phases of a stride-2 output at once, b = 0 from m0 and b = 1 from m1:
-// x[r * rowStride + 8t + 2s + b] (whole vector stores).
-void wg4_output_phases(const float *m0, const float *m1, long plane, long tiles, float bias, float *x, long rowStride,
-                       int isa);
+// The adjoint of the input transform and its overlapping windows (a stride-2 layer's input
+// gradient, or a transposed layer's output, from 25 products per tile): B m B^T of tile t (from
+// m[e * plane + t]) added onto cells 4t ... 4t + 4 of 5 rows, cells[r * rowStride + q], q <= 4 tiles.
+void wg4_adjoint_cells(const float *m, long plane, long tiles, float *cells, long rowStride, int isa);
+
+// One x row from the cells of its column phases: x[2j] = even[j], x[2j + 1] = odd[j + 1], j < width,
+// each plus evenAbove[j] / oddAbove[j + 1] (the same grid row from the tile row above) where those
+// are not NULL, then plus bias where addBias.
+void wg4_adjoint_row(const float *odd, const float *even, const float *oddAbove, const float *evenAbove, long width,
+                     float bias, int addBias, float *x, int isa);
 
 // The weight gradient's F(2x2, 4x4): dst[e * step + t] = G' f G'^T for the 4x4 block f of dy
 // at rows dy + i * rowStride, columns 4t ... 4t + 3 (G' in winograd4.c).
