@@ -125,7 +125,10 @@ public final class Conv2d {
         }
         if paramGrads {
             if !tiled { addChannelSums(dyp, channels: outChannels, count: total, into: store.grad(bias), workers: settings.threads) }
-            partialGrads.prepare(workers: chunkCount(g), count: weight.count + outChannels)
+            // Per-chunk partials for the im2col path only (the Winograd path sizes its own): this
+            // object is shared by the model's layers, and a weight-sized buffer per chunk of the
+            // discriminator's widest layer was 2 MB each.
+            if winograd == nil { partialGrads.prepare(workers: chunkCount(g), count: weight.count + outChannels) }
         }
         if inputGrad { dInput.resize(g.inputCount) }
         if let wc = winograd {   // computes every input channel's gradient

@@ -104,11 +104,13 @@ public final class ConvTranspose2d {
         let dyp = dy.pointer, xp = x.pointer, w = store.value(weight)
         if paramGrads {
             addChannelSums(dyp, channels: outChannels, count: n * plane, into: store.grad(bias), workers: settings.threads)
-            partialGrads.prepare(workers: chunkCount(g), count: weight.count)
         }
         if inputGrad { dInput.resize(inChannels * totalIn) }
         let dx = dInput.pointer
-        if let wc = WinogradConv.plan(g, outChannels: inChannels, settings: settings, maxChunkTileRows: maxTileColumns) {
+        let winograd = WinogradConv.plan(g, outChannels: inChannels, settings: settings, maxChunkTileRows: maxTileColumns)
+        // Per-chunk partials for the im2col path only (as in Conv2d.backward).
+        if paramGrads && winograd == nil { partialGrads.prepare(workers: chunkCount(g), count: weight.count) }
+        if let wc = winograd {
             if paramGrads {
                 wc.weightGradient(dy: xp, input: dyp, addInto: store.grad(weight),
                                   partials: partialGrads, scratch: scratch)
