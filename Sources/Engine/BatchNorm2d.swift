@@ -55,7 +55,7 @@ public final class BatchNorm2d {
             batchVar.withUnsafeMutableBufferPointer { varP in
             inv.withUnsafeMutableBufferPointer { invP in
                 let eps = eps
-                Parallel.forEach(channels, workers: settings.threads) { c in
+                Parallel.forEachDynamic(channels, workers: settings.threads) { _, c in
                     let src = xp + c * m, dst = yp + c * m
                     // One pass: sum and sum of squares in double. E[x^2] - mean^2 in double loses
                     // nothing that matters for activations (it would need mean^2 / var > 1e8).
@@ -100,7 +100,7 @@ public final class BatchNorm2d {
         let act = activation, mean = mean, invStd = invStd, isa = settings.isa
         var sums = [Double](repeating: 0, count: 2 * channels)
         sums.withUnsafeMutableBufferPointer { sp in
-            Parallel.forEach(channels, workers: settings.threads) { c in
+            Parallel.forEachDynamic(channels, workers: settings.threads) { _, c in
                 let src = xp + c * m, out = yp + c * m, g = dyp + c * m, dst = dxp + c * m
                 let mu = mean[c], istd = invStd[c]
                 // dy' = dy * act'(y), in place, and the two sums, in one pass.

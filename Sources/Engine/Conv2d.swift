@@ -124,7 +124,7 @@ public final class Conv2d {
             activation.backward(output: output.pointer, dyp, dyp, count: outChannels * total, settings: settings)
         }
         if paramGrads {
-            if !tiled { addChannelSums(dyp, channels: outChannels, count: total, into: store.grad(bias), workers: settings.threads) }
+            if !tiled { addChannelSums(dyp, channels: outChannels, count: total, into: store.grad(bias), settings: settings) }
             // Per-chunk partials for the im2col path only (the Winograd path sizes its own): this
             // object is shared by the model's layers, and a weight-sized buffer per chunk of the
             // discriminator's widest layer was 2 MB each.

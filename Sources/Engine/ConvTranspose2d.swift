@@ -103,7 +103,7 @@ public final class ConvTranspose2d {
         let n = g.batch
         let dyp = dy.pointer, xp = x.pointer, w = store.value(weight)
         if paramGrads {
-            addChannelSums(dyp, channels: outChannels, count: n * plane, into: store.grad(bias), workers: settings.threads)
+            addChannelSums(dyp, channels: outChannels, count: n * plane, into: store.grad(bias), settings: settings)
         }
         if inputGrad { dInput.resize(inChannels * totalIn) }
         let dx = dInput.pointer

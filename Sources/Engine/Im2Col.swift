@@ -200,19 +200,14 @@ public enum Im2Col {
     }
 }
 
-/// Per-channel sums of a (C, M) block in double, added into `into` (bias gradients).
+/// Per-channel sums of a (C, M) block in double, added into `into` (bias gradients): the C sums
+/// kernel (8 double lanes, in element order; the same bits on every path). As a Swift loop of 4
+/// scalar double sums it took 0.6% of a training run's CPU time.
 public func addChannelSums(_ x: UnsafePointer<Float>, channels: Int, count m: Int, into: UnsafeMutablePointer<Float>,
-                           workers: Int) {
-    Parallel.forEach(channels, workers: workers, minimumWork: m >= 4096 ? 2 : Int.max) { c in
-        let row = x + c * m
-        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-        var i = 0
-        while i + 4 <= m {
-            s0 += Double(row[i]); s1 += Double(row[i + 1]); s2 += Double(row[i + 2]); s3 += Double(row[i + 3])
-            i += 4
-        }
-        while i < m { s0 += Double(row[i]); i += 1 }
-        into[c] += Float((s0 + s1) + (s2 + s3))
+                           settings: ComputeSettings) {
+    let workers = m >= 4096 ? settings.threads : 1
+    Parallel.forEachDynamic(channels, workers: workers) { _, c in
+        into[c] += Float(ElementwiseKernels.sums(x + c * m, count: m, isa: settings.isa).sum)
     }
 }
 
