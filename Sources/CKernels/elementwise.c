@@ -61,29 +61,36 @@ static void activation_backward_portable(const float *y, const float *dy, float 
     for (long i = 0; i < n; i++) dx[i] = derivative1(dy[i], y[i], act, slope);
 }
 
-static void gradient_sums_portable(const float *x, const float *y, float *g, long n, int act, float slope,
+// g * act'(pre) for pre = x * scale + shift: the BatchNorm forward's pre-activation, by its affine's
+// arithmetic, so the derivative takes the forward's side of 0 without its output being read back.
+static inline float gated1(float g, float x, int act, float slope, float scale, float shift) {
+    return derivative1(g, x * scale + shift, act, slope);
+}
+
+static void gradient_sums_portable(const float *x, const float *g, long n, int act, float slope, float scale, float shift,
                                    double *sumG, double *sumGX) {
     double ls[8] = {0}, lq[8] = {0};
     long i = 0;
     for (; i + 8 <= n; i += 8) {
         for (int j = 0; j < 8; j++) {
-            float d = derivative1(g[i + j], y[i + j], act, slope);
-            g[i + j] = d; ls[j] += d; lq[j] += (double)d * x[i + j];
+            float d = gated1(g[i + j], x[i + j], act, slope, scale, shift);
+            ls[j] += d; lq[j] += (double)d * x[i + j];
         }
     }
     double s = reduce8(ls), q = reduce8(lq);
     for (; i < n; i++) {
-        float d = derivative1(g[i], y[i], act, slope);
-        g[i] = d; s += d; q += (double)d * x[i];
+        float d = gated1(g[i], x[i], act, slope, scale, shift);
+        s += d; q += (double)d * x[i];
     }
     *sumG = s; *sumGX = q;
 }
 
 static void normalize_gradient_portable(const float *x, const float *g, float *dx, long n, float mean, float invStd,
-                                        float k, float a, float b) {
+                                        float k, float a, float b, int act, float slope, float scale, float shift) {
     for (long i = 0; i < n; i++) {
+        float d = gated1(g[i], x[i], act, slope, scale, shift);
         float xhat = (x[i] - mean) * invStd;
-        dx[i] = k * ((g[i] - a) - xhat * b);
+        dx[i] = k * ((d - a) - xhat * b);
     }
 }
 
@@ -136,14 +143,14 @@ void ek_activation_backward(const float *y, const float *dy, float *dx, long n, 
     EV_DISPATCH(isa, activation_backward, y, dy, dx, n, act, slope)
 }
 
-void ek_gradient_sums(const float *x, const float *y, float *g, long n, int act, float slope,
+void ek_gradient_sums(const float *x, const float *g, long n, int act, float slope, float scale, float shift,
                       double *sumG, double *sumGX, int isa) {
-    EV_DISPATCH(isa, gradient_sums, x, y, g, n, act, slope, sumG, sumGX)
+    EV_DISPATCH(isa, gradient_sums, x, g, n, act, slope, scale, shift, sumG, sumGX)
 }
 
 void ek_normalize_gradient(const float *x, const float *g, float *dx, long n, float mean, float invStd,
-                           float k, float a, float b, int isa) {
-    EV_DISPATCH(isa, normalize_gradient, x, g, dx, n, mean, invStd, k, a, b)
+                           float k, float a, float b, int act, float slope, float scale, float shift, int isa) {
+    EV_DISPATCH(isa, normalize_gradient, x, g, dx, n, mean, invStd, k, a, b, act, slope, scale, shift)
 }
 
 void ek_adam(float *p, const float *g, float *m, float *v, long n, float b2, float oneMinusB1, float oneMinusB2,

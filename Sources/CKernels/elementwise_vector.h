@@ -57,41 +57,35 @@ EV_TARGET static void EV(activation_backward)(const float *y, const float *dy, f
     activation_backward_portable(y + i, dy + i, dx + i, n - i, act, slope);
 }
 
-EV_TARGET static void EV(gradient_sums)(const float *x, const float *y, float *g, long n, int act, float slope,
-                                        double *sumG, double *sumGX) {
+// No stores: 8 at a time on every path, the sums into 8 double lanes in element order.
+EV_TARGET static void EV(gradient_sums)(const float *x, const float *g, long n, int act, float slope, float scale,
+                                        float shift, double *sumG, double *sumGX) {
     d8 s = 0, q = 0;
     long i = 0;
-    for (; i + W <= n; i += W) {
-        EV_STORE(g + i, EV(derivative)(EV_LOAD(g + i), EV_LOAD(y + i), act, slope));
-        for (int h = 0; h < W; h += 8) {   // into the 8 lanes, 8 elements at a time, in order
-            d8 d = __builtin_convertvector(*(const f8u *)(g + i + h), d8);
-            s += d;
-            q += d * __builtin_convertvector(*(const f8u *)(x + i + h), d8);
-        }
-    }
     for (; i + 8 <= n; i += 8) {
-        f8 d = EV(derivative8)(*(const f8u *)(g + i), *(const f8u *)(y + i), act, slope);
-        *(f8u *)(g + i) = d;
-        d8 dd = __builtin_convertvector(d, d8);
+        f8 xv = *(const f8u *)(x + i);
+        d8 dd = __builtin_convertvector(EV(derivative8)(*(const f8u *)(g + i), xv * scale + shift, act, slope), d8);
         s += dd;
-        q += dd * __builtin_convertvector(*(const f8u *)(x + i), d8);
+        q += dd * __builtin_convertvector(xv, d8);
     }
     double ss = REDUCE_D8(s), qq = REDUCE_D8(q);
     for (; i < n; i++) {
-        float d = derivative1(g[i], y[i], act, slope);
-        g[i] = d; ss += d; qq += (double)d * x[i];
+        float d = gated1(g[i], x[i], act, slope, scale, shift);
+        ss += d; qq += (double)d * x[i];
     }
     *sumG = ss; *sumGX = qq;
 }
 
 EV_TARGET static void EV(normalize_gradient)(const float *x, const float *g, float *dx, long n, float mean, float invStd,
-                                             float k, float a, float b) {
+                                             float k, float a, float b, int act, float slope, float scale, float shift) {
     long i = 0;
     for (; i + W <= n; i += W) {
-        EV(vf) xhat = (EV_LOAD(x + i) - mean) * invStd;
-        EV_STORE(dx + i, k * ((EV_LOAD(g + i) - a) - xhat * b));
+        EV(vf) xv = EV_LOAD(x + i);
+        EV(vf) d = EV(derivative)(EV_LOAD(g + i), xv * scale + shift, act, slope);
+        EV(vf) xhat = (xv - mean) * invStd;
+        EV_STORE(dx + i, k * ((d - a) - xhat * b));
     }
-    normalize_gradient_portable(x + i, g + i, dx + i, n - i, mean, invStd, k, a, b);
+    normalize_gradient_portable(x + i, g + i, dx + i, n - i, mean, invStd, k, a, b, act, slope, scale, shift);
 }
 
 EV_TARGET static void EV(adam)(float *p, const float *g, float *m, float *v, long n, float b2, float omb1, float omb2,

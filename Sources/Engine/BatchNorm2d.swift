@@ -88,29 +88,32 @@ public final class BatchNorm2d {
     }
 
     /// dy: gradient of the (activated) output. Training-mode backward:
-    /// dxhat = g * dy', dx = invStd / M * (M dxhat - sum dxhat - xhat sum(dxhat xhat)).
-    /// `dy` may be overwritten (it holds dy' = dy * act'(y) afterwards).
+    /// dxhat = g * dy', dx = invStd / M * (M dxhat - sum dxhat - xhat sum(dxhat xhat)), with
+    /// dy' = dy * act'(pre) recomputed in both passes from the input and the forward's scale and
+    /// shift (the same arithmetic as the forward, so the same side of 0): reading the output back
+    /// and writing dy' over dy made five passes over memory where four do.
     @discardableResult
     public func backward(_ dy: FloatBuffer, paramGrads: Bool = true) -> FloatBuffer {
         guard let x = savedInput else { preconditionFailure("BatchNorm2d.backward before a training forward") }
         let m = x.count / channels
         dInput.resize(x.count)
-        let gamma = store.value(weight), dGamma = store.grad(weight), dBeta = store.grad(bias)
-        let xp = x.pointer, yp = output.pointer, dyp = dy.pointer, dxp = dInput.pointer
+        let gamma = store.value(weight), beta = store.value(bias), dGamma = store.grad(weight), dBeta = store.grad(bias)
+        let xp = x.pointer, dyp = dy.pointer, dxp = dInput.pointer
         let act = activation, mean = mean, invStd = invStd, isa = settings.isa
         var sums = [Double](repeating: 0, count: 2 * channels)
         sums.withUnsafeMutableBufferPointer { sp in
             Parallel.forEachDynamic(channels, workers: settings.threads) { _, c in
-                let src = xp + c * m, out = yp + c * m, g = dyp + c * m, dst = dxp + c * m
+                let src = xp + c * m, g = dyp + c * m, dst = dxp + c * m
                 let mu = mean[c], istd = invStd[c]
-                // dy' = dy * act'(y), in place, and the two sums, in one pass.
-                let (sumDy, sumDyX) = ElementwiseKernels.gradientSums(src, output: out, g, count: m, act, isa: isa)
+                // The forward's affine: its scale and shift from the same Float values.
+                let scale = istd * gamma[c], shift = beta[c] - mu * scale
+                let (sumDy, sumDyX) = ElementwiseKernels.gradientSums(src, g, count: m, act, scale: scale, shift: shift, isa: isa)
                 // sum(dy' * xhat) = invStd * (sum(dy' x) - mean * sum(dy')).
                 let sumDyXhat = Double(istd) * (sumDyX - Double(mu) * sumDy)
                 sp[2 * c] = sumDy; sp[2 * c + 1] = sumDyXhat
                 let a = Float(sumDy / Double(m)), b = Float(sumDyXhat / Double(m))
                 ElementwiseKernels.normalizeGradient(src, g, dst, count: m, mean: mu, invStd: istd, k: gamma[c] * istd,
-                                                     a: a, b: b, isa: isa)
+                                                     a: a, b: b, act, scale: scale, shift: shift, isa: isa)
             }
         }
         if paramGrads {

@@ -31,19 +31,20 @@ public enum ElementwiseKernels {
         ek_activation_backward(y, dy, dx, count, act.code, act.slope, isa.flag)
     }
 
-    /// g *= act'(y) in place; returns (sum of g, sum of g * x) in double.
-    public static func gradientSums(_ x: UnsafePointer<Float>, output y: UnsafePointer<Float>, _ g: UnsafeMutablePointer<Float>,
-                                    count: Int, _ act: Activation, isa: ComputeSettings.ISA) -> (sumG: Double, sumGX: Double) {
+    /// BatchNorm backward's first pass: with d = g * act'(x * scale + shift) (the forward's
+    /// pre-activation), (sum of d, sum of d * x) in double; g is only read.
+    public static func gradientSums(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, count: Int, _ act: Activation,
+                                    scale: Float, shift: Float, isa: ComputeSettings.ISA) -> (sumG: Double, sumGX: Double) {
         var s = 0.0, q = 0.0
-        ek_gradient_sums(x, y, g, count, act.code, act.slope, &s, &q, isa.flag)
+        ek_gradient_sums(x, g, count, act.code, act.slope, scale, shift, &s, &q, isa.flag)
         return (s, q)
     }
 
-    /// dx = k * ((g - a) - ((x - mean) * invStd) * b): BatchNorm's input gradient.
+    /// BatchNorm backward's second pass (`ek_normalize_gradient`), with d as in `gradientSums`.
     public static func normalizeGradient(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
-                                         count: Int, mean: Float, invStd: Float, k: Float, a: Float, b: Float,
-                                         isa: ComputeSettings.ISA) {
-        ek_normalize_gradient(x, g, dx, count, mean, invStd, k, a, b, isa.flag)
+                                         count: Int, mean: Float, invStd: Float, k: Float, a: Float, b: Float, _ act: Activation,
+                                         scale: Float, shift: Float, isa: ComputeSettings.ISA) {
+        ek_normalize_gradient(x, g, dx, count, mean, invStd, k, a, b, act.code, act.slope, scale, shift, isa.flag)
     }
 
     /// One Adam update of `count` parameters (the arithmetic of torch.optim.Adam; see Adam.swift).

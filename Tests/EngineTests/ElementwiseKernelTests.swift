@@ -83,27 +83,32 @@ import Testing
         }
     }
 
-    /// BatchNorm backward's two passes: g *= act'(y) with the sums of g and g x, then the input gradient.
+    /// BatchNorm backward's two passes: d = g * act'(x * scale + shift) (the forward's
+    /// pre-activation) with the sums of d and d x, then the input gradient from d; g is only read.
+    /// Some x give a pre-activation of exactly 0 (x = 0.1 with scale 1.25, shift -0.125).
     @Test(arguments: counts)
     func batchNormBackwardPasses(_ n: Int) {
-        let x = values(n, seed: 400 + UInt64(n)).map { $0.isNaN ? 0.5 : $0 }
-        let y = values(n, seed: 500 + UInt64(n)), g0 = values(n, seed: 600 + UInt64(n)).map { $0.isNaN ? -1 : $0 }
+        let scale: Float = 1.25, shift: Float = -0.125
+        let x = values(n, seed: 400 + UInt64(n)).enumerated().map { $0.element.isNaN || $0.offset % 7 == 3 ? 0.1 : $0.element }
+        let g0 = values(n, seed: 600 + UInt64(n)).map { $0.isNaN ? -1 : $0 }
         for act in Self.activations {
-            var ref = g0
-            let refSums = ElementwiseKernels.gradientSums(x, output: y, &ref, count: n, act, isa: .portable)
-            let want = (0 ..< n).map { gated(g0[$0], y[$0], act) }
-            #expect(bits(ref) == bits(want), "\(act) n \(n)")
+            let g = g0
+            let refSums = ElementwiseKernels.gradientSums(x, g, count: n, act, scale: scale, shift: shift, isa: .portable)
+            let want = (0 ..< n).map { gated(g0[$0], x[$0] * scale + shift, act) }
             let s = want.reduce(0.0) { $0 + Double($1) }, q = (0 ..< n).reduce(0.0) { $0 + Double(want[$1]) * Double(x[$1]) }
-            let scale = want.reduce(0.0) { $0 + 3 * abs(Double($1)) }   // |x| < 3
-            #expect(abs(refSums.sumG - s) <= 1e-12 * scale && abs(refSums.sumGX - q) <= 1e-12 * scale, "\(act) n \(n)")
+            let bound = want.reduce(0.0) { $0 + 3 * abs(Double($1)) }   // |x| < 3
+            #expect(abs(refSums.sumG - s) <= 1e-12 * bound && abs(refSums.sumGX - q) <= 1e-12 * bound, "\(act) n \(n)")
             var refDx = [Float](repeating: 9, count: n)
-            ElementwiseKernels.normalizeGradient(x, ref, &refDx, count: n, mean: 0.25, invStd: 1.5, k: 0.8, a: 0.1, b: -0.3, isa: .portable)
-            #expect(bits(refDx) == bits((0 ..< n).map { 0.8 * ((ref[$0] - 0.1) - ((x[$0] - 0.25) * 1.5) * -0.3) }), "\(act) n \(n)")
+            ElementwiseKernels.normalizeGradient(x, g, &refDx, count: n, mean: 0.25, invStd: 1.5, k: 0.8, a: 0.1, b: -0.3, act,
+                                                 scale: scale, shift: shift, isa: .portable)
+            #expect(bits(refDx) == bits((0 ..< n).map { 0.8 * ((want[$0] - 0.1) - ((x[$0] - 0.25) * 1.5) * -0.3) }), "\(act) n \(n)")
+            #expect(bits(g) == bits(g0))
             for isa in Self.fastISAs {
-                var g = g0, dx = [Float](repeating: 9, count: n)
-                let sums = ElementwiseKernels.gradientSums(x, output: y, &g, count: n, act, isa: isa)
-                ElementwiseKernels.normalizeGradient(x, g, &dx, count: n, mean: 0.25, invStd: 1.5, k: 0.8, a: 0.1, b: -0.3, isa: isa)
-                #expect(bits(g) == bits(ref) && bits(dx) == bits(refDx), "\(act) \(isa) n \(n)")
+                var dx = [Float](repeating: 9, count: n)
+                let sums = ElementwiseKernels.gradientSums(x, g, count: n, act, scale: scale, shift: shift, isa: isa)
+                ElementwiseKernels.normalizeGradient(x, g, &dx, count: n, mean: 0.25, invStd: 1.5, k: 0.8, a: 0.1, b: -0.3, act,
+                                                     scale: scale, shift: shift, isa: isa)
+                #expect(bits(dx) == bits(refDx), "\(act) \(isa) n \(n)")
                 #expect(sums.sumG.bitPattern == refSums.sumG.bitPattern && sums.sumGX.bitPattern == refSums.sumGX.bitPattern,
                         "\(act) \(isa) n \(n)")
             }

@@ -24,14 +24,15 @@ void ek_activation(const float *x, float *y, long n, int act, float slope, int i
 // dx[i] = dy[i] * act'(from the output y[i]) (may be in place, dx == dy).
 void ek_activation_backward(const float *y, const float *dy, float *dx, long n, int act, float slope, int isa);
 
-// BatchNorm backward, first pass: g[i] *= act'(y[i]) in place, then *sumG = sum of g[i] and
-// *sumGX = sum of g[i] * x[i], in double.
-void ek_gradient_sums(const float *x, const float *y, float *g, long n, int act, float slope,
+// BatchNorm backward, first pass: with d[i] = g[i] * act'(x[i] * scale + shift) (the forward's
+// pre-activation, by its affine's arithmetic), *sumG = sum of d[i] and *sumGX = sum of d[i] * x[i],
+// in double. g is only read.
+void ek_gradient_sums(const float *x, const float *g, long n, int act, float slope, float scale, float shift,
                       double *sumG, double *sumGX, int isa);
 
-// BatchNorm backward, second pass: dx[i] = k * ((g[i] - a) - ((x[i] - mean) * invStd) * b).
+// BatchNorm backward, second pass: dx[i] = k * ((d[i] - a) - ((x[i] - mean) * invStd) * b), d[i] as above.
 void ek_normalize_gradient(const float *x, const float *g, float *dx, long n, float mean, float invStd,
-                           float k, float a, float b, int isa);
+                           float k, float a, float b, int act, float slope, float scale, float shift, int isa);
 
 // Adam (torch.optim.Adam's arithmetic): m += (g - m) * oneMinusB1; v = v * b2 + (oneMinusB2 * g) * g;
 // p -= stepSize * (m / (sqrt(v) / bc2Sqrt + eps)).
