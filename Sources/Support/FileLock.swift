@@ -23,7 +23,7 @@ public final class FileLock: @unchecked Sendable {
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let err = errno
             close(fd)
-            if err == EWOULDBLOCK { throw Failure.held(by: Self.holder(url)) }
+            if err == EWOULDBLOCK { throw Failure.held(by: Self.holder(url, patience: 0.2)) }
             throw Failure.cannot(String(cString: strerror(err)))
         }
         let text = Array("\(getpid())\n".utf8)
@@ -48,7 +48,18 @@ public final class FileLock: @unchecked Sendable {
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         guard flock(fd, LOCK_SH | LOCK_NB) != 0, errno == EWOULDBLOCK else { return nil }
-        return holder(url) ?? 0
+        return holder(url, patience: 0.2) ?? 0
+    }
+
+    /// `holder`, waiting up to `patience` seconds for a PID: the holder writes it just after
+    /// taking the lock, and a caller refused in between found the file empty.
+    private static func holder(_ url: URL, patience: TimeInterval) -> pid_t? {
+        let deadline = Date().addingTimeInterval(patience)
+        while true {
+            if let pid = holder(url) { return pid }
+            if Date() >= deadline { return nil }
+            usleep(5_000)
+        }
     }
 
     private static func holder(_ url: URL) -> pid_t? {
