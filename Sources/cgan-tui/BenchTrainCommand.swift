@@ -56,7 +56,7 @@ struct BenchTrainCommand: ParsableCommand {
         if compute.convolution != .im2col {
             let tiles = WinogradConv.largeTiles(compute) ? "4x4 output tiles, F(4x4, 2x2)" : "2x2 output tiles, F(2x2, 2x2)"
             print(PackedGemm.applies(compute)
-                  ? "Winograd: \(tiles) where layers are large enough; forward and input-gradient products on the packed kernel (AVX-512), weight gradients on OpenBLAS"
+                  ? "Winograd: \(tiles) where layers are large enough; every product 32 tiles wide or more on the packed kernel (AVX-512), narrower ones on OpenBLAS"
                   : "Winograd products: \(tiles), OpenBLAS (the packed kernel needs AVX-512)")
         }
         BLAS.nativeThreads = threads
