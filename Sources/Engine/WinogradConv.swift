@@ -367,11 +367,15 @@ public struct WinogradConv {
     public func packFilters(_ w: UnsafePointer<Float>, layout: FilterLayout, into buffer: FloatBuffer) {
         precondition(tile == 4, "packFilters is for 4x4 tiles")   // the 2x2 filter transform is Swift, above
         let o = outChannels, c = channels, points = Self.points(tile), transposed = layout == .transposed
-        // Rows (panels of 8) and columns of each matrix, and the stride between the filters of a panel.
-        let (m, k, count) = layout.shape(channels: c, outChannels: o, points: points), filterStride = transposed ? 16 : 16 * c
+        // Rows (panels of 8) and columns of each matrix, and the matrices' count.
+        let (m, k, count) = layout.shape(channels: c, outChannels: o, points: points)
         let each = PackedGemm.packedCount(matrices: 1, m: m, k: k), panels = (m + 7) / 8
         buffer.resize(count * each)
         let packed = buffer.pointer
+        // A last panel of fewer than 8 rows: its other rows at one column, in every point's matrix, are 0.
+        func clearTail(_ dst: UnsafeMutablePointer<Float>, rows: Int) {
+            if rows < 8 { for e in 0 ..< points { (dst + e * each + rows).update(repeating: 0, count: 8 - rows) } }
+        }
         if layout == .adjoint {
             // Matrix e, row (a, b, c), column o: a panel's rows are runs of consecutive input
             // channels of one phase (two runs where a phase ends inside the panel).
@@ -385,11 +389,12 @@ public struct WinogradConv {
                         wg4_filters(w + (col * c + ch) * 16, 16, taps.0, taps.1, taps.2, taps.3, base + col * 8 + i, each, run, isa)
                         i += run
                     }
-                    if rows < 8 { for e in 0 ..< points { (base + col * 8 + e * each + rows).update(repeating: 0, count: 8 - rows) } }
+                    clearTail(base + col * 8, rows: rows)
                 }
             }
             return
         }
+        let filterStride = transposed ? 16 : 16 * c   // between the filters of a panel
         Parallel.forEach(4 * panels, workers: settings.threads, minimumWork: 2) { item in
             let phase = item % 4, panel = item / 4, first = 8 * panel, rows = min(8, m - first)
             let taps = Self.taps(phase: phase, transposed: transposed)
@@ -399,7 +404,7 @@ public struct WinogradConv {
                 let (src, dst) = transposed ? (w + (col * c + first) * 16, base + col * 8)
                                             : (w + (first * c + col) * 16, base + (phase * c + col) * 8)
                 wg4_filters(src, filterStride, taps.0, taps.1, taps.2, taps.3, dst, each, rows, isa)
-                if rows < 8 { for e in 0 ..< points { (dst + e * each + rows).update(repeating: 0, count: 8 - rows) } }
+                clearTail(dst, rows: rows)
             }
         }
     }
