@@ -23,7 +23,7 @@ public final class FileLock: @unchecked Sendable {
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let err = errno
             close(fd)
-            if err == EWOULDBLOCK { throw Failure.held(by: Self.holder(url, patience: 0.2)) }
+            if err == EWOULDBLOCK { throw Failure.held(by: Self.holder(url)) }
             throw Failure.cannot(String(cString: strerror(err)))
         }
         let text = Array("\(getpid())\n".utf8)
@@ -48,23 +48,18 @@ public final class FileLock: @unchecked Sendable {
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         guard flock(fd, LOCK_SH | LOCK_NB) != 0, errno == EWOULDBLOCK else { return nil }
-        return holder(url, patience: 0.2) ?? 0
+        return holder(url) ?? 0
     }
 
-    /// `holder`, waiting up to `patience` seconds for a PID: the holder writes it just after
+    /// The PID the lock file names, waiting up to 0.2 s for one: the holder writes it just after
     /// taking the lock, and a caller refused in between found the file empty.
-    private static func holder(_ url: URL, patience: TimeInterval) -> pid_t? {
-        let deadline = Date().addingTimeInterval(patience)
+    private static func holder(_ url: URL) -> pid_t? {
+        let deadline = Date().addingTimeInterval(0.2)
         while true {
-            if let pid = holder(url) { return pid }
+            if let text = try? String(contentsOf: url, encoding: .utf8),
+               let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 { return pid }
             if Date() >= deadline { return nil }
             usleep(5_000)
         }
-    }
-
-    private static func holder(_ url: URL) -> pid_t? {
-        guard let text = try? String(contentsOf: url, encoding: .utf8),
-              let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 else { return nil }
-        return pid
     }
 }

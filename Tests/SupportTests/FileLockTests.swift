@@ -8,7 +8,7 @@ import Testing
 /// (RunFolderTests.twoRunsStartedTogetherIntoOneFolder failed about once in 10).
 @Suite struct FileLockTests {
     @Test func aHolderThatHasNotWrittenItsPIDYetIsWaitedFor() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("filelock-\(getpid())-\(UInt64.random(in: 0 ... .max))")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("filelock-\(UUID())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("lock")
